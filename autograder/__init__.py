@@ -1,0 +1,1 @@
+"""The assignment's tooling: generate student material (``assign``) and grade (``grade``)."""

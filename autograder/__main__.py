@@ -1,0 +1,44 @@
+"""Command line: ``python -m autograder {assign,grade} ...``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import paths
+
+
+def _assign(args: argparse.Namespace) -> int:
+    from .assign import generate_package, stale_files
+
+    src = paths.SOLUTIONS / paths.PACKAGE
+    dst = paths.ASSIGNMENTS / paths.PACKAGE
+    if args.check:
+        stale = stale_files(src, dst)
+        if stale:
+            print("stubs are out of date with solutions/ (run `make stubs`):", *stale, sep="\n  ")
+            return 1
+        print("stubs are up to date")
+        return 0
+    files = generate_package(src, dst)
+    print(f"wrote {len(files)} files to {dst.relative_to(paths.REPO)}/")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder")
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    assign = verbs.add_parser("assign", help="generate assignments/convolutions from solutions/")
+    assign.add_argument("--check", action="store_true", help="only report stale stubs")
+    assign.set_defaults(func=_assign)
+    grade = verbs.add_parser("grade", help="grade submissions with the hidden check bank")
+    from .grade.cli import add_arguments, run as run_grade
+
+    add_arguments(grade)
+    grade.set_defaults(func=run_grade)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

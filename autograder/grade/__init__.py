@@ -1,0 +1,1 @@
+"""``python -m autograder grade``: grade submissions with the hidden check bank."""

@@ -1,0 +1,136 @@
+"""The check bank's vocabulary: a ``@check`` decorator, the registry and the points manifest.
+
+A check is a function ``fn(student)`` that asks the student process for observations
+(``student.probe(...)``) and raises ``CheckFailed`` when they are wrong. Parameter tables expand
+one function into one check per row. Points come from the manifest: a part's points are shared
+among its checks in proportion to their weights.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograder import paths
+
+VISIBILITIES = ("visible", "hidden", "after_due_date")
+BANK_DIR = paths.REPO / "tests" / "hidden"
+
+
+class CheckFailed(AssertionError):
+    """A check's verdict. ``message`` is safe for every student; ``detail`` may reveal expected
+    values and is shown only for visible checks."""
+
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.detail = message, detail
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    part: str
+    name: str  # what the student reads in the feedback
+    fn: Callable[[Any], None]
+    weight: float = 1.0
+    visibility: str = "hidden"
+    timeout: float = 10.0
+    points: float = 0.0  # filled in from the manifest
+
+
+@dataclass
+class Manifest:
+    parts: dict[str, float]
+    optional: dict[str, float]
+    manual: dict[str, float]
+    timeout: float
+
+    @property
+    def auto_max(self) -> float:
+        return sum(self.parts.values())
+
+    def points(self, part: str) -> float:
+        return self.parts.get(part, self.optional.get(part, 0.0))
+
+
+@dataclass
+class Bank:
+    manifest: Manifest
+    checks: list[Check] = field(default_factory=list)
+
+    def by_part(self) -> dict[str, list[Check]]:
+        out: dict[str, list[Check]] = {}
+        for c in self.checks:
+            out.setdefault(c.part, []).append(c)
+        return out
+
+
+_REGISTRY: list[Check] = []
+
+
+def check(id: str, part: str, name: str, *, weight: float = 1.0, visibility: str = "hidden",
+          timeout: float | None = None, cases: Sequence[tuple[str, dict[str, Any]]] | None = None
+          ) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register a check; with ``cases`` (``(case id, kwargs)`` rows), one check per row.
+
+    ``name`` may use the row's kwargs as format fields; each row gets ``weight / len(cases)``.
+    """
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"visibility must be one of {VISIBILITIES}")
+
+    def register(fn: Callable[..., None]) -> Callable[..., None]:
+        rows = cases or [("", {})]
+        for case_id, kwargs in rows:
+            _REGISTRY.append(Check(
+                id=f"{id}[{case_id}]" if case_id else id, part=part,
+                name=name.format(**kwargs) if kwargs else name,
+                fn=(lambda student, fn=fn, kwargs=kwargs: fn(student, **kwargs)),
+                weight=weight / len(rows), visibility=visibility, timeout=timeout or 0.0))
+        return fn
+
+    return register
+
+
+def load_manifest(path: Path) -> Manifest:
+    data = tomllib.loads(path.read_text())
+    return Manifest(parts=dict(data["parts"]), optional=dict(data.get("optional", {})),
+                    manual=dict(data.get("manual", {})),
+                    timeout=float(data.get("defaults", {}).get("timeout", 10.0)))
+
+
+def load_bank(directory: Path = BANK_DIR, only: Callable[[Check], bool] | None = None) -> Bank:
+    """Import every ``checks_*.py`` of the bank, then assign points from the manifest."""
+    manifest = load_manifest(directory / "manifest.toml")
+    if str(directory) not in sys.path:
+        sys.path.insert(0, str(directory))  # the checks share oracles.py
+    _REGISTRY.clear()
+    for path in sorted(directory.glob("checks_*.py")):
+        name = f"_check_bank.{path.stem}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    checks = list(_REGISTRY)
+    ids = [c.id for c in checks]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    if duplicates:
+        raise ValueError(f"duplicate check ids: {sorted(duplicates)}")
+    unknown = {c.part for c in checks} - set(manifest.parts) - set(manifest.optional)
+    if unknown:
+        raise ValueError(f"checks for parts missing from the manifest: {sorted(unknown)}")
+    weights: dict[str, float] = {}
+    for c in checks:
+        weights[c.part] = weights.get(c.part, 0.0) + c.weight
+    bank = Bank(manifest, [
+        Check(**{**c.__dict__, "points": round(manifest.points(c.part) * c.weight
+                                               / weights[c.part], 4),
+                 "timeout": c.timeout or manifest.timeout})
+        for c in checks if only is None or only(c)
+    ])
+    return bank

@@ -1,0 +1,128 @@
+"""Run the check bank against one submission and collect a verdict per check."""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from .bank import Bank, Check, CheckFailed
+from .intake import Submission
+from .student import StudentBase
+
+log = logging.getLogger("autograder")
+
+
+@dataclass
+class CheckResult:
+    check: Check
+    passed: bool
+    message: str = ""           # safe for every student
+    detail: str | None = None   # may reveal expected values: visible checks only
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return self.check.points if self.passed else 0.0
+
+    def feedback(self) -> str:
+        """The text a student may read for this check."""
+        if self.passed:
+            return ""
+        if self.check.visibility == "visible" and self.detail:
+            return self.detail
+        return self.message
+
+
+@dataclass
+class SubmissionResult:
+    submission: Submission
+    results: list[CheckResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # import errors, skipped files, faults
+    output: str = ""                                 # what the student's code printed
+    seconds: float = 0.0
+    isolation: str = "none"
+
+    def part_scores(self, bank: Bank) -> dict[str, tuple[float, float]]:
+        """part -> (score, max) for every part with checks, in manifest order."""
+        out: dict[str, tuple[float, float]] = {}
+        for part in [*bank.manifest.parts, *bank.manifest.optional]:
+            mine = [r for r in self.results if r.check.part == part]
+            if mine:
+                out[part] = (round(sum(r.score for r in mine), 2),
+                             round(sum(r.check.points for r in mine), 2))
+        return out
+
+    def total(self) -> float:
+        return round(sum(r.score for r in self.results), 2)
+
+
+def failed_everything(bank: Bank, submission: Submission, reason: str) -> SubmissionResult:
+    result = SubmissionResult(submission, notes=[reason])
+    result.results = [CheckResult(c, False, reason) for c in bank.checks]
+    return result
+
+
+def run_checks(student: StudentBase, bank: Bank) -> list[CheckResult]:
+    """Every check, in bank order; one check's failure never stops the others."""
+    results = []
+    for check in bank.checks:
+        start = time.monotonic()
+        student.deadline = start + check.timeout
+        try:
+            check.fn(student)
+            result = CheckResult(check, True)
+        except CheckFailed as failure:
+            result = CheckResult(check, False, failure.message, failure.detail)
+        except Exception as exc:  # noqa: BLE001 - a fault in a check must not stop the batch
+            log.error("check %s raised %s\n%s", check.id, exc, traceback.format_exc())
+            result = CheckResult(check, False, "the grader could not judge this check (internal "
+                                 "error); your instructor has been told")
+        result.seconds = time.monotonic() - start
+        results.append(result)
+    return results
+
+
+def grade_submission(submission: Submission, bank: Bank, sandbox: Any | None = None,
+                     code_dir: str | None = None) -> SubmissionResult:
+    """Grade one submission in ``sandbox`` (or in-process from ``code_dir``)."""
+    from .student import InProcessStudent, SandboxedStudent
+
+    start = time.monotonic()
+    if submission.error is not None:
+        result = failed_everything(bank, submission, submission.error)
+        result.seconds = time.monotonic() - start
+        return result
+    student: Any
+    if sandbox is not None:
+        student = SandboxedStudent(sandbox, submission.files)
+        try:
+            hello = student.start()
+        except CheckFailed as failure:
+            result = failed_everything(bank, submission, failure.message)
+            student.close()
+            result.output = "\n".join(student.outputs)
+            result.seconds = time.monotonic() - start
+            result.isolation = sandbox.isolation_used
+            return result
+    else:
+        assert code_dir is not None
+        student = InProcessStudent(code_dir)
+        hello = student.hello
+    result = SubmissionResult(submission, notes=list(submission.notes))
+    if hello.get("import_error"):
+        result.notes.append(f"`import convolutions` failed: {hello['import_error']}")
+    for part, error in sorted((hello.get("module_errors") or {}).items()):
+        result.notes.append(f"convolutions/{part}.py could not be imported: {error}")
+    try:
+        result.results = run_checks(student, bank)
+    finally:
+        if sandbox is not None:
+            student.close()
+            result.notes.extend(f"your code's process was restarted: {f}" for f in student.faults)
+            result.output = "\n".join(student.outputs)
+            result.isolation = sandbox.isolation_used
+    result.seconds = time.monotonic() - start
+    return result

@@ -1,0 +1,134 @@
+"""The grader's handle on a submission: ``student.probe(name, **inputs) -> observations``.
+
+``SandboxedStudent`` talks to a child process of the sandbox and survives anything the child
+does; ``InProcessStudent`` runs the same probes in the current interpreter (for
+``pytest tests/hidden`` and the notebook front-ends, where no sandbox exists). Both push every
+request and reply through the wire format, so the same exact-type rules apply.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from autograder.sandbox import wire
+
+from .bank import CheckFailed
+from .judge import to_wire
+
+HELLO_TIMEOUT = 30.0  # importing a package: generous, but a module-level infinite loop must end
+
+
+def _verdict(reply: Any) -> dict[str, Any]:
+    """Turn a probe's reply into observations, or ``CheckFailed`` with a student-facing reason."""
+    if not isinstance(reply, dict):
+        raise CheckFailed("the grader received a malformed reply from your code")
+    violations = reply.get("violations") or []
+    if violations:
+        raise CheckFailed("rule broken: your code used " + "; ".join(map(str, violations[:3])))
+    error = reply.get("error")
+    if error is not None:
+        kind = str(error.get("type", "Exception")) if isinstance(error, dict) else "Exception"
+        text = str(error.get("message", "")) if isinstance(error, dict) else ""
+        if kind == "NotImplementedError":
+            raise CheckFailed(f"not implemented yet ({text[:300]})")
+        if kind == "SystemExit":
+            raise CheckFailed("your code called sys.exit(); functions must return, not exit")
+        raise CheckFailed(f"your code raised {text[:600]}")
+    observed = reply.get("ok")
+    if not isinstance(observed, dict):
+        raise CheckFailed("the grader received a malformed reply from your code")
+    return observed
+
+
+class StudentBase:
+    """What checks call. Subclasses implement ``_request``."""
+
+    deadline: float | None = None
+
+    def probe(self, probe: str, /, *, device: str = "cpu", **args: Any) -> dict[str, Any]:
+        """Run ``probe`` in the student process on ``args``; its observations, or CheckFailed."""
+        request = {"probe": probe, "args": to_wire(args), "device": device}
+        return _verdict(self._request(request, self._time_left()))
+
+    def _time_left(self) -> float:
+        if self.deadline is None:
+            return HELLO_TIMEOUT
+        return max(0.05, self.deadline - time.monotonic())
+
+    def _request(self, request: dict[str, Any], timeout: float) -> Any:
+        raise NotImplementedError
+
+
+class SandboxedStudent(StudentBase):
+    """A submission running in a child of ``sandbox``; respawned after a fault."""
+
+    def __init__(self, sandbox: Any, files: dict[str, bytes]) -> None:
+        self.sandbox, self.files = sandbox, files
+        self.child: Any = None
+        self.faults: list[str] = []
+        self.hello: dict[str, Any] | None = None
+        self.outputs: list[str] = []
+
+    def start(self) -> dict[str, Any]:
+        """Spawn the child and wait for the import; ``CheckFailed`` if it never finishes."""
+        from autograder.sandbox import ChildDied
+
+        self.child = self.sandbox.spawn(self.files)
+        try:
+            reply = self.child.request({"probe": "hello", "args": {}}, HELLO_TIMEOUT)
+        except ChildDied as exc:
+            self._lost(exc)
+            raise CheckFailed(f"importing your package failed: {exc.info.reason}") from None
+        except wire.WireError:
+            self.close()
+            raise CheckFailed("importing your package failed: it sent garbage to the grader")
+        self.hello = _verdict(reply)
+        return self.hello
+
+    def _request(self, request: dict[str, Any], timeout: float) -> Any:
+        from autograder.sandbox import ChildDied, ChildTimeout
+
+        if self.child is None or not self.child.alive:
+            self.start()
+        try:
+            return self.child.request(request, timeout)
+        except ChildTimeout as exc:
+            self._lost(exc)
+            raise CheckFailed(f"your code did not finish within the time limit of {timeout:.3g} s"
+                              " (an infinite loop, or far too slow)") from None
+        except ChildDied as exc:
+            self._lost(exc)
+            raise CheckFailed(f"your code's process died: {exc.info.reason}") from None
+        except wire.WireError:
+            self.close()
+            raise CheckFailed("your code sent garbage to the grader's connection") from None
+
+    def _lost(self, exc: Any) -> None:
+        self.faults.append(exc.info.reason)
+        if exc.info.output:
+            self.outputs.append(exc.info.output)
+        self.child = None
+
+    def close(self) -> None:
+        if self.child is not None:
+            info = self.child.close()
+            if info.output:
+                self.outputs.append(info.output)
+            self.child = None
+
+
+class InProcessStudent(StudentBase):
+    """The submission imported into this interpreter (no isolation, no time limit)."""
+
+    def __init__(self, code_dir: str) -> None:
+        from autograder.sandbox.worker import Student
+
+        self.student = Student(code_dir)
+        self.hello = {"import_error": self.student.import_error,
+                      "module_errors": self.student.module_errors}
+
+    def _request(self, request: dict[str, Any], timeout: float) -> Any:
+        from autograder.sandbox.worker import handle
+
+        return wire.roundtrip(handle(self.student, wire.roundtrip(request)))

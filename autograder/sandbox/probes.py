@@ -1,0 +1,250 @@
+"""Probes: what the student process does for each kind of check.
+
+A probe receives the loaded submission, a ``Violations`` record and plain inputs (tensors built
+from the grader's arrays); it calls the student's code under the part's rules and returns
+observations (``encode_value`` descriptions). It never sees expected values and never judges:
+the grader does, from its own copies of the inputs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import types
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+from .guards import NoAutogradInBackward, NoTorchConvolution, Violations, guard
+
+# Captured before student code is imported, so a patched torch cannot answer for us.
+_grad, _manual_seed, _no_grad = torch.autograd.grad, torch.manual_seed, torch.no_grad
+_Linear, _Conv2d, _Module = nn.Linear, nn.Conv2d, nn.Module
+
+PROBES: dict[str, Callable[..., dict[str, Any]]] = {}
+__all__ = ["PROBES", "Violations"]
+
+
+def probe(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    PROBES[fn.__name__] = fn
+    return fn
+
+
+def _encode(value: Any) -> dict[str, Any]:
+    from .worker import encode_value
+
+    return encode_value(value)
+
+
+def _guarded(rules: list[str], violations: Violations) -> contextlib.ExitStack:
+    stack = contextlib.ExitStack()
+    for manager in guard(rules, violations):
+        stack.enter_context(manager)
+    return stack
+
+
+def _type_name(obj: Any) -> str:
+    kind = type(obj)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+@probe
+def hello(student: Any, violations: Violations) -> dict[str, Any]:
+    """How the import of the submission went."""
+    return {"import_error": student.import_error, "module_errors": student.module_errors}
+
+
+@probe
+def call(student: Any, violations: Violations, name: str, args: list[Any] | None = None,
+         kwargs: dict[str, Any] | None = None, rules: list[str] | None = None,
+         seed: int | None = None) -> dict[str, Any]:
+    """``name(*args, **kwargs)``; observes the result and the inputs afterwards."""
+    args, kwargs = args or [], kwargs or {}
+    fn = student.get(name)
+    if seed is not None:
+        _manual_seed(seed)
+    with _guarded(rules or [], violations):
+        out = fn(*args, **kwargs)
+    return {"value": _encode(out), "inputs": [_encode(a) for a in args]}
+
+
+@probe
+def corr2d_function(student: Any, violations: Violations, X: torch.Tensor, K: torch.Tensor,
+                    dY: torch.Tensor) -> dict[str, Any]:
+    """Forward and backward of ``Corr2dFunction`` with dY given; autograd banned inside."""
+    fn = student.get("Corr2dFunction")
+    Xg, Kg = X.clone().requires_grad_(True), K.clone().requires_grad_(True)
+    with NoTorchConvolution(violations), NoAutogradInBackward(violations):
+        Y = fn.apply(Xg, Kg)
+        dX, dK = _grad(Y, (Xg, Kg), dY, allow_unused=True)
+    return {"Y": _encode(Y), "dX": _encode(dX), "dK": _encode(dK),
+            "inputs": [_encode(Xg), _encode(Kg), _encode(dY)]}
+
+
+@probe
+def corr2d_jacobians(student: Any, violations: Violations, X: torch.Tensor, K: torch.Tensor,
+                     eps: float = 1e-6) -> dict[str, Any]:
+    """gradcheck's two Jacobians: from the backward (analytic) and from the forward (numeric)."""
+    fn = student.get("Corr2dFunction")
+    with NoTorchConvolution(violations), NoAutogradInBackward(violations):
+        Xg, Kg = X.clone().requires_grad_(True), K.clone().requires_grad_(True)
+        Y = fn.apply(Xg, Kg)
+        n = Y.numel()
+        rows_x, rows_k = [], []
+        for o in range(n):
+            basis = torch.zeros(n, dtype=Y.dtype, device=Y.device)
+            basis[o] = 1
+            dX, dK = _grad(Y, (Xg, Kg), basis.reshape(Y.shape), retain_graph=True,
+                           allow_unused=True)
+            rows_x.append(torch.zeros_like(X).reshape(-1) if dX is None else dX.reshape(-1))
+            rows_k.append(torch.zeros_like(K).reshape(-1) if dK is None else dK.reshape(-1))
+        numeric = []
+        with _no_grad():
+            for which, base in ((0, X), (1, K)):
+                cols = []
+                for i in range(base.numel()):
+                    pair = [X.clone(), K.clone()]
+                    flat = pair[which].reshape(-1)
+                    flat[i] += eps
+                    up = fn.apply(*pair).reshape(-1)
+                    flat[i] -= 2 * eps
+                    down = fn.apply(*pair).reshape(-1)
+                    cols.append((up - down) / (2 * eps))
+                numeric.append(torch.stack(cols, dim=1))
+    return {"analytic_X": _encode(torch.stack(rows_x)), "analytic_K": _encode(torch.stack(rows_k)),
+            "numeric_X": _encode(numeric[0]), "numeric_K": _encode(numeric[1])}
+
+
+@probe
+def conv2d_layer(student: Any, violations: Violations, kernel_size: list[int], seed: int,
+                 X: torch.Tensor) -> dict[str, Any]:
+    """Build ``Conv2D``, run it, back-propagate ``Y.sum()``; observe parameters and grads."""
+    cls = student.get("Conv2D")
+    _manual_seed(seed)
+    layer = cls(tuple(kernel_size))
+    params = dict(layer.named_parameters()) if isinstance(layer, _Module) else {}
+    with NoTorchConvolution(violations), NoAutogradInBackward(violations):
+        Y = layer(X)
+        nodes = _graph_nodes(Y)
+        Y.sum().backward()
+    return {"is_module": isinstance(layer, _Module),
+            "params": {n: _encode(p.detach()) for n, p in params.items()},
+            "grads": {n: _encode(p.grad) for n, p in params.items()},
+            "Y": _encode(Y), "nodes": sorted(nodes)}
+
+
+def _graph_nodes(t: Any) -> set[str]:
+    seen: set[str] = set()
+    stack = [getattr(t, "grad_fn", None)]
+    while stack and len(seen) < 10_000:
+        node = stack.pop()
+        if node is not None and type(node).__name__ not in seen:
+            seen.add(type(node).__name__)
+            stack.extend(n for n, _ in node.next_functions)
+    return seen
+
+
+@probe
+def learn_kernel(student: Any, violations: Violations, X: torch.Tensor, Y: torch.Tensor,
+                 kernel_size: list[int], seed: int) -> dict[str, Any]:
+    """Train with the student's ``learn_kernel``; observe the returned layer's parameters."""
+    fn, cls = student.get("learn_kernel"), student.get("Conv2D")
+    _manual_seed(seed)
+    with NoTorchConvolution(violations), NoAutogradInBackward(violations):
+        conv = fn(X, Y, tuple(kernel_size))
+    ok = isinstance(conv, cls) and isinstance(conv, _Module)
+    return {"type": _type_name(conv), "is_conv2d": ok,
+            "weight": _encode(conv.weight.detach()) if ok else None,
+            "bias": _encode(conv.bias.detach()) if ok else None}
+
+
+@probe
+def linear_to_conv1x1(student: Any, violations: Violations, weight: torch.Tensor,
+                      bias: torch.Tensor | None, X: torch.Tensor) -> dict[str, Any]:
+    """Convert an ``nn.Linear`` holding ``weight``/``bias``; observe the conv and its output."""
+    linear = _Linear(weight.shape[1], weight.shape[0], bias=bias is not None,
+                     dtype=weight.dtype, device=weight.device)
+    with _no_grad():
+        linear.weight.copy_(weight)
+        if bias is not None:
+            linear.bias.copy_(bias)
+    conv = student.get("linear_to_conv1x1")(linear)
+    obs: dict[str, Any] = {"type": _type_name(conv), "exact": type(conv) is _Conv2d,
+                           "linear_weight": _encode(linear.weight.detach()),
+                           "linear_bias": _encode(None if bias is None else linear.bias.detach())}
+    if obs["exact"]:
+        obs.update(_conv_facts(conv, linear))
+        with _no_grad():
+            obs["output"] = _encode(conv(X))
+    return obs
+
+
+def _conv_facts(conv: Any, linear: Any) -> dict[str, Any]:
+    return {"kernel_size": list(conv.kernel_size), "stride": list(conv.stride),
+            "padding": list(conv.padding) if not isinstance(conv.padding, str) else conv.padding,
+            "weight": _encode(conv.weight.detach()),
+            "bias": _encode(None if conv.bias is None else conv.bias.detach()),
+            "shares_weight": conv.weight.data_ptr() == linear.weight.data_ptr()}
+
+
+@probe
+def conv1x1_to_linear(student: Any, violations: Violations, weight: torch.Tensor,
+                      bias: torch.Tensor | None, x: torch.Tensor) -> dict[str, Any]:
+    """Convert a 1x1 ``nn.Conv2d`` holding ``weight``/``bias``; observe the linear layer."""
+    conv = _Conv2d(weight.shape[1], weight.shape[0], 1, bias=bias is not None,
+                   dtype=weight.dtype, device=weight.device)
+    with _no_grad():
+        conv.weight.copy_(weight)
+        if bias is not None:
+            conv.bias.copy_(bias)
+    linear = student.get("conv1x1_to_linear")(conv)
+    obs: dict[str, Any] = {"type": _type_name(linear), "exact": type(linear) is _Linear,
+                           "conv_weight": _encode(conv.weight.detach())}
+    if obs["exact"]:
+        obs["weight"] = _encode(linear.weight.detach())
+        obs["bias"] = _encode(None if linear.bias is None else linear.bias.detach())
+        obs["shares_weight"] = linear.weight.data_ptr() == conv.weight.data_ptr()
+        with _no_grad():
+            obs["output"] = _encode(linear(x))
+    return obs
+
+
+@probe
+def module_forward(student: Any, violations: Violations, name: str, init: dict[str, Any],
+                   seed: int, inputs: list[torch.Tensor], dtype: str | None = None) -> dict[str, Any]:
+    """Build ``name(**init)`` in eval mode and run it on each input; observe the outputs."""
+    _manual_seed(seed)
+    model = student.get(name)(**init)
+    if dtype is not None:
+        model = model.to(getattr(torch, dtype))
+    model.eval()
+    with _no_grad():
+        outputs = [_encode(model(x)) for x in inputs]
+    return {"outputs": outputs, "modules": sorted({_type_name(m) for m in model.modules()})}
+
+
+@probe
+def train_classifier(student: Any, violations: Violations, name: str, init: dict[str, Any],
+                     trainer_source: str, hyper: dict[str, Any], X_train: torch.Tensor,
+                     y_train: torch.Tensor, X_eval: torch.Tensor) -> dict[str, Any]:
+    """Train ``name(**init)`` with the grader's copy of the given training loop; predict X_eval.
+
+    The loop comes from the grader (the same code students were given), so a submission's own
+    training.py cannot change how it is trained. Labels of the evaluation set never come here.
+    """
+    trainer = types.ModuleType("grader_training")
+    exec(compile(trainer_source, "training.py", "exec"), trainer.__dict__)  # noqa: S102
+    _manual_seed(hyper["seed"])
+    model = student.get(name)(**init)
+    trainer.train_classifier(model, X_train, y_train, **hyper)
+    model.eval()
+    with _no_grad():
+        logits = model(X_eval)
+    return {"logits": _encode(logits)}
+
+
+@probe
+def concept(student: Any, violations: Violations, name: str) -> dict[str, Any]:
+    """The answer returned by ``convolutions.concepts.<name>()``."""
+    return {"value": _encode(getattr(student.get("concepts"), name)())}

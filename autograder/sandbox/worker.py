@@ -1,0 +1,162 @@
+"""The student process's side of grading: load the submission, answer the grader's requests.
+
+Runs in a child forked from the sandbox's zygote. Each request names a probe (``probes.py``)
+and carries plain inputs; each reply carries plain observations. Expected values never come
+here: the grader keeps them and judges the observations itself.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import socket
+import sys
+import traceback
+import types
+from typing import Any
+
+import numpy as np
+import torch
+
+from . import probes, wire
+from .guards import RuleViolation, torch_dtype
+
+# Captured before any student code runs, so that patched builtins cannot fool the encoder.
+_type, _isinstance, _Tensor = type, isinstance, torch.Tensor
+PACKAGE = "convolutions"
+MAX_DEPTH = 4
+
+
+class Student:
+    """The submission as loaded: the package (or its modules one by one if __init__ fails)."""
+
+    def __init__(self, code_dir: str) -> None:
+        sys.path.insert(0, code_dir)
+        self.import_error: str | None = None
+        self.module_errors: dict[str, str] = {}
+        try:
+            self.package: types.ModuleType | None = importlib.import_module(PACKAGE)
+        except BaseException as exc:  # noqa: BLE001 - a broken submission is data, not a crash
+            self.import_error = _describe_exception(exc)
+            self.package = None
+            self._load_modules_one_by_one(code_dir)
+
+    def _load_modules_one_by_one(self, code_dir: str) -> None:
+        """Make ``convolutions.<part>`` importable without running the broken ``__init__``."""
+        from autograder.api import MODULE_OF
+
+        for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
+            del sys.modules[name]
+        shell = types.ModuleType(PACKAGE)
+        shell.__path__ = [f"{code_dir}/{PACKAGE}"]
+        sys.modules[PACKAGE] = shell
+        for part in sorted(set(MODULE_OF.values()) | {"concepts"}):
+            try:
+                importlib.import_module(f"{PACKAGE}.{part}")
+            except BaseException as exc:  # noqa: BLE001
+                self.module_errors[part] = _describe_exception(exc)
+
+    def get(self, name: str) -> Any:
+        """The student's object called ``name`` (``from convolutions import name``)."""
+        from autograder.api import MODULE_OF
+
+        part = MODULE_OF.get(name, name)
+        if self.package is not None and part != name:
+            return getattr(self.package, name)
+        if part == name and self.package is not None:  # a part's module, e.g. concepts
+            return importlib.import_module(f"{PACKAGE}.{part}")
+        if part in self.module_errors:
+            raise ImportError(f"convolutions/{part}.py could not be imported: "
+                              f"{self.module_errors[part]}")
+        module = sys.modules.get(f"{PACKAGE}.{part}")
+        if module is None:
+            raise ImportError(f"convolutions.{part} is missing")
+        return module if name == part else getattr(module, name)
+
+
+def _describe_exception(exc: BaseException) -> str:
+    """``Type: message`` plus the innermost frame in the student's code, in one line."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f"/{PACKAGE}/" in f.filename]
+    where = f" (at {frames[-1].filename.split('/' + PACKAGE + '/')[-1]}:{frames[-1].lineno})" \
+        if frames else ""
+    if _isinstance(exc, SyntaxError) and exc.filename:
+        where = f" (at {exc.filename.split('/' + PACKAGE + '/')[-1]}:{exc.lineno})"
+    return f"{_type(exc).__name__}: {str(exc)[:500]}{where}"
+
+
+def encode_value(value: Any, depth: int = 0) -> dict[str, Any]:
+    """Describe a student's return value with exact types; tensors travel as arrays."""
+    kind = _type(value)
+    if kind is _Tensor:
+        tensor = value.detach()
+        out: dict[str, Any] = {"kind": "tensor", "dtype": str(tensor.dtype).removeprefix("torch."),
+                               "device": str(tensor.device), "shape": list(tensor.shape),
+                               "requires_grad": bool(value.requires_grad)}
+        if tensor.device.type != "meta":
+            cpu = tensor.cpu().contiguous()
+            if cpu.dtype == torch.bfloat16:
+                out["value"] = wire.encode_array(cpu.view(torch.int16).numpy().view(np.uint16),
+                                                 "bfloat16")
+            else:
+                out["value"] = wire.encode_array(cpu.numpy())
+        return out
+    if kind in (int, float, bool, str) or value is None:
+        return {"kind": kind.__name__, "value": value}
+    if kind in (tuple, list) and depth < MAX_DEPTH and len(value) <= 64:
+        return {"kind": kind.__name__, "items": [encode_value(v, depth + 1) for v in value]}
+    return {"kind": "object", "type": f"{kind.__module__}.{kind.__qualname__}"[:200]}
+
+
+def decode_inputs(value: Any, device: str) -> Any:
+    """Arrays in a request become tensors on ``device``; everything else stays plain."""
+    if _isinstance(value, dict) and set(value) == {"__array__"}:
+        array, name = wire.decode_array(value["__array__"])
+        tensor = torch.from_numpy(array)
+        if name == "bfloat16":
+            tensor = tensor.view(torch.int16).view(torch.bfloat16)
+        return tensor.to(device)
+    if _isinstance(value, dict) and set(value) == {"__dtype__"}:
+        return torch_dtype(value["__dtype__"])
+    if _isinstance(value, dict):
+        return {k: decode_inputs(v, device) for k, v in value.items()}
+    if _isinstance(value, list):
+        return [decode_inputs(v, device) for v in value]
+    return value
+
+
+def handle(student: Student, request: dict[str, Any]) -> dict[str, Any]:
+    """Run one probe; a student exception becomes an ``error`` reply, never a crash."""
+    probe = probes.PROBES.get(request.get("probe"))
+    if probe is None:
+        return {"error": {"type": "GraderError", "message": f"no probe {request.get('probe')!r}"}}
+    args = decode_inputs(request.get("args", {}), request.get("device", "cpu"))
+    violations = probes.Violations()
+    try:
+        observed = probe(student, violations, **args)
+        return {"ok": observed, "violations": violations.items}
+    except RuleViolation as exc:
+        return {"error": {"type": "RuleViolation", "message": str(exc)},
+                "violations": violations.items}
+    except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt included
+        return {"error": {"type": _type(exc).__name__, "message": _describe_exception(exc)},
+                "violations": violations.items}
+
+
+def serve(sock: socket.socket, code_dir: str) -> None:
+    """Load the submission, then answer requests until the grader hangs up.
+
+    The grader's first request is the ``hello`` probe: its reply says how the import went, and
+    its time limit bounds an import that never finishes.
+    """
+    student = Student(code_dir)
+    while True:
+        try:
+            request = wire.recv(sock)
+        except EOFError:
+            return
+        reply = handle(student, request)
+        try:
+            wire.send(sock, reply)
+        except (wire.WireError, ValueError, TypeError) as exc:  # e.g. a gigantic return value
+            wire.send(sock, {"error": {"type": "ResultTooLarge",
+                                       "message": f"the result could not be sent back: {exc}"}})

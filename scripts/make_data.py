@@ -1,0 +1,265 @@
+"""Generate the two small datasets used by the convolution assignment (run from anywhere).
+
+    python scripts/make_data.py [--out DIR] [--only audio|text] [--workers N]
+
+* ``data/audio_mfcc.npz``: MFCC frames of ten spoken command words synthesised with espeak-ng
+  (needs the ``espeak-ng`` binary and ``pip install librosa soundfile``).
+* ``data/text.npz``: synthetic sentiment sentences in which only local n-grams (negation next to
+  an adjective) decide the label, so a unigram bag of words is near chance.
+
+Everything is drawn from fixed seeds, so a second run writes identical arrays (with the same
+espeak-ng / librosa versions; the committed files are the reference).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import subprocess
+import tempfile
+from multiprocessing import Pool
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# ----------------------------------------------------------------------------------------------
+# Audio
+# ----------------------------------------------------------------------------------------------
+WORDS = ["yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go"]
+ACCENTS = [  # espeak-ng English voices that accept a "+variant" (plain "en-gb" ignores it)
+    "en", "en-us", "en-gb-scotland", "en-029", "en-us-nyc", "en-gb-x-rp", "en-gb-x-gbclan",
+    "en-gb-x-gbcwmd",
+]
+# Speakers are the voice variants; the test speakers never occur in training.
+TRAIN_VARIANTS = ["m1", "m2", "m3", "m4", "m6", "m8", "f1", "f2", "f4", "klatt", "klatt3"]
+TEST_VARIANTS = ["m5", "m7", "f3", "f5", "klatt2"]
+# Speeds (words/min) and pitches (0-99) also come from disjoint grids.
+TRAIN_SPEEDS, TEST_SPEEDS = list(range(140, 231, 10)), list(range(145, 226, 10))
+TRAIN_PITCHES, TEST_PITCHES = list(range(25, 76, 10)), list(range(30, 71, 10))
+TRAIN_PER_WORD, TEST_PER_WORD = 80, 30
+
+SR = 16_000  # espeak-ng writes 22.05 kHz; resampled to 16 kHz
+N_MFCC = 20
+N_MELS = 40
+N_FFT = 512  # 32 ms window
+HOP = 400  # 25 ms
+T = 40  # frames per example
+CLIP = N_FFT + (T - 1) * HOP  # 16112 samples (~1.0 s) give exactly T frames with center=False
+AUDIO_SEED = 20240601
+
+
+def synth(word: str, voice: str, speed: int, pitch: int) -> np.ndarray:
+    """espeak-ng -> float32 mono at SR, leading/trailing silence trimmed, peak 1."""
+    import librosa
+    import soundfile as sf
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "w.wav")
+        cmd = ["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", path, word]
+        subprocess.run(cmd, check=True, capture_output=True)
+        y, sr = sf.read(path, dtype="float32")
+    y = librosa.resample(y, orig_sr=sr, target_sr=SR, res_type="soxr_hq")
+    y, _ = librosa.effects.trim(y, top_db=40)
+    return (y / np.abs(y).max()).astype(np.float32)
+
+
+def audio_example(job: tuple[int, str, str, int, int, float, int]) -> np.ndarray:
+    """One (N_MFCC, T) MFCC matrix: word at a random offset in a noisy 1 s clip."""
+    import librosa
+
+    index, word, voice, speed, pitch, snr_db, seed = job
+    rng = np.random.default_rng([seed, index])  # per-example stream: order/worker independent
+    y = synth(word, voice, speed, pitch)
+    if len(y) > CLIP:  # never happens with the speed grids above; keep the middle if it did
+        start = (len(y) - CLIP) // 2
+        y = y[start : start + CLIP]
+    clip = np.zeros(CLIP, np.float32)
+    offset = int(rng.integers(0, CLIP - len(y) + 1))  # random time shift
+    clip[offset : offset + len(y)] = y * rng.uniform(0.3, 1.0)
+    rms = np.sqrt(np.mean(clip[offset : offset + len(y)] ** 2))
+    clip += rng.standard_normal(CLIP).astype(np.float32) * rms * 10 ** (-snr_db / 20)
+    mfcc = librosa.feature.mfcc(
+        y=clip, sr=SR, n_mfcc=N_MFCC, n_fft=N_FFT, hop_length=HOP, n_mels=N_MELS, center=False
+    )
+    assert mfcc.shape == (N_MFCC, T), mfcc.shape
+    return mfcc.astype(np.float32)
+
+
+def audio_jobs(split: str, rng: np.random.Generator, start: int) -> tuple[list, np.ndarray]:
+    """Random (voice, speed, pitch, noise) settings for every example of one split."""
+    train = split == "train"
+    variants = TRAIN_VARIANTS if train else TEST_VARIANTS
+    speeds = TRAIN_SPEEDS if train else TEST_SPEEDS
+    pitches = TRAIN_PITCHES if train else TEST_PITCHES
+    per_word = TRAIN_PER_WORD if train else TEST_PER_WORD
+    jobs, labels = [], []
+    for label, word in enumerate(WORDS):
+        for _ in range(per_word):
+            voice = f"{rng.choice(ACCENTS)}+{rng.choice(variants)}"
+            snr = float(rng.uniform(15, 30))  # mild white noise, 15-30 dB below the word
+            jobs.append((start + len(jobs), word, voice, int(rng.choice(speeds)),
+                         int(rng.choice(pitches)), snr, AUDIO_SEED))
+            labels.append(label)
+    return jobs, np.array(labels, np.int64)
+
+
+def make_audio(out: Path, workers: int) -> None:
+    rng = np.random.default_rng(AUDIO_SEED)
+    train_jobs, y_train = audio_jobs("train", rng, 0)
+    test_jobs, y_test = audio_jobs("test", rng, len(train_jobs))
+    with Pool(workers) as pool:  # map keeps the job order, so the result is deterministic
+        feats = np.stack(pool.map(audio_example, train_jobs + test_jobs, chunksize=8))
+    X_train, X_test = feats[: len(train_jobs)], feats[len(train_jobs) :]
+    # Standardise each MFCC coefficient with statistics of the training frames only (c0 is on a
+    # very different scale from the others); float16 keeps ~3 significant digits, plenty here.
+    mean = X_train.mean(axis=(0, 2), keepdims=True)
+    std = X_train.std(axis=(0, 2), keepdims=True)
+    X_train, X_test = ((X - mean) / std for X in (X_train, X_test))
+    np.savez_compressed(
+        out / "audio_mfcc.npz",
+        X_train=X_train.astype(np.float16), y_train=y_train,
+        X_test=X_test.astype(np.float16), y_test=y_test,
+        classes=np.array(WORDS),
+        feature_mean=mean[0, :, 0], feature_std=std[0, :, 0],
+        n_mfcc=N_MFCC, sample_rate=SR, hop_length=HOP, n_fft=N_FFT, n_mels=N_MELS,
+    )
+    print(f"audio: X_train {X_train.shape}, X_test {X_test.shape}, {len(WORDS)} classes")
+
+
+# ----------------------------------------------------------------------------------------------
+# Text
+# ----------------------------------------------------------------------------------------------
+SUBJECTS = ["the movie", "the film", "the food", "the service", "the hotel", "the book",
+            "the plot", "the music", "this phone", "the staff", "the room", "the game",
+            "the show", "the coffee", "the ending", "the concert", "the trip", "the meal"]
+VERBS = ["was", "is", "seemed", "looked", "felt", "sounded", "turned out", "was just"]
+NEG_VERBS = {"was": "wasn't", "is": "isn't"}  # the negation can also sit in the verb token
+NEGATORS = ["not", "never"]
+INTENSIFIERS = ["very", "really", "quite", "so", "truly", "pretty", "extremely", "rather"]
+POSITIVE = ["good", "great", "excellent", "nice", "wonderful", "pleasant", "enjoyable",
+            "brilliant", "superb", "lovely", "fantastic", "fine"]
+NEGATIVE = ["bad", "awful", "terrible", "boring", "poor", "dull", "horrible", "disappointing",
+            "mediocre", "weak", "dreadful", "annoying"]
+# Sentiment-free clauses, several with their own negation, so that "not" anywhere in the
+# sentence says nothing: only "not" right before the adjective flips the label.
+NEUTRAL_ADJ = ["warm", "cold", "sunny", "quiet", "busy", "late", "early", "long", "short"]
+FILLERS = ["i did not expect that", "we had never been there before", "to be honest",
+           "i have to say", "my friends were not sure", "if i am honest", "after a long day",
+           "on a rainy evening", "it was not my first time", "i went there with my sister",
+           "we never planned to go", "as i told my brother", "i was not alone",
+           "last weekend", "for what it is worth"]
+CLASSES = ["negative", "positive"]
+TEXT_LEN = 32  # sentences have at most 21 tokens; the rest is padding (room to shift)
+TEXT_TRAIN, TEXT_TEST = 4000, 1000
+TEXT_SEED = 20240602
+
+
+def sentence(rng: np.random.Generator) -> tuple[str, int]:
+    """A random sentence and its label: adjective polarity, flipped by an adjacent negation."""
+    subject, verb = rng.choice(SUBJECTS), str(rng.choice(VERBS))
+    negated = rng.random() < 0.5
+    words = [subject]
+    if negated and verb in NEG_VERBS and rng.random() < 0.3:
+        words.append(NEG_VERBS[verb])
+    else:
+        words += [verb] + ([str(rng.choice(NEGATORS))] if negated else [])
+    if rng.random() < 0.5:
+        words.append(rng.choice(INTENSIFIERS))
+    positive = rng.random() < 0.5
+    words.append(rng.choice(POSITIVE if positive else NEGATIVE))
+    main = " ".join(words)
+    clauses = [main]
+    for _ in range(int(rng.choice(3, p=[0.3, 0.5, 0.2]))):  # 0-2 distractor clauses
+        if rng.random() < 0.3:
+            neutral = f"the weather was {'not ' if rng.random() < 0.5 else ''}{rng.choice(NEUTRAL_ADJ)}"
+        else:
+            neutral = str(rng.choice(FILLERS))
+        clauses.insert(int(rng.integers(0, len(clauses) + 1)), neutral)
+    return " , ".join(clauses), int(positive != negated)
+
+
+def make_text(out: Path) -> None:
+    rng = np.random.default_rng(TEXT_SEED)
+    seen: set[str] = set()
+    splits: dict[str, tuple[list[str], list[int]]] = {"train": ([], []), "test": ([], [])}
+    for name, n in (("train", TEXT_TRAIN), ("test", TEXT_TEST)):
+        while len(splits[name][0]) < n:  # no sentence appears twice, within or across splits
+            text, label = sentence(rng)
+            if text not in seen:
+                seen.add(text)
+                splits[name][0].append(text)
+                splits[name][1].append(label)
+    words = sorted({w for text in splits["train"][0] for w in text.split()})
+    vocab = ["<pad>", "<unk>"] + words
+    index = {w: i for i, w in enumerate(vocab)}
+    arrays: dict[str, np.ndarray] = {}
+    for name, (texts, labels) in splits.items():
+        ids = np.zeros((len(texts), TEXT_LEN), np.int64)  # right-padded with <pad> = 0
+        lengths = np.zeros(len(texts), np.int64)
+        for row, text in enumerate(texts):
+            toks = [index.get(w, 1) for w in text.split()]
+            assert len(toks) <= TEXT_LEN, text
+            ids[row, : len(toks)] = toks
+            lengths[row] = len(toks)
+        arrays |= {f"X_{name}": ids, f"len_{name}": lengths,
+                   f"y_{name}": np.array(labels, np.int64)}
+    np.savez_compressed(out / "text.npz", **arrays, vocab=np.array(vocab),
+                        classes=np.array(CLASSES))
+    print(f"text: X_train {arrays['X_train'].shape}, X_test {arrays['X_test'].shape}, "
+          f"vocab {len(vocab)}, max length {arrays['len_train'].max()}, "
+          f"positive share {arrays['y_train'].mean():.2f}")
+    print(f"  e.g. {splits['train'][0][0]!r} -> {CLASSES[splits['train'][1][0]]}")
+    bag_of_words_baseline(arrays, len(vocab))
+
+
+def bag_of_words_baseline(arrays: dict[str, np.ndarray], vocab_size: int) -> None:
+    """Logistic regression on unigram (and, for contrast, uni+bigram) counts; needs scikit-learn."""
+    try:
+        from sklearn.linear_model import LogisticRegression
+    except ImportError:
+        print("  (scikit-learn missing: bag-of-words baseline skipped)")
+        return
+
+    def counts(X: np.ndarray, bigrams: bool) -> np.ndarray:
+        n = vocab_size
+        F = np.zeros((len(X), n + (n * n if bigrams else 0)), np.float32)
+        for row, ids in enumerate(X):
+            ids = ids[ids != 0]
+            np.add.at(F[row], ids, 1)
+            if bigrams:
+                np.add.at(F[row], n + ids[:-1] * n + ids[1:], 1)
+        return F
+
+    for bigrams in (False, True):
+        clf = LogisticRegression(max_iter=3000)
+        clf.fit(counts(arrays["X_train"], bigrams), arrays["y_train"])
+        acc = clf.score(counts(arrays["X_test"], bigrams), arrays["y_test"])
+        print(f"  bag-of-{'uni+bigrams' if bigrams else 'unigrams'} logistic regression: "
+              f"test accuracy {acc:.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "data")
+    parser.add_argument("--only", choices=["audio", "text"])
+    parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.only != "text":
+        make_audio(args.out, args.workers)
+    if args.only != "audio":
+        make_text(args.out)
+    for name in ("audio_mfcc.npz", "text.npz"):
+        path = args.out / name
+        if path.exists():
+            with np.load(path) as f:  # hash of the arrays, not of the zip (which holds mtimes)
+                digest = hashlib.sha256(b"".join(f[k].tobytes() for k in sorted(f.files)))
+            print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB, "
+                  f"arrays sha256 {digest.hexdigest()[:16]})")
+
+
+if __name__ == "__main__":
+    main()

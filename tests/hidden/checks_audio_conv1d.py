@@ -1,0 +1,113 @@
+"""Checks of part ``audio_conv1d``: 1-D cross-correlations and the MFCC classifier."""
+
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from autograder import paths
+from autograder.grade.bank import CheckFailed, check
+from autograder.grade.judge import array, as_tensor, expect_tensor, expect_unchanged
+from oracles import NO_CONV, load_npz, oracle_corr1d, reference_training, trainer_source
+
+PART = "audio_conv1d"
+EVAL = Path(__file__).parent / "data" / "eval.npz"
+ACCURACY = 0.90  # on held-out speakers never shipped to students
+
+SIGNALS = [
+    ("short-kernel", dict(T=12, kw=3)),
+    ("kernel-1", dict(T=7, kw=1)),
+    ("kernel-as-long-as-signal", dict(T=9, kw=9)),
+    ("long-signal", dict(T=200, kw=7)),
+]
+CHANNELS = [
+    ("2-in-3-out", dict(c_in=2, c_out=3, T=15, kw=4)),
+    ("1-in-1-out", dict(c_in=1, c_out=1, T=8, kw=8)),
+    ("20-in-4-out-mfcc-like", dict(c_in=20, c_out=4, T=40, kw=5)),
+]
+
+
+@check("corr1d.oracle", PART, "corr1d matches F.conv1d (T={T}, kernel width {kw})", weight=2,
+       cases=SIGNALS)
+def corr1d(student, T, kw) -> None:
+    x, k = array(601, T), array(602, kw)
+    obs = student.probe("call", name="corr1d", args=[x, k], rules=NO_CONV)
+    expect_tensor(obs["value"], oracle_corr1d(x[None], k[None, None])[0], "corr1d output")
+    expect_unchanged(obs["inputs"][0], x, "x")
+
+
+@check("corr1d_multi_in.oracle", PART, "corr1d_multi_in matches F.conv1d ({c_in} channels, "
+       "T={T}, kernel width {kw})", weight=2, cases=CHANNELS)
+def multi_in(student, c_in, c_out, T, kw) -> None:
+    X, K = array(603, c_in, T), array(604, c_in, kw)
+    obs = student.probe("call", name="corr1d_multi_in", args=[X, K], rules=NO_CONV)
+    expect_tensor(obs["value"], oracle_corr1d(X, K[None])[0], "corr1d_multi_in output")
+
+
+@check("corr1d_multi_in_out.oracle", PART, "corr1d_multi_in_out matches F.conv1d ({c_in} -> "
+       "{c_out} channels, T={T}, kernel width {kw})", weight=2, cases=CHANNELS)
+def multi_in_out(student, c_in, c_out, T, kw) -> None:
+    X, K = array(605, c_in, T), array(606, c_out, c_in, kw)
+    obs = student.probe("call", name="corr1d_multi_in_out", args=[X, K], rules=NO_CONV)
+    expect_tensor(obs["value"], oracle_corr1d(X, K), "corr1d_multi_in_out output")
+    expect_unchanged(obs["inputs"][1], K, "K")
+
+
+@check("corr1d.float32", PART, "the corr1d functions keep float32")
+def float32(student) -> None:
+    X, K = array(607, 3, 20, dtype=torch.float32), array(608, 2, 3, 4, dtype=torch.float32)
+    obs = student.probe("call", name="corr1d_multi_in_out", args=[X, K], rules=NO_CONV)
+    expect_tensor(obs["value"], oracle_corr1d(X, K), "corr1d_multi_in_out in float32")
+    obs = student.probe("call", name="corr1d", args=[X[0], K[0, 0]], rules=NO_CONV)
+    expect_tensor(obs["value"], oracle_corr1d(X[:1], K[:1, :1])[0], "corr1d in float32")
+
+
+@check("audio_net.shapes", PART, "AudioConvNet maps (B, n_mfcc, T) to (B, n_classes) for any "
+       "T >= 16, convolving over time only", weight=2)
+def shapes(student) -> None:
+    for n_mfcc, n_classes in ((20, 10), (13, 4)):
+        inputs = [array(609, B, n_mfcc, T, dtype=torch.float32) for B, T in ((3, 16), (1, 37),
+                                                                            (2, 101))]
+        obs = student.probe("module_forward", name="AudioConvNet",
+                            init={"n_mfcc": n_mfcc, "n_classes": n_classes}, seed=0,
+                            inputs=inputs)
+        for x, out in zip(inputs, obs["outputs"]):
+            logits = as_tensor(out, f"AudioConvNet({n_mfcc}, {n_classes}) on {tuple(x.shape)}")
+            if tuple(logits.shape) != (x.shape[0], n_classes):
+                raise CheckFailed(f"AudioConvNet({n_mfcc}, {n_classes}) on input "
+                                  f"{tuple(x.shape)} gave shape {tuple(logits.shape)}, expected "
+                                  f"{(x.shape[0], n_classes)}")
+            if not torch.isfinite(logits).all():
+                raise CheckFailed("AudioConvNet's logits contain NaN or inf")
+        two_d = [m for m in obs["modules"] if m.endswith(("Conv2d", "Conv3d"))]
+        if two_d:
+            raise CheckFailed(f"AudioConvNet uses {two_d}: convolve over time only (Conv1d with "
+                              "the MFCC coefficients as channels)")
+
+
+@cache
+def _audio_sets():
+    train = load_npz(paths.DATA / "audio_mfcc.npz")
+    hidden = load_npz(EVAL)
+    as_f32 = lambda a: torch.from_numpy(a.astype(np.float32))  # noqa: E731
+    return (as_f32(train["X_train"]), torch.from_numpy(train["y_train"].astype(np.int64)),
+            as_f32(hidden["audio_X"]), torch.from_numpy(hidden["audio_y"].astype(np.int64)))
+
+
+@check("audio_net.accuracy", PART, f"AudioConvNet reaches {ACCURACY:.0%} accuracy on held-out "
+       "speakers after the given training", weight=4, timeout=90)
+def audio_accuracy(student) -> None:
+    X_train, y_train, X_eval, y_eval = _audio_sets()
+    obs = student.probe("train_classifier", name="AudioConvNet",
+                        init={"n_mfcc": int(X_train.shape[1]), "n_classes": 10},
+                        trainer_source=trainer_source(),
+                        hyper=reference_training()["AUDIO_TRAINING"], X_train=X_train,
+                        y_train=y_train, X_eval=X_eval)
+    logits = as_tensor(obs["logits"], "AudioConvNet logits on the held-out set")
+    if tuple(logits.shape) != (len(y_eval), 10):
+        raise CheckFailed(f"logits of shape {tuple(logits.shape)} on the held-out set, expected "
+                          f"{(len(y_eval), 10)}")
+    acc = (logits.argmax(1) == y_eval).double().mean().item()
+    if acc < ACCURACY:
+        raise CheckFailed(f"held-out accuracy {acc:.1%}, below {ACCURACY:.0%}")

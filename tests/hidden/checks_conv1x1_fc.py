@@ -1,0 +1,72 @@
+"""Checks of part ``conv1x1_fc``: a 1x1 convolution is a linear layer at every pixel."""
+
+import torch
+
+from autograder.grade.bank import CheckFailed, check
+from autograder.grade.judge import array, as_tensor, compare_values, expect_tensor
+
+PART = "conv1x1_fc"
+
+CASES = [
+    ("3-to-5-with-bias", dict(c_in=3, c_out=5, bias=True, dtype="float64")),
+    ("4-to-2-no-bias", dict(c_in=4, c_out=2, bias=False, dtype="float64")),
+    ("1-to-7-float32", dict(c_in=1, c_out=7, bias=True, dtype="float32")),
+]
+
+
+def _layer(seed, c_in, c_out, bias, dtype):
+    dtype = getattr(torch, dtype)
+    return (array(seed, c_out, c_in, dtype=dtype),
+            array(seed + 1, c_out, dtype=dtype) if bias else None)
+
+
+def _per_pixel(weight, bias, X):
+    """The linear layer applied to every pixel's channel vector of X (B, c_in, h, w)."""
+    Y = torch.einsum("oc,bchw->bohw", weight, X)
+    return Y if bias is None else Y + bias[None, :, None, None]
+
+
+@check("linear_to_conv1x1.per_pixel", PART, "linear_to_conv1x1 gives an nn.Conv2d equal to the "
+       "linear layer at every pixel ({c_in} -> {c_out} channels, bias={bias}, {dtype})",
+       weight=3, cases=CASES)
+def linear_to_conv(student, c_in, c_out, bias, dtype) -> None:
+    weight, b = _layer(401, c_in, c_out, bias, dtype)
+    X = array(403, 2, c_in, 5, 4, dtype=weight.dtype)
+    obs = student.probe("linear_to_conv1x1", weight=weight, bias=b, X=X)
+    if not obs["exact"]:
+        raise CheckFailed(f"linear_to_conv1x1 returned {obs['type']}, expected torch.nn.Conv2d")
+    if obs["kernel_size"] != [1, 1] or obs["stride"] != [1, 1] or obs["padding"] not in ([0, 0],
+                                                                                        "valid"):
+        raise CheckFailed(f"kernel_size {obs['kernel_size']}, stride {obs['stride']}, padding "
+                          f"{obs['padding']}: expected a 1x1 kernel, stride 1, no padding")
+    expect_tensor(obs["weight"], weight.reshape(c_out, c_in, 1, 1), "conv weight")
+    if b is None:
+        if obs["bias"].get("kind") != "NoneType":
+            raise CheckFailed("the linear layer has no bias, so the conv must have none")
+    else:
+        expect_tensor(obs["bias"], b, "conv bias")
+    expect_tensor(obs["output"], _per_pixel(weight, b, X), "conv(X) at every pixel")
+    if obs["shares_weight"]:
+        raise CheckFailed("the conv shares the linear layer's weight storage; copy it")
+    compare_values(as_tensor(obs["linear_weight"], "linear weight"), weight,
+                   "the linear layer's weight after the call (it must not change)")
+
+
+@check("conv1x1_to_linear.round_trip", PART, "conv1x1_to_linear gives the nn.Linear of a 1x1 "
+       "convolution ({c_in} -> {c_out} channels, bias={bias}, {dtype})", weight=3, cases=CASES)
+def conv_to_linear(student, c_in, c_out, bias, dtype) -> None:
+    weight, b = _layer(404, c_in, c_out, bias, dtype)
+    x = array(406, 6, c_in, dtype=weight.dtype)
+    obs = student.probe("conv1x1_to_linear", weight=weight.reshape(c_out, c_in, 1, 1), bias=b,
+                        x=x)
+    if not obs["exact"]:
+        raise CheckFailed(f"conv1x1_to_linear returned {obs['type']}, expected torch.nn.Linear")
+    expect_tensor(obs["weight"], weight, "linear weight")
+    if b is not None:
+        expect_tensor(obs["bias"], b, "linear bias")
+    elif obs["bias"].get("kind") != "NoneType":
+        raise CheckFailed("the conv has no bias, so the linear layer must have none")
+    expected = x @ weight.T + (0 if b is None else b)
+    expect_tensor(obs["output"], expected, "linear(x)")
+    if obs["shares_weight"]:
+        raise CheckFailed("the linear layer shares the conv's weight storage; copy it")

@@ -1,0 +1,83 @@
+"""Checks of part ``conv_as_matmul``: im2col, corr2d_matmul and the kernel matrix."""
+
+import torch
+import torch.nn.functional as F
+from torch.autograd.functional import jacobian
+
+from autograder.grade.bank import CheckFailed, check
+from autograder.grade.judge import array, as_tensor, compare_values, expect_tensor, expect_unchanged
+from oracles import NO_CONV, oracle_corr2d
+
+PART = "conv_as_matmul"
+
+GRID = [
+    ("square", dict(x=(6, 6), k=(3, 3), padding=0, stride=1)),
+    ("non-square", dict(x=(5, 8), k=(2, 3), padding=0, stride=1)),
+    ("padding-stride", dict(x=(7, 9), k=(3, 2), padding=(1, 2), stride=(2, 3))),
+    ("kernel-as-large-as-input", dict(x=(4, 5), k=(4, 5), padding=0, stride=1)),
+    ("kernel-1x1-stride", dict(x=(5, 7), k=(1, 1), padding=0, stride=(2, 2))),
+    ("tall", dict(x=(13, 3), k=(3, 3), padding=(0, 1), stride=(2, 1))),
+]
+KM_SHAPES = [
+    ("small", dict(x=(4, 5), k=(2, 3))),
+    ("kernel-1x1", dict(x=(3, 4), k=(1, 1))),
+    ("kernel-as-large-as-input", dict(x=(3, 4), k=(3, 4))),
+    ("tall-kernel", dict(x=(7, 3), k=(4, 1))),
+]
+
+
+@check("im2col.oracle", PART, "im2col matches F.unfold ({x} input, {k} kernel, padding "
+       "{padding}, stride {stride})", weight=4, cases=GRID)
+def im2col_oracle(student, x, k, padding, stride) -> None:
+    X = array(301, *x)
+    obs = student.probe("call", name="im2col", args=[X, list(k)],
+                        kwargs={"padding": padding, "stride": stride}, rules=NO_CONV)
+    expected = F.unfold(X[None, None], k, padding=padding, stride=stride)[0].T
+    expect_tensor(obs["value"], expected, "im2col output")
+    expect_unchanged(obs["inputs"][0], X, "X")
+
+
+@check("corr2d_matmul.oracle", PART, "corr2d_matmul matches torch ({x} input, {k} kernel, "
+       "padding {padding}, stride {stride})", weight=3, cases=GRID)
+def corr2d_matmul_oracle(student, x, k, padding, stride) -> None:
+    X, K = array(302, *x), array(303, *k)
+    obs = student.probe("call", name="corr2d_matmul", args=[X, K],
+                        kwargs={"padding": padding, "stride": stride}, rules=NO_CONV)
+    expect_tensor(obs["value"], oracle_corr2d(X, K, padding, stride), "corr2d_matmul output")
+
+
+def _kernel_matrix(student, X, K):
+    obs = student.probe("call", name="kernel_matrix", args=[K, list(X.shape)], rules=NO_CONV)
+    expected = jacobian(lambda x: oracle_corr2d(x, K).reshape(-1), X).reshape(-1, X.numel())
+    return expect_tensor(obs["value"], expected, "kernel_matrix"), obs
+
+
+@check("kernel_matrix.exact", PART, "kernel_matrix is exactly the matrix of X -> corr2d(X, K) "
+       "({x} input, {k} kernel)", weight=3, cases=KM_SHAPES)
+def kernel_matrix_exact(student, x, k) -> None:
+    X, K = array(304, *x), array(305, *k)
+    M, obs = _kernel_matrix(student, X, K)
+    compare_values(M @ X.reshape(-1), oracle_corr2d(X, K).reshape(-1), "kernel_matrix @ vec(X)")
+    expect_unchanged(obs["inputs"][0], K, "K")
+
+
+@check("kernel_matrix.transpose", PART, "kernel_matrix transposed maps dY to dX", weight=2)
+def kernel_matrix_transpose(student) -> None:
+    X, K, dY = array(306, 6, 5), array(307, 3, 2), array(308, 4, 4)
+    obs = student.probe("call", name="kernel_matrix", args=[K, [6, 5]], rules=NO_CONV)
+    M = as_tensor(obs["value"], "kernel_matrix")
+    if tuple(M.shape) != (16, 30):
+        raise CheckFailed(f"kernel_matrix shape {tuple(M.shape)}, expected (16, 30)")
+    Xr = X.clone().requires_grad_()
+    (dX,) = torch.autograd.grad(oracle_corr2d(Xr, K), Xr, dY)
+    compare_values((M.T @ dY.reshape(-1)).reshape(6, 5), dX, "kernel_matrix.T @ vec(dY)")
+
+
+@check("conv_as_matmul.float32", PART, "im2col, corr2d_matmul and kernel_matrix keep float32")
+def float32(student) -> None:
+    X, K = array(309, 5, 6, dtype=torch.float32), array(310, 2, 2, dtype=torch.float32)
+    obs = student.probe("call", name="im2col", args=[X, [2, 2]], rules=NO_CONV)
+    expect_tensor(obs["value"], F.unfold(X[None, None], (2, 2))[0].T, "im2col in float32")
+    obs = student.probe("call", name="corr2d_matmul", args=[X, K], rules=NO_CONV)
+    expect_tensor(obs["value"], oracle_corr2d(X, K), "corr2d_matmul in float32")
+    _kernel_matrix(student, X, K)

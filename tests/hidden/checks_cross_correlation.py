@@ -1,0 +1,80 @@
+"""Checks of part ``cross_correlation``: corr2d against F.conv2d on a grid of shapes."""
+
+import torch
+
+from autograder.grade.bank import check
+from autograder.grade.judge import array, expect_tensor, expect_unchanged
+from oracles import NO_CONV, oracle_corr2d
+
+PART = "cross_correlation"
+
+# case id -> X shape, K shape, padding, stride
+GRID = [
+    ("square", dict(x=(7, 7), k=(3, 3), padding=0, stride=1)),
+    ("stride-2", dict(x=(9, 8), k=(3, 3), padding=0, stride=2)),
+    ("asymmetric-padding-stride", dict(x=(7, 8), k=(3, 2), padding=(1, 2), stride=(2, 3))),
+    ("non-square-kernel", dict(x=(6, 9), k=(2, 5), padding=0, stride=1)),
+    ("kernel-as-large-as-input", dict(x=(5, 4), k=(5, 4), padding=0, stride=1)),
+    ("kernel-1x1", dict(x=(4, 6), k=(1, 1), padding=0, stride=1)),
+    ("tall-input", dict(x=(17, 3), k=(4, 2), padding=(2, 0), stride=(3, 1))),
+    ("wide-input", dict(x=(3, 19), k=(2, 4), padding=(0, 1), stride=(1, 3))),
+    ("padding-wider-than-kernel", dict(x=(4, 5), k=(2, 2), padding=3, stride=1)),
+    ("stride-larger-than-kernel", dict(x=(11, 10), k=(2, 2), padding=1, stride=4)),
+]
+
+
+@check("corr2d.d2l_example", PART, "corr2d on d2l's 3x3 example", visibility="visible")
+def d2l_example(student) -> None:
+    X = torch.arange(9.0).reshape(3, 3)
+    K = torch.arange(4.0).reshape(2, 2)
+    obs = student.probe("call", name="corr2d", args=[X, K], rules=NO_CONV)
+    expect_tensor(obs["value"], oracle_corr2d(X, K), "corr2d(X, K)")
+
+
+@check("corr2d.oracle", PART, "corr2d matches torch (float64, {x} input, {k} kernel, "
+       "padding {padding}, stride {stride})", weight=5, cases=GRID)
+def oracle(student, x, k, padding, stride) -> None:
+    X, K = array(101, *x), array(102, *k)
+    obs = student.probe("call", name="corr2d", args=[X, K],
+                        kwargs={"padding": padding, "stride": stride}, rules=NO_CONV)
+    expect_tensor(obs["value"], oracle_corr2d(X, K, padding, stride), "corr2d output")
+    expect_unchanged(obs["inputs"][0], X, "X")
+    expect_unchanged(obs["inputs"][1], K, "K")
+
+
+@check("corr2d.exact_integers", PART, "corr2d is exact on small integers (every index counts)",
+       weight=2)
+def exact_integers(student) -> None:
+    X, K = array(103, 8, 7, kind="int"), array(104, 3, 2, kind="int")
+    obs = student.probe("call", name="corr2d", args=[X, K], kwargs={"padding": (1, 2),
+                        "stride": (2, 1)}, rules=NO_CONV)
+    expect_tensor(obs["value"], oracle_corr2d(X, K, (1, 2), (2, 1)), "corr2d output",
+                  rtol=0, atol=0)
+
+
+@check("corr2d.float32", PART, "corr2d in float32 keeps float32 and matches torch", weight=1)
+def float32(student) -> None:
+    X, K = array(105, 12, 10, dtype=torch.float32), array(106, 3, 4, dtype=torch.float32)
+    obs = student.probe("call", name="corr2d", args=[X, K], kwargs={"padding": 1, "stride": 2},
+                        rules=NO_CONV)
+    expect_tensor(obs["value"], oracle_corr2d(X, K, 1, 2), "corr2d output")
+
+
+@check("corr2d.half_precision", PART, "corr2d keeps bfloat16 and float16 dtypes", weight=1)
+def half_precision(student) -> None:
+    for dtype in (torch.bfloat16, torch.float16):
+        X, K = array(107, 6, 6, dtype=dtype, kind="int"), array(108, 2, 2, dtype=dtype, kind="int")
+        obs = student.probe("call", name="corr2d", args=[X, K], rules=NO_CONV)
+        expected = oracle_corr2d(X.double(), K.double()).to(dtype)
+        expect_tensor(obs["value"], expected, f"corr2d output in {dtype}")
+
+
+@check("corr2d.int_and_pair_arguments", PART,
+       "corr2d treats padding=p and stride=s like (p, p) and (s, s)", weight=1)
+def int_and_pair(student) -> None:
+    X, K = array(109, 9, 9), array(110, 3, 3)
+    for padding, stride in ((2, 3), ((2, 2), (3, 3))):
+        obs = student.probe("call", name="corr2d", args=[X, K],
+                            kwargs={"padding": padding, "stride": stride}, rules=NO_CONV)
+        expect_tensor(obs["value"], oracle_corr2d(X, K, 2, 3),
+                      f"corr2d(padding={padding}, stride={stride})")

@@ -1,0 +1,87 @@
+"""Checks of part ``derivative_kernels``: finite differences, minimal size, integrals."""
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from autograder.grade.bank import CheckFailed, check
+from autograder.grade.judge import as_tensor, array, compare_values, expect_tensor, expect_value
+from oracles import oracle_corr2d
+
+PART = "derivative_kernels"
+
+
+def _binomial_row(order: int) -> torch.Tensor:
+    return torch.tensor([[(-1.0) ** (order - j) * math.comb(order, j) for j in range(order + 1)]])
+
+
+@check("finite_difference.coefficients", PART, "finite_difference_kernel(order) for orders "
+       "0 to 6: shape (1, order + 1) and forward-difference coefficients", weight=3)
+def coefficients(student) -> None:
+    for order in range(7):
+        obs = student.probe("call", name="finite_difference_kernel", args=[order])
+        expect_tensor(obs["value"], _binomial_row(order), f"finite_difference_kernel({order})",
+                      rtol=0, atol=0)
+
+
+@check("finite_difference.polynomials", PART, "finite-difference kernels are exact on "
+       "polynomials: the order-d difference of x^d is d!, lower degrees vanish", weight=3)
+def polynomials(student) -> None:
+    x = torch.arange(-11.0, 12.0, dtype=torch.float64).reshape(1, -1)  # spacing 1
+    for order in (1, 2, 3, 4):
+        obs = student.probe("call", name="finite_difference_kernel", args=[order])
+        k = as_tensor(obs["value"], f"finite_difference_kernel({order})").double()
+        if k.shape != (1, order + 1):
+            raise CheckFailed(f"finite_difference_kernel({order}) has shape {tuple(k.shape)}, "
+                              f"expected (1, {order + 1}): the minimal size")
+        coeffs = array(501 + order, order + 1)
+        poly = sum(c * x**p for p, c in enumerate(coeffs.tolist()))
+        y = oracle_corr2d(poly, k)
+        compare_values(y, torch.full_like(y, coeffs[order].item() * math.factorial(order)),
+                       f"order-{order} difference of a degree-{order} polynomial", rtol=1e-9,
+                       atol=1e-6)
+
+
+@check("second_derivative.kernel", PART, "second_derivative_kernel() is [[1, -2, 1]] and "
+       "approximates f'' of a sampled sine")
+def second_derivative(student) -> None:
+    obs = student.probe("call", name="second_derivative_kernel")
+    k = expect_tensor(obs["value"], torch.tensor([[1.0, -2.0, 1.0]]), "second_derivative_kernel()",
+                      rtol=0, atol=0)
+    h = 0.01
+    t = torch.arange(0, 3, h, dtype=torch.float64).reshape(1, -1)
+    approx = oracle_corr2d(torch.sin(t), k.double()) / h**2
+    compare_values(approx, -torch.sin(t[:, 1:-1]), "f'' of sin from the kernel", rtol=0,
+                   atol=1e-4)
+
+
+@check("integral.cumsum", PART, "integral_kernel(width) on x left-padded by width - 1 gives the "
+       "running sum (width {width})", weight=1,
+       cases=[("w1", dict(width=1)), ("w5", dict(width=5)), ("w9", dict(width=9))])
+def integral(student, width) -> None:
+    obs = student.probe("call", name="integral_kernel", args=[width])
+    expect_tensor(obs["value"], torch.ones(1, width), f"integral_kernel({width})", rtol=0, atol=0)
+    x = array(510, 1, width)
+    k = as_tensor(obs["value"], "kernel").double()
+    compare_values(oracle_corr2d(F.pad(x, (width - 1, 0)), k), x.cumsum(1), "running sum")
+
+
+@check("kernels.dtype_device", PART, "the kernels honour dtype= and device=", weight=1)
+def dtype_device(student) -> None:
+    for name, args, expected in (("finite_difference_kernel", [2], _binomial_row(2)),
+                                 ("second_derivative_kernel", [], _binomial_row(2)),
+                                 ("integral_kernel", [3], torch.ones(1, 3))):
+        obs = student.probe("call", name=name, args=args,
+                            kwargs={"dtype": torch.float64, "device": "cpu"})
+        expect_tensor(obs["value"], expected.double(), f"{name}(..., dtype=torch.float64)")
+
+
+@check("min_kernel_size.values", PART, "min_kernel_size(order) is order + 1 for orders 0 to 9")
+def min_size(student) -> None:
+    for order in range(10):
+        obs = student.probe("call", name="min_kernel_size", args=[order])
+        value = expect_value(obs["value"], int, f"min_kernel_size({order})")
+        if value != order + 1:
+            raise CheckFailed(f"min_kernel_size({order}) is wrong",
+                              f"min_kernel_size({order}) = {value}, expected {order + 1}")

@@ -1,0 +1,103 @@
+"""Checks of part ``text_conv``: TextCNN shapes, padding invariance and accuracy."""
+
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from autograder import paths
+from autograder.grade.bank import CheckFailed, check
+from autograder.grade.judge import as_tensor, compare_values
+from oracles import load_npz, reference_training, trainer_source
+
+PART = "text_conv"
+EVAL = Path(__file__).parent / "data" / "eval.npz"
+ACCURACY = 0.90
+SMALL = dict(vocab_size=40, embed_size=6, kernel_sizes=[2, 3, 5], num_channels=[4, 3, 2],
+             num_classes=3)
+
+
+def _rows(sentence: list[int], length: int, offsets: list[int]) -> torch.Tensor:
+    rows = torch.zeros(len(offsets), length, dtype=torch.int64)
+    for i, o in enumerate(offsets):
+        rows[i, o:o + len(sentence)] = torch.tensor(sentence)
+    return rows
+
+
+def _logits(student, rows_list, init=SMALL, seed=0):
+    obs = student.probe("module_forward", name="TextCNN", init=init, seed=seed,
+                        inputs=rows_list, dtype="float64")
+    return [as_tensor(o, f"TextCNN logits for tokens {tuple(r.shape)}")
+            for o, r in zip(obs["outputs"], rows_list)]
+
+
+@check("textcnn.shapes", PART, "TextCNN maps int64 tokens (B, L) to logits (B, num_classes)")
+def shapes(student) -> None:
+    g = torch.Generator().manual_seed(701)
+    inputs = [torch.randint(1, 40, (B, L), generator=g) for B, L in ((4, 12), (1, 5), (3, 40))]
+    for x, logits in zip(inputs, _logits(student, inputs)):
+        if tuple(logits.shape) != (x.shape[0], 3):
+            raise CheckFailed(f"TextCNN on tokens {tuple(x.shape)} gave logits of shape "
+                              f"{tuple(logits.shape)}, expected {(x.shape[0], 3)}")
+
+
+@check("textcnn.shift_invariance", PART, "a sentence's logits do not change when it moves "
+       "within its padded row (start, middle, end)", weight=3)
+def shift_invariance(student) -> None:
+    g = torch.Generator().manual_seed(702)
+    for n in (7, 5, 12):
+        sentence = torch.randint(1, 40, (n,), generator=g).tolist()
+        rows = _rows(sentence, 20, [0, (20 - n) // 2, 20 - n, 3])
+        (logits,) = _logits(student, [rows])
+        for i, where in enumerate(("middle", "end", "offset 3"), start=1):
+            compare_values(logits[i], logits[0], f"logits of a {n}-token sentence moved to the "
+                           f"{where} of its row vs at the start", rtol=1e-9, atol=1e-9)
+
+
+@check("textcnn.padding_length", PART, "more padding (a longer row) does not change the logits",
+       weight=2)
+def padding_length(student) -> None:
+    sentence = [5, 9, 2, 17, 3, 33]
+    short, long = _rows(sentence, 8, [1]), _rows(sentence, 30, [10])
+    a, b = _logits(student, [short, long])
+    compare_values(b[0], a[0], "logits with 30 vs 8 positions of padding", rtol=1e-9, atol=1e-9)
+
+
+@check("textcnn.short_sentences", PART, "sentences shorter than the widest kernel still get "
+       "finite logits that ignore padding")
+def short_sentences(student) -> None:
+    rows = _rows([7, 11], 9, [0, 7, 3])
+    (logits,) = _logits(student, [rows])
+    if not torch.isfinite(logits).all():
+        raise CheckFailed("a 2-token sentence (kernels up to 5) gives NaN or inf logits")
+    compare_values(logits[1], logits[0], "logits of a 2-token sentence at the end vs the start",
+                   rtol=1e-9, atol=1e-9)
+
+
+@cache
+def _text_sets():
+    train = load_npz(paths.DATA / "text.npz")
+    hidden = load_npz(EVAL)
+    i64 = lambda a: torch.from_numpy(a.astype(np.int64))  # noqa: E731
+    return (i64(train["X_train"]), i64(train["y_train"]), i64(hidden["text_X"]),
+            i64(hidden["text_y"]), int(len(train["vocab"])))
+
+
+@check("textcnn.accuracy", PART, f"TextCNN reaches {ACCURACY:.0%} accuracy on held-out "
+       "sentences after the given training", weight=4, timeout=90)
+def text_accuracy(student) -> None:
+    X_train, y_train, X_eval, y_eval, vocab = _text_sets()
+    hyper = reference_training()
+    init = {"vocab_size": vocab, **hyper["TEXT_MODEL"], "num_classes": 2}
+    init = {k: list(v) if isinstance(v, tuple) else v for k, v in init.items()}
+    obs = student.probe("train_classifier", name="TextCNN", init=init,
+                        trainer_source=trainer_source(), hyper=hyper["TEXT_TRAINING"],
+                        X_train=X_train, y_train=y_train, X_eval=X_eval)
+    logits = as_tensor(obs["logits"], "TextCNN logits on the held-out set")
+    if tuple(logits.shape) != (len(y_eval), 2):
+        raise CheckFailed(f"logits of shape {tuple(logits.shape)} on the held-out set, expected "
+                          f"{(len(y_eval), 2)}")
+    acc = (logits.argmax(1) == y_eval).double().mean().item()
+    if acc < ACCURACY:
+        raise CheckFailed(f"held-out accuracy {acc:.1%}, below {ACCURACY:.0%}")

@@ -1,0 +1,58 @@
+"""Oracles and shared pieces of the check bank (grader side only; never shipped)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+NO_CONV = ["no_torch_convolution"]
+
+
+def oracle_corr2d(X: torch.Tensor, K: torch.Tensor, padding=0, stride=1) -> torch.Tensor:
+    return F.conv2d(X[None, None], K[None, None], padding=padding, stride=stride)[0, 0]
+
+
+def oracle_corr1d(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
+    """X (c_in, T), K (c_out, c_in, kw) -> (c_out, T - kw + 1)."""
+    return F.conv1d(X[None], K)[0]
+
+
+def trainer_source() -> str:
+    """The given ``train_classifier``, as source the student process can run on its own.
+
+    It is taken from the reference's ``training.py`` (the file students were given), so the
+    grader trains every submission the same way, whatever their own copy says.
+    """
+    import ast
+
+    from autograder import paths
+
+    path = paths.SOLUTIONS / paths.PACKAGE / "training.py"
+    source = path.read_text()
+    fn = next(n for n in ast.parse(source).body
+              if isinstance(n, ast.FunctionDef) and n.name == "train_classifier")
+    header = "import torch\nfrom torch import Tensor, nn\nfrom torch.nn import functional as F\n"
+    return header + ast.get_source_segment(source, fn)
+
+
+def reference_training() -> dict:
+    """AUDIO_TRAINING, TEXT_TRAINING and TEXT_MODEL of the reference's ``training.py``."""
+    import ast
+
+    from autograder import paths
+
+    tree = ast.parse((paths.SOLUTIONS / paths.PACKAGE / "training.py").read_text())
+    out = {}
+    for node in tree.body:  # each is NAME: dict[...] = dict(key=literal, ...)
+        if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                and node.target.id in ("AUDIO_TRAINING", "TEXT_TRAINING", "TEXT_MODEL")):
+            assert isinstance(node.value, ast.Call)
+            out[node.target.id] = {kw.arg: ast.literal_eval(kw.value) for kw in node.value.keywords}
+    return out
+
+
+def load_npz(path) -> dict:
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as f:
+        return {k: f[k] for k in f.files}

@@ -1,0 +1,57 @@
+"""Choose which ``convolutions`` package the public tests import.
+
+``pytest tests/public`` tests, in order of preference:
+
+1. ``--impl DIR`` (or the environment variable ``CONVOLUTIONS_IMPL``): the directory that holds
+   the ``convolutions/`` package. ``solutions`` and ``assignments`` name this repository's
+   reference and stubs; anything else is a path (a student's checkout, say).
+2. the repository root, when ``convolutions/`` sits there (a student's repository);
+3. ``solutions/`` (the instructors' repository).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NAMED = {"solutions": ROOT / "solutions", "assignments": ROOT / "assignments"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--impl",
+        default=os.environ.get("CONVOLUTIONS_IMPL"),
+        help="directory holding the convolutions/ package to test "
+        "('solutions', 'assignments' or a path)",
+    )
+
+
+def _resolve(choice: str | None) -> Path:
+    if choice:
+        path = NAMED.get(choice, Path(choice)).resolve()
+    elif (ROOT / "convolutions").is_dir():
+        path = ROOT
+    else:
+        path = NAMED["solutions"]
+    if not (path / "convolutions" / "__init__.py").is_file():
+        raise pytest.UsageError(f"--impl {path}: no convolutions/__init__.py there")
+    return path
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    impl = _resolve(config.getoption("--impl"))
+    config.stash[IMPL_KEY] = impl
+    sys.path.insert(0, str(impl))
+    for name in [m for m in sys.modules if m == "convolutions" or m.startswith("convolutions.")]:
+        del sys.modules[name]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"convolutions package under test: {config.stash[IMPL_KEY] / 'convolutions'}"
+
+
+IMPL_KEY = pytest.StashKey[Path]()

@@ -1,0 +1,59 @@
+"""Shared fixtures of the repository's own tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PY = sys.executable
+
+
+@dataclass
+class PublicRun:
+    """Outcome of one ``pytest tests/public`` run: test id -> 'passed' / 'failed' / 'skipped'."""
+
+    outcomes: dict[str, str]
+    output: str
+
+
+def run_public_tests(impl: str, tmp: Path) -> PublicRun:
+    """Run the public tests against ``impl`` in a fresh interpreter and parse its JUnit XML."""
+    xml = tmp / f"public-{Path(impl).name}.xml"
+    proc = subprocess.run(
+        [PY, "-m", "pytest", "tests/public", "--impl", impl, "-q", "-p", "no:cacheprovider",
+         f"--junitxml={xml}"],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    outcomes = {}
+    for case in ET.parse(xml).iter("testcase"):
+        name = f"{case.get('classname')}::{case.get('name')}"
+        kinds = {child.tag for child in case}
+        outcomes[name] = ("failed" if kinds & {"failure", "error"}
+                          else "skipped" if "skipped" in kinds else "passed")
+    return PublicRun(outcomes, proc.stdout + proc.stderr)
+
+
+@pytest.fixture(scope="session")
+def public_reference(tmp_path_factory) -> PublicRun:
+    return run_public_tests("solutions", tmp_path_factory.mktemp("ref"))
+
+
+@pytest.fixture(scope="session")
+def public_stubs(tmp_path_factory) -> PublicRun:
+    return run_public_tests("assignments", tmp_path_factory.mktemp("stubs"))
+
+
+def dump_api(impl: Path) -> dict:
+    """Signatures and docstrings of the package under ``impl`` (see api_dump.py)."""
+    out = subprocess.run([PY, str(REPO / "tests" / "repo" / "api_dump.py"), str(impl)],
+                         capture_output=True, text=True, check=True, timeout=120)
+    return json.loads(out.stdout)
