@@ -25,12 +25,30 @@ def _assign(args: argparse.Namespace) -> int:
     return 0
 
 
+def _examples(args: argparse.Namespace) -> int:
+    from .assign.examples import EXAMPLES, stale_examples, write_examples
+
+    if args.check:
+        stale = stale_examples()
+        if stale:
+            print("examples are out of date (run `make examples`):", *stale, sep="\n  ")
+            return 1
+        print("examples are up to date")
+        return 0
+    written = write_examples(EXAMPLES)
+    print(f"wrote {len(written)} example submissions to {EXAMPLES.relative_to(paths.REPO)}/")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder")
     verbs = parser.add_subparsers(dest="verb", required=True)
     assign = verbs.add_parser("assign", help="generate assignments/convolutions from solutions/")
     assign.add_argument("--check", action="store_true", help="only report stale stubs")
     assign.set_defaults(func=_assign)
+    examples = verbs.add_parser("examples", help="generate examples/submissions from solutions/")
+    examples.add_argument("--check", action="store_true", help="only report stale examples")
+    examples.set_defaults(func=_examples)
     grade = verbs.add_parser("grade", help="grade submissions with the hidden check bank")
     from .grade.cli import add_arguments, run as run_grade
 

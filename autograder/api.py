@@ -58,3 +58,8 @@ PARTS = [*API, WRITTEN, CONCEPTS]
 
 # Top-level name -> the module that defines it, for loading a package whose __init__ is broken.
 MODULE_OF = {name.split(".")[0]: part for part, names in API.items() for name in names}
+
+# Short column headings for score tables.
+SHORT = {"cross_correlation": "xcorr", "conv2d_backward": "backward", "conv_as_matmul": "matmul",
+         "conv1x1_fc": "1x1", "derivative_kernels": "deriv", "audio_conv1d": "audio",
+         "text_conv": "text", "concepts": "concepts*", "written": "written"}

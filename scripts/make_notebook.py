@@ -59,9 +59,8 @@ md(
 
     This assignment follows *Dive into Deep Learning* (d2l) **§6.1 "From Fully Connected Layers
     to Convolutions"** and **§6.2 "Convolutions for Images"**, and works through their
-    exercises. (Exercise numbers are those of the d2l.ai edition whose §6.1 has the exercises
-    on translation invariance, boundary pixels, audio and text; the question text is quoted
-    below, so the numbering does not matter.)
+    exercises. (Exercise numbers differ between d2l editions; every question is quoted in full
+    below, so you can find it in yours.)
 
     **What you do**
 
@@ -99,8 +98,7 @@ md(
     * `AudioConvNet` and `TextCNN` are ordinary models and may use `nn.Conv1d` and the rest of
       `torch.nn`.
 
-    A function that breaks a rule gets no points for the checks that catch it, even if its
-    results are right.
+    A check that catches a broken rule fails, even when the result is right.
 
     ## Testing
 
@@ -112,7 +110,7 @@ md(
     ```
 
     The public tests are a sample. The grader runs **hidden checks** as well (more shapes,
-    dtypes, devices, edge cases and the rules above), so passing the public tests does not
+    dtypes, edge cases and the rules above), so passing the public tests does not
     guarantee full marks; test your own edge cases too.
 
     ## How this notebook uses your code
@@ -173,10 +171,12 @@ code(
                 signed_axes.append(ax)
             else:
                 ax.imshow(image, cmap="viridis", vmin=0)
+                top = image.max().item()
                 for r in range(image.shape[0]):
                     for c in range(image.shape[1]):
-                        ax.text(c, r, f"{image[r, c].item():g}", ha="center", va="center",
-                                fontsize=6, color="w")
+                        v = image[r, c].item()
+                        ax.text(c, r, f"{v:g}", ha="center", va="center", fontsize=7,
+                                color="k" if v > 0.6 * top else "w")
             ax.set_title(title)
             ax.set_xticks(range(image.shape[1]))
             ax.set_yticks(range(image.shape[0]))
@@ -242,7 +242,7 @@ code(
 
 code(
     """
-    # Output shapes with padding and stride (d2l 6.3), checked against the formula above.
+    # Output shapes with padding and stride (d2l 6.3): compare with the formula above.
     X = torch.rand(8, 8)
     for padding, stride in [(0, 1), (1, 1), (1, 2), ((2, 1), (3, 2))]:
         Y = corr2d(X, torch.ones(3, 3), padding=padding, stride=stride)
@@ -433,10 +433,11 @@ md(
     """
     ### Learning a kernel (d2l §6.2.4)
 
-    The loop below is the one `learn_kernel` should contain: build a `Conv2D` with a random
-    $1 \\times 2$ kernel, and take gradient steps on the mean squared error between `conv(X)`
-    and the edge map `Y`. The plot follows the two kernel weights and the bias: they should head
-    for $1$, $-1$ and $0$ (the kernel that produced `Y`).
+    The loop below trains your `Conv2D` step by step, the way `learn_kernel` does: start from a
+    random $1 \\times 2$ kernel and take gradient steps on the mean squared error between
+    `conv(X)` and the edge map `Y`. The plot follows the two kernel weights and the bias: they
+    should head for $1$, $-1$ and $0$ (the kernel that produced `Y`). Your `learn_kernel` also
+    needs a sensible stopping rule, so that its fit ends up essentially exact.
     """
 )
 
@@ -550,7 +551,8 @@ md(
     Each row is the kernel, flattened with gaps of `w - kw` zeros between its rows, shifted one
     column further for each output pixel (and jumping by `kw` at the end of an output row): a
     *doubly block-Toeplitz* matrix. Its **transpose** maps `dY` back to `dX`: the backward pass
-    of a convolution is the "transposed convolution" (d2l §14.10). Your `Corr2dFunction` agrees:
+    of a convolution is a "transposed convolution" (d2l has a section of that name). Your
+    `Corr2dFunction` agrees:
     """
 )
 
@@ -571,7 +573,7 @@ md(
     d2l §6.1, exercise 1: with kernel size $\\Delta = 0$, each output pixel depends only on the
     channels of the same input pixel, so the convolution is a fully connected layer (an MLP
     layer) applied independently at every pixel; this is the idea behind the $1 \\times 1$
-    convolutions of NiN (d2l §7.3/§7.4).
+    convolutions of d2l's "Multiple Input and Multiple Output Channels" section and of NiN.
 
     Implement in `convolutions/conv1x1_fc.py`:
 
@@ -693,10 +695,12 @@ md(
       `(c_in, kw)`);
     * `corr1d_multi_in_out(X, K)`: with output channels too (`K` `(c_out, c_in, kw)`),
       which is what `nn.Conv1d` computes for one example;
+    * `AudioConvNet(n_mfcc, n_classes)`: a small classifier from MFCCs `(B, n_mfcc, T)` to
+      logits `(B, n_classes)`, built from `nn.Conv1d` layers over time and a pooling over the
+      whole time axis (see its docstring for the interface and a design that works).
 
-      (these three follow the `corr2d` rules: no torch convolution, loop over the `kw` offsets only)
-    * `AudioConvNet`: a small classifier `(B, n_mfcc, T) -> (B, 10)` logits built from
-      `nn.Conv1d` layers over time (see the docstring for the required interface).
+    The three `corr1d*` functions follow the `corr2d` rules: no torch convolution, unfold or
+    as_strided, and loop over the `kw` kernel offsets only. `AudioConvNet` may use `nn.Conv1d`.
 
     Tests: `pytest tests/public -m audio_conv1d`.
     """
@@ -772,7 +776,8 @@ md(
     `(embed_size, L)`. The embedding dimensions are the **channels** and the token positions
     the 1-D axis, just like the MFCC coefficients and the frames above. A `Conv1d` of width
     $k$ is then a learned detector of $k$-grams ("not good", "not very good"), and a max over
-    positions keeps its best match wherever it occurs. This is textCNN (d2l §16.3, Kim 2014).
+    positions keeps its best match wherever it occurs. This is textCNN (Kim, 2014; d2l's "Sentiment Analysis: Using Convolutional
+    Neural Networks").
 
     **The data.** Short synthetic reviews labelled negative or positive. The adjective decides
     the label, and a negation **right before it** flips it ("was not good", "wasn't great",

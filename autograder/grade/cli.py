@@ -103,19 +103,23 @@ def print_table(results: list[SubmissionResult], bank: Bank) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from autograder.api import SHORT
+
     parts = [p for p in [*bank.manifest.parts, *bank.manifest.optional]
              if any(c.part == p for c in bank.checks)]
-    table = Table(title=f"Scores (autograded, out of {bank.manifest.auto_max:g})")
-    table.add_column("submission")
+    table = Table(title=f"Scores (autograded, out of {bank.manifest.auto_max:g})",
+                  caption=", ".join(f"{SHORT.get(p, p)} = {p} ({bank.manifest.points(p):g})"
+                                    for p in parts) + "; * extra credit")
+    table.add_column("submission", no_wrap=True)
     table.add_column("total", justify="right")
     for p in parts:
-        table.add_column(p, justify="right")
+        table.add_column(SHORT.get(p, p), justify="right")
     table.add_column("time", justify="right")
     for r in results:
         scores = r.part_scores(bank)
         table.add_row(r.submission.name, f"{r.total():g}",
                       *[f"{scores.get(p, (0, 0))[0]:g}" for p in parts], f"{r.seconds:.2f}s")
-    Console(width=max(100, 24 + 12 * len(parts))).print(table)
+    Console().print(table)
 
 
 def run(args: argparse.Namespace) -> int:

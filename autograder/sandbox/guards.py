@@ -18,14 +18,14 @@ from typing import Any
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
-FORBIDDEN_ATEN = {
+FORBIDDEN_ATEN = frozenset({
     "aten.convolution", "aten._convolution", "aten.conv1d", "aten.conv2d", "aten.conv3d",
     "aten.convolution_overrideable", "aten.mkldnn_convolution", "aten._slow_conv2d_forward",
     "aten.slow_conv3d", "aten.slow_conv_dilated2d", "aten.conv_transpose1d",
     "aten.conv_transpose2d", "aten.im2col", "aten.col2im", "aten.unfold", "aten.as_strided",
     "aten.as_strided_", "aten.as_strided_scatter", "aten.cudnn_convolution",
     "aten.miopen_convolution", "aten._nnpack_spatial_convolution", "aten.thnn_conv2d",
-}
+})
 
 
 class RuleViolation(Exception):
@@ -57,6 +57,15 @@ class NoTorchConvolution(TorchDispatchMode):
                                 "fold or as_strided)")
             raise RuleViolation(f"rule broken: {name} may not be used in this part")
         return func(*args, **(kwargs or {}))
+
+    def __exit__(self, *exc: Any) -> Any:
+        # Student code that pops this mode (to call a forbidden operator unseen) is caught here.
+        from torch.utils._python_dispatch import _get_current_dispatch_mode
+
+        if _get_current_dispatch_mode() is not self:
+            self.violations.add("tampering with the grader's rule guard")
+            return None
+        return super().__exit__(*exc)
 
 
 class _EngineProxy:

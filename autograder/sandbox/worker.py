@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import socket
 import sys
 import traceback
@@ -42,36 +43,37 @@ class Student:
             self._load_modules_one_by_one(code_dir)
 
     def _load_modules_one_by_one(self, code_dir: str) -> None:
-        """Make ``convolutions.<part>`` importable without running the broken ``__init__``."""
-        from autograder.api import MODULE_OF
-
+        """Import each ``convolutions/<module>.py`` on its own, without the broken __init__."""
         for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
             del sys.modules[name]
+        folder = os.path.join(code_dir, PACKAGE)
         shell = types.ModuleType(PACKAGE)
-        shell.__path__ = [f"{code_dir}/{PACKAGE}"]
+        shell.__path__ = [folder]
         sys.modules[PACKAGE] = shell
-        for part in sorted(set(MODULE_OF.values()) | {"concepts"}):
+        stems = sorted(f[:-3] for f in os.listdir(folder) if f.endswith(".py")
+                       and f != "__init__.py") if os.path.isdir(folder) else []
+        for stem in stems:
             try:
-                importlib.import_module(f"{PACKAGE}.{part}")
+                importlib.import_module(f"{PACKAGE}.{stem}")
             except BaseException as exc:  # noqa: BLE001
-                self.module_errors[part] = _describe_exception(exc)
+                self.module_errors[stem] = _describe_exception(exc)
 
     def get(self, name: str) -> Any:
-        """The student's object called ``name`` (``from convolutions import name``)."""
-        from autograder.api import MODULE_OF
-
-        part = MODULE_OF.get(name, name)
-        if self.package is not None and part != name:
-            return getattr(self.package, name)
-        if part == name and self.package is not None:  # a part's module, e.g. concepts
-            return importlib.import_module(f"{PACKAGE}.{part}")
-        if part in self.module_errors:
-            raise ImportError(f"convolutions/{part}.py could not be imported: "
-                              f"{self.module_errors[part]}")
-        module = sys.modules.get(f"{PACKAGE}.{part}")
-        if module is None:
-            raise ImportError(f"convolutions.{part} is missing")
-        return module if name == part else getattr(module, name)
+        """The student's object ``name`` (``from convolutions import name``), or the module
+        ``convolutions.<name>`` (e.g. ``concepts``)."""
+        if self.package is not None:
+            if hasattr(self.package, name):
+                return getattr(self.package, name)
+            return importlib.import_module(f"{PACKAGE}.{name}")
+        module = sys.modules.get(f"{PACKAGE}.{name}")
+        if module is not None:
+            return module
+        for stem in sorted(m for m in sys.modules if m.startswith(PACKAGE + ".")):
+            if hasattr(sys.modules[stem], name):
+                return getattr(sys.modules[stem], name)
+        broken = "; ".join(f"{m}.py: {e}" for m, e in sorted(self.module_errors.items()))
+        raise ImportError(f"{name} not found in the package"
+                          + (f" (modules that failed to import: {broken})" if broken else ""))
 
 
 def _describe_exception(exc: BaseException) -> str:

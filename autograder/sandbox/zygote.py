@@ -24,6 +24,7 @@ import resource
 import shutil
 import signal
 import socket
+import struct
 import sys
 import time
 import traceback
@@ -31,11 +32,12 @@ from dataclasses import dataclass
 
 from autograder.sandbox import wire
 
-UID_BASE = 61000  # child uid = UID_BASE + 1000 * slot + counter % 1000
 KILL_ROUNDS = 200  # a fork bomb needs a few rounds; more means something is badly wrong
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
 PR_SET_NO_NEW_PRIVS = 38
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -94,10 +96,7 @@ class Zygote:
         _, fds, _, _ = socket.recv_fds(self.ctrl, 1, 1)  # the child's end of its socketpair
         if len(fds) != 1:
             raise ValueError("spawn without a socket")
-        self.counter += 1
-        uid = None
-        if self.config["uid_drop"]:
-            uid = UID_BASE + 1000 * self.config["slot"] + self.counter % 1000
+        uid = self.next_uid()
         scratch = os.path.join(self.config["scratch_base"], f"child-{self.counter}")
         out_fd = -1
         try:
@@ -119,14 +118,26 @@ class Zygote:
         self.children[pid] = Record(pid, uid, scratch, out_fd)
         return {"pid": pid, "uid": uid}
 
+    def next_uid(self) -> int | None:
+        """The next uid of this sandbox's block (see pool.claim_uid_block) not in use."""
+        base, block = self.config["uid_base"], self.config["uid_block"]
+        in_use = {record.uid for record in self.children.values()}
+        while True:
+            self.counter += 1
+            uid = None if base is None else base + self.counter % block
+            if uid is None or uid not in in_use:
+                return uid
+
     # -- reap
 
     def reap(self, message: dict) -> dict:
         record = self.children[message["pid"]]
         deadline = time.monotonic() + message["grace"]
-        while record.status is None and time.monotonic() < deadline:
-            time.sleep(0.002)
+        while True:  # let a child that is exiting by itself finish, to report its own status
             self.reap_zombies()
+            if record.status is not None or time.monotonic() >= deadline:
+                break
+            time.sleep(0.001)
         killed = record.status is None
         self.kill_all(record)
         if record.status is None:
@@ -158,6 +169,7 @@ class Zygote:
         for round_ in range(KILL_ROUNDS):
             victims = self.victims(record)
             if not victims:
+                self.reap_zombies()  # the last ones may have turned into zombies just now
                 return
             if record.uid is not None and round_ % 10 == 0:
                 kill_uid(record.uid)  # atomic with respect to fork: stops a fork bomb at once
@@ -308,6 +320,7 @@ def confine(zygote: Zygote, sock_fd: int, out_fd: int, scratch: str, uid: int | 
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)  # drops every capability
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # (cleared by setresuid, so set after it)
+    install_seccomp()
     if os.getppid() != zygote_pid:
         os._exit(70)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past RLIMIT_FSIZE fail with EFBIG
@@ -363,6 +376,69 @@ def count_tasks(uid: int) -> int:
     return total
 
 
+# ----------------------------------------------------------------------------- seccomp
+
+# Syscalls a confined child never needs and that are kernel attack surface: namespaces (an
+# unprivileged user namespace would give it "root" over new mounts), mounting, ptrace, bpf,
+# perf, userfaultfd, keyrings, io_uring; and SysV / POSIX message IPC, whose objects outlive
+# the process (shared memory that escapes RLIMIT_AS and close()). clone3 gets ENOSYS so libc
+# falls back to clone, whose flags a classic BPF filter can inspect.
+SECCOMP_SYSCALLS = {  # machine: (audit arch, {name: number}, clone, clone3)
+    "x86_64": (0xC000003E, dict(unshare=272, setns=308, mount=165, umount2=166,
+                                pivot_root=155, ptrace=101, bpf=321, perf_event_open=298,
+                                userfaultfd=323, keyctl=250, add_key=248, request_key=249,
+                                io_uring_setup=425, open_tree=428, move_mount=429, fsopen=430,
+                                fsconfig=431, fsmount=432, fspick=433, mount_setattr=442,
+                                shmget=29, semget=64, msgget=68, mq_open=240),
+               56, 435),
+    "aarch64": (0xC00000B7, dict(unshare=97, setns=268, mount=40, umount2=39, pivot_root=41,
+                                 ptrace=117, bpf=280, perf_event_open=241, userfaultfd=282,
+                                 keyctl=219, add_key=217, request_key=218, io_uring_setup=425,
+                                 open_tree=428, move_mount=429, fsopen=430, fsconfig=431,
+                                 fsmount=432, fspick=433, mount_setattr=442,
+                                 shmget=194, semget=190, msgget=186, mq_open=180),
+                220, 435),
+}
+CLONE_NAMESPACES = 0x7E020000  # CLONE_NEW{NS,CGROUP,UTS,IPC,USER,PID,NET}
+
+
+def seccomp_program(machine: str) -> bytes | None:
+    """A classic BPF seccomp filter for ``machine``, or None for an unknown one."""
+    if machine not in SECCOMP_SYSCALLS:
+        return None
+    arch, blocked, clone, clone3 = SECCOMP_SYSCALLS[machine]
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06  # BPF_LD|W|ABS, BPF_JMP|..|K, BPF_RET
+    allow, kill, errno_ = 0x7FFF0000, 0x80000000, 0x50000  # SECCOMP_RET_*
+    eperm, enosys = errno_ | errno.EPERM, errno_ | errno.ENOSYS
+    n = len(blocked)
+    ALLOW, DENY, NOSYS, KILL = 8 + n, 9 + n, 10 + n, 11 + n  # indices of the returns
+    code = [(ld, 0, 0, 4),  # seccomp_data.arch
+            (jeq, 0, KILL - 2, arch),
+            (ld, 0, 0, 0),  # seccomp_data.nr
+            (jge, DENY - 4, 0, 0x40000000)]  # the x32 ABI
+    code += [(jeq, DENY - (5 + i), 0, nr) for i, nr in enumerate(blocked.values())]
+    code += [(jeq, NOSYS - (5 + n), 0, clone3),
+             (jeq, 0, ALLOW - (6 + n), clone),
+             (ld, 0, 0, 16),  # low half of clone's flags
+             (jset, DENY - (8 + n), 0, CLONE_NAMESPACES),
+             (ret, 0, 0, allow), (ret, 0, 0, eperm), (ret, 0, 0, enosys), (ret, 0, 0, kill)]
+    return b"".join(struct.pack("HBBI", *ins) for ins in code)
+
+
+def install_seccomp() -> None:
+    program = seccomp_program(os.uname().machine)
+    if program is None:
+        return  # an architecture we have no syscall table for: rely on the other layers
+
+    class Fprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
+
+    fprog = Fprog(len(program) // 8, program)
+    if _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"seccomp: {os.strerror(err)}")
+
+
 # ---------------------------------------------------------------------------- entry point
 
 def main(argv: list[str]) -> int:
@@ -388,4 +464,5 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.stdout.flush()
+    os._exit(main(sys.argv))  # skip interpreter teardown (torch's takes a while)

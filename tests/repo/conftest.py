@@ -57,3 +57,26 @@ def dump_api(impl: Path) -> dict:
     out = subprocess.run([PY, str(REPO / "tests" / "repo" / "api_dump.py"), str(impl)],
                          capture_output=True, text=True, check=True, timeout=120)
     return json.loads(out.stdout)
+
+
+def grade_cli(submissions: list[Path], out: Path, *parts: str, jobs: int = 2,
+              timeout: float = 900) -> tuple[subprocess.CompletedProcess, dict[str, dict]]:
+    """Run ``python -m autograder grade`` and load every ``results.json`` it wrote."""
+    cmd = [PY, "-m", "autograder", "grade", *map(str, submissions), "--output", str(out),
+           "--jobs", str(jobs), "--quiet"]
+    for part in parts:
+        cmd += ["--part", part]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    results = {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/results.json")}
+    return proc, results
+
+
+def failed_ids(results: dict) -> set[str]:
+    return {t["extra_data"]["id"] for t in results["tests"] if t["status"] != "passed"}
+
+
+def matches(check_id: str, patterns: tuple[str, ...]) -> bool:
+    """A check id matches ``*``, itself, or a prefix ending in ``.`` or the id before ``[``."""
+    base = check_id.split("[")[0]
+    return any(p == "*" or p in (check_id, base) or (p.endswith(".") and check_id.startswith(p))
+               for p in patterns)

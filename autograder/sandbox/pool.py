@@ -1,0 +1,550 @@
+"""Grader side of the sandbox: one zygote per worker slot, one forked child per submission.
+
+``Sandbox.start`` launches the zygote (under bwrap when usable), which imports torch once;
+``Sandbox.spawn`` has it fork a confined child that serves requests over its own socket;
+``Child.close`` kills the child and everything it started. See zygote.py for the other side.
+
+bwrap's --die-with-parent ties the sandbox to the *thread* that started it (PR_SET_PDEATHSIG):
+start a Sandbox from a thread that outlives it (e.g. the main thread).
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import functools
+import logging
+import os
+import select
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from . import wire
+from .limits import Limits, format_bytes
+from .wire import WireError
+
+log = logging.getLogger(__name__)
+
+REPO = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 120.0  # importing torch on a cold disk can be slow
+CONTROL_TIMEOUT = 60.0  # a spawn or reap that takes longer means the zygote is stuck
+EOF_GRACE = 0.25  # after EOF, how long the child may take to finish exiting by itself
+CLOSE_GRACE = 0.5  # after close(), how long serve may take to return on EOF
+MEMORY_MARKERS = ("MemoryError", "can't allocate memory", "Cannot allocate memory",
+                  "Unable to allocate", "std::bad_alloc")
+UID_BASE = 900_000_000  # far from real users, systemd's dynamic users and subordinate uid ranges
+UID_BLOCK = 10_000  # uids per sandbox: child uid = block start + spawn counter % UID_BLOCK
+UID_BLOCKS = 10_000
+UID_LOCKS = Path(tempfile.gettempdir()) / "autograder-sandbox-uids"
+CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_KILL", "CAP_DAC_OVERRIDE", "CAP_FOWNER")
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself failed (not the student's code)."""
+
+
+class SandboxWarning(UserWarning):
+    """Student code will run with less isolation than intended."""
+
+
+@dataclass
+class ExitInfo:
+    exit_code: int | None
+    signal: int | None
+    output: str  # head and tail of what the child printed (Limits.output_bytes in all)
+    reason: str  # a sentence the student can act on
+
+
+class ChildDied(Exception):
+    """The child is gone (it exited, crashed, hung up or was killed); ``info`` says why."""
+
+    def __init__(self, info: ExitInfo) -> None:
+        super().__init__(info.reason)
+        self.info = info
+
+
+class ChildTimeout(ChildDied):
+    """No reply within the request's timeout; the child was killed."""
+
+
+class ChildGarbled(ChildDied, WireError):
+    """The child sent something that is not a well-formed message; it was killed."""
+
+
+# ------------------------------------------------------------------------------ isolation
+
+def bwrap_args(limits: Limits, pythonpath: tuple[str, ...] = ()) -> list[str]:
+    """The bwrap command line (without the command): fresh net/pid/ipc/uts/cgroup namespaces
+    (no user namespace: as real root the zygote can give each child its own real uid), and a
+    read-only view of the system, Python, the venv and autograder/sandbox only."""
+    args = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try", "--die-with-parent", "--new-session",
+            "--proc", "/proc", "--dev", "/dev",
+            "--perms", "0755", "--size", str(limits.scratch_bytes), "--tmpfs", "/tmp"]
+    for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    made = {"/tmp"}  # (already a mount point)
+    for path in _mounts(pythonpath):
+        for parent in reversed(Path(path).parents[:-1]):  # bwrap would make them 0700
+            if str(parent) not in made and not _covered(str(parent)):
+                made.add(str(parent))
+                args += ["--perms", "0755", "--dir", str(parent)]
+        args += ["--ro-bind", path, path]
+    args += ["--cap-drop", "ALL"]
+    for cap in CAPS:
+        args += ["--cap-add", cap]
+    return args + ["--chdir", "/"]
+
+
+def _mounts(pythonpath: tuple[str, ...]) -> list[str]:
+    """Host paths the zygote needs: Python, the venv, autograder/{__init__.py,sandbox}."""
+    prefixes = {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, sys.exec_prefix,
+                                              sys.base_exec_prefix)}
+    for prefix in prefixes:
+        if Path(REPO).is_relative_to(prefix):
+            raise SandboxError(f"Python prefix {prefix} contains the repository; binding it "
+                               "would expose hidden tests and solutions")
+    wanted = sorted(prefixes | {str(REPO / "autograder" / "__init__.py"),
+                                str(REPO / "autograder" / "sandbox")}
+                    | {os.path.realpath(p) for p in pythonpath})
+    mounts: list[str] = []
+    for path in wanted:
+        if not _covered(path) and not any(Path(path).is_relative_to(m) for m in mounts):
+            mounts.append(path)
+    return mounts
+
+
+def _covered(path: str) -> bool:
+    """Already visible through the system directories bound above."""
+    return any(Path(path).is_relative_to(top) for top in ("/usr", "/etc"))
+
+
+@functools.lru_cache(maxsize=None)
+def bwrap_problem(args: tuple[str, ...]) -> str | None:
+    """Why bwrap cannot be used here, or None when a trial run works."""
+    if shutil.which("bwrap") is None:
+        return "bwrap is not installed"
+    if os.geteuid() != 0:
+        return "bwrap mode needs root, to give each child its own uid"
+    try:
+        probe = subprocess.run([*args, "--", sys.executable, "-c", "pass"],
+                               capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bwrap failed to run: {exc}"
+    if probe.returncode != 0:
+        return f"bwrap failed: {probe.stderr.strip()[-500:]}"
+    return None
+
+
+def _others_can_read(path: str) -> bool:
+    """Can an unprivileged uid reach ``path`` (every parent searchable by others)?"""
+    p = Path(path).resolve()
+    for d in [p, *p.parents]:
+        try:
+            if not os.stat(d).st_mode & stat.S_IXOTH and d.is_dir():
+                return False
+        except OSError:
+            return False
+    return True
+
+
+# ------------------------------------------------------------------------------- sandbox
+
+class Sandbox:
+    """One zygote. Thread-safe; children of one sandbox may be used from different threads.
+
+    The zygote dies with the thread that started it (bwrap's --die-with-parent, i.e.
+    PR_SET_PDEATHSIG): call start() -- and spawn(), which restarts a dead zygote -- from
+    threads that live as long as the sandbox."""
+
+    def __init__(self, *, isolation: str = "auto", limits: Limits = Limits(),
+                 preload: tuple[str, ...] = ("torch", "numpy", "autograder.sandbox.worker"),
+                 serve: str = "autograder.sandbox.worker:serve", slot: int = 0,
+                 pythonpath: tuple[str, ...] = ()) -> None:
+        """``pythonpath``: extra host directories the zygote imports from (bound read-only)."""
+        if isolation not in ("auto", "bwrap", "none"):
+            raise ValueError(f"isolation must be 'auto', 'bwrap' or 'none', not {isolation!r}")
+        if not 0 <= slot < UID_BLOCKS:
+            raise ValueError(f"slot must be in [0, {UID_BLOCKS})")
+        self.limits, self.preload, self.serve, self.slot = limits, tuple(preload), serve, slot
+        self.pythonpath = tuple(os.path.realpath(p) for p in pythonpath)
+        self.isolation_used, self._missing = self._choose(isolation)
+        self.uid_drop = os.geteuid() == 0 and (self.isolation_used == "bwrap" or all(
+            _others_can_read(p) for p in (sys.base_prefix, sys.prefix, REPO / "autograder",
+                                          *self.pythonpath)))
+        self.start_seconds: float | None = None
+        self.zygote_info: dict = {}
+        self._lock = threading.RLock()
+        self._proc: subprocess.Popen | None = None
+        self._ctrl: socket.socket | None = None
+        self._log = None
+        self._scratch_base: str | None = None
+        self._uid_base: int | None = None
+        self._uid_lock: int | None = None
+        self._children: set[Child] = set()
+        self._closed = False
+
+    def _choose(self, isolation: str) -> tuple[str, str]:
+        if isolation == "none":
+            return "none", "isolation='none' was requested"
+        problem = bwrap_problem(tuple(bwrap_args(self.limits, self.pythonpath)))
+        if problem is None:
+            return "bwrap", ""
+        if isolation == "bwrap":
+            raise SandboxError(f"isolation='bwrap' is unusable: {problem}")
+        return "none", problem
+
+    # -- lifecycle
+
+    def start(self) -> None:
+        """Launch the zygote and wait until it has imported the preload modules."""
+        with self._lock:
+            if self._closed:
+                raise SandboxError("this sandbox was closed")
+            if self._proc is not None:
+                return
+            if self.isolation_used == "none":
+                self._warn_unisolated()
+            began = time.monotonic()
+            try:
+                reply = self._launch()
+            except BaseException:
+                self._abort("the zygote could not start")
+                raise
+            self.zygote_info = reply
+            self.start_seconds = time.monotonic() - began
+            if reply.get("threads", 1) > 1:
+                log.warning("zygote has %d threads before forking (unsafe fork)",
+                            reply["threads"])
+
+    def _launch(self) -> dict:
+        self._log = tempfile.TemporaryFile(prefix="zygote-log-")
+        if self.uid_drop:
+            self._uid_base, self._uid_lock = claim_uid_block(self.slot)
+        self._scratch_base = self._make_scratch_base()
+        self._ctrl, theirs = socket.socketpair()
+        with theirs:
+            self._proc = subprocess.Popen(
+                self._command(theirs.fileno()), pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+                env=self._environment(), cwd="/", start_new_session=True)
+        return self._call(self._config(), timeout=START_TIMEOUT)
+
+    def close(self) -> None:
+        """Kill every child and the zygote; idempotent."""
+        with self._lock:
+            self._closed = True
+            for child in list(self._children):
+                child._finish("sandbox-closed", grace=0)
+            self._stop_zygote()
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _stop_zygote(self) -> None:
+        """Close the control socket (the zygote then kills its children and exits)."""
+        if self._ctrl is not None:
+            self._ctrl.close()
+            self._ctrl = None
+        if self._proc is not None:
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()  # bwrap's --die-with-parent takes its namespace down
+                self._proc.wait()
+            self._proc = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        if self._scratch_base and self.isolation_used == "none":
+            shutil.rmtree(self._scratch_base, ignore_errors=True)
+        self._scratch_base = None
+        if self._uid_lock is not None:  # only now: no process of these uids is left
+            os.close(self._uid_lock)
+            self._uid_lock = self._uid_base = None
+
+    def _abort(self, why: str) -> None:
+        """The zygote misbehaved or died: kill it; its children died with it."""
+        info = ExitInfo(None, None, "", f"the grader's sandbox failed ({why}); "
+                        "this is not a problem with your code")
+        for child in list(self._children):
+            child._mark_dead(info)
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+        self._stop_zygote()
+
+    # -- children
+
+    def spawn(self, files: dict[str, bytes]) -> Child:
+        """Fork a child with ``files`` (relative POSIX path -> content) in a fresh scratch dir
+        (the child's code dir, cwd and HOME); the child then runs ``serve(sock, code_dir)``."""
+        payload = {_check_path(path): base64.b64encode(data).decode("ascii")
+                   for path, data in files.items()}
+        with self._lock:
+            if self._proc is None or self._proc.poll() is not None:
+                if self._proc is not None:
+                    self._abort("the zygote exited")
+                self.start()  # a fresh zygote: the next submission must not pay for a crash
+            began = time.monotonic()
+            mine, theirs = socket.socketpair()
+            try:
+                reply = self._call({"op": "spawn", "files": payload}, fd=theirs.fileno())
+            except BaseException:
+                mine.close()
+                raise
+            finally:
+                theirs.close()
+            child = Child(self, mine, reply["pid"], reply["uid"])
+            child.spawn_seconds = time.monotonic() - began
+            self._children.add(child)
+            return child
+
+    def _reap(self, pid: int, grace: float) -> dict:
+        return self._call({"op": "reap", "pid": pid, "grace": grace})
+
+    def _call(self, message: dict, fd: int | None = None,
+              timeout: float = CONTROL_TIMEOUT) -> dict:
+        """One request/reply on the control socket; any failure of the zygote aborts it."""
+        with self._lock:
+            if self._ctrl is None:
+                raise SandboxError("the sandbox is not running")
+            try:
+                self._ctrl.settimeout(timeout + (message.get("grace") or 0))
+                wire.send(self._ctrl, message)
+                if fd is not None:
+                    socket.send_fds(self._ctrl, [b"F"], [fd])
+                reply = wire.recv(self._ctrl)
+            except (OSError, EOFError, WireError) as exc:
+                detail = f"{type(exc).__name__}: {exc}\n{self._log_tail()}"
+                self._abort(str(exc) or type(exc).__name__)
+                raise SandboxError(f"the sandbox's zygote failed: {detail}") from exc
+        if "error" in reply:
+            raise SandboxError(f"the sandbox's zygote reported an error:\n{reply['error']}")
+        return reply
+
+    # -- how the zygote is launched
+
+    def _command(self, fd: int) -> list[str]:
+        python = [sys.executable, "-s", "-B", *(["-P"] if sys.version_info >= (3, 11) else []),
+                  "-m", "autograder.sandbox.zygote", str(fd)]
+        if self.isolation_used == "bwrap":
+            return [*bwrap_args(self.limits, self.pythonpath), "--", *python]
+        return python
+
+    def _environment(self) -> dict[str, str]:
+        """A clean environment: nothing of the grader's (tokens, paths) leaks in."""
+        return {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+                "HOME": self._scratch_base or "/tmp",
+                "PYTHONPATH": os.pathsep.join([str(REPO), *self.pythonpath]),
+                "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1", "PYTHONHASHSEED": "0",
+                # One BLAS/OpenMP thread: no threads alive at fork, deterministic sums.
+                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+                "MALLOC_ARENA_MAX": "2"}  # each arena reserves 64 MiB of RLIMIT_AS
+
+    def _config(self) -> dict:
+        return {"preload": list(self.preload), "serve": self.serve,
+                "limits": asdict(self.limits), "uid_base": self._uid_base,
+                "uid_block": UID_BLOCK, "scratch_base": self._scratch_base}
+
+    def _make_scratch_base(self) -> str:
+        if self.isolation_used == "bwrap":
+            return "/tmp"  # the sandbox's own tmpfs
+        base = tempfile.mkdtemp(prefix=f"autograder-sandbox-{self.slot}-")
+        os.chmod(base, 0o711 if self.uid_drop else 0o700)  # children may only enter their own
+        return base
+
+    def _warn_unisolated(self) -> None:
+        message = (
+            f"sandbox slot {self.slot} runs student code WITHOUT bwrap isolation "
+            f"({self._missing}): it can read and write every file this user can (hidden "
+            "tests, solutions, other submissions), use the network and see other processes; "
+            "only rlimits, a separate session and killing its processes afterwards apply"
+            + (", plus a private uid per child" if self.uid_drop else
+               ", and it runs under the grader's own uid (so it can signal the grader)"))
+        log.warning(message)
+        warnings.warn(message, SandboxWarning, stacklevel=3)
+
+    def _log_tail(self) -> str:
+        if self._log is None:
+            return ""
+        self._log.seek(0)
+        return self._log.read()[-4000:].decode(errors="replace")
+
+
+def claim_uid_block(first: int) -> tuple[int, int]:
+    """Lock a block of child uids for one sandbox (first free block from ``first``), so that
+    concurrent graders on this host never share a uid: RLIMIT_NPROC counts per uid, and
+    without bwrap the reaper's kill(-1) reaches every process of the uid. Returns the first
+    uid and the lock's fd (held until the zygote is gone)."""
+    UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
+    info = os.lstat(UID_LOCKS)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+        raise SandboxError(f"{UID_LOCKS} is not a directory owned by this user")
+    for block in [*range(first, UID_BLOCKS), *range(first)]:
+        fd = os.open(UID_LOCKS / f"{block}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return UID_BASE + block * UID_BLOCK, fd
+        except BlockingIOError:
+            os.close(fd)
+    raise SandboxError(f"all {UID_BLOCKS} uid blocks in {UID_LOCKS} are in use")
+
+
+def _check_path(path: str) -> str:
+    if (not isinstance(path, str) or path.startswith("/") or "\0" in path
+            or any(part in ("", ".", "..") for part in path.split("/"))):
+        raise ValueError(f"submission file path {path!r} must be relative, without '..'")
+    return path
+
+
+# --------------------------------------------------------------------------------- child
+
+class _Deadline:
+    """A socket whose recv() honours one deadline across the many calls wire.recv makes."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self.sock, self.deadline = sock, deadline
+
+    def recv(self, n: int) -> bytes:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("deadline passed")
+        self.sock.settimeout(remaining)
+        return self.sock.recv(n)
+
+
+class Child:
+    """One forked student process, answering requests on its own socket."""
+
+    def __init__(self, sandbox: Sandbox, sock: socket.socket, pid: int, uid: int | None):
+        self.pid, self.uid = pid, uid  # as the zygote sees them
+        self.spawn_seconds: float | None = None
+        self._sandbox, self._sock = sandbox, sock
+        self._info: ExitInfo | None = None
+
+    @property
+    def alive(self) -> bool:
+        """False once the child is known dead, or its end of the socket is closed."""
+        if self._info is not None:
+            return False
+        try:
+            if not select.select([self._sock], [], [], 0)[0]:
+                return True
+            return self._sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""
+        except OSError:
+            return False
+
+    def request(self, message: dict, timeout: float) -> dict:
+        """Send ``message`` and wait at most ``timeout`` seconds (wall clock) for the reply."""
+        if self._info is not None:
+            raise ChildDied(self._info)
+        if not timeout > 0:
+            raise ValueError(f"timeout must be positive, not {timeout!r}")
+        data = wire.dumps(message)  # a message we cannot encode is our bug, not the child's
+        deadline = time.monotonic() + timeout
+        try:
+            self._sock.settimeout(timeout)
+            self._sock.sendall(data)
+            reply = wire.recv(_Deadline(self._sock, deadline))
+        except TimeoutError:
+            raise ChildTimeout(self._finish("timeout", 0, timeout=timeout)) from None
+        except WireError as exc:
+            raise ChildGarbled(self._finish("garbled", 0, detail=str(exc))) from None
+        except (EOFError, OSError):
+            raise ChildDied(self._finish("hung-up", EOF_GRACE)) from None
+        if not isinstance(reply, dict):
+            raise ChildGarbled(self._finish("garbled", 0, detail="not a JSON object"))
+        return reply
+
+    def close(self) -> ExitInfo:
+        """Kill the child and every process it left behind, wipe its scratch dir."""
+        return self._finish("closed", CLOSE_GRACE)
+
+    def _finish(self, why: str, grace: float, timeout: float = 0, detail: str = "") -> ExitInfo:
+        with self._sandbox._lock:
+            if self._info is not None:
+                return self._info
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)  # serve sees EOF and may return
+            except OSError:
+                pass
+            try:
+                reply = self._sandbox._reap(self.pid, grace)
+            except SandboxError as exc:
+                if self._info is None:  # (the abort may already have said why)
+                    self._mark_dead(ExitInfo(None, None, "", f"the grader's sandbox failed "
+                                             f"({exc}); this is not a problem with your code"))
+                return self._info
+            self._mark_dead(explain(why, reply, self._sandbox.limits, timeout, detail))
+            return self._info
+
+    def _mark_dead(self, info: ExitInfo) -> None:
+        self._info = info
+        self._sock.close()
+        self._sandbox._children.discard(self)
+
+
+def explain(why: str, reply: dict, limits: Limits, timeout: float = 0,
+            detail: str = "") -> ExitInfo:
+    """Turn the zygote's report into ExitInfo with a reason a student can act on."""
+    code, sig, output = reply["exit_code"], reply["signal"], reply["output"]
+    killed = reply["killed"]  # still running when the grader ended it
+    out_of_memory = any(marker in output for marker in MEMORY_MARKERS)
+    if why == "timeout":
+        reason = f"ran past its time limit of {timeout:g} s"
+    elif why == "garbled":
+        reason = f"sent the grader a malformed message ({detail})"
+    elif killed:
+        reason = {"hung-up": "closed the grader's connection (the socket) but kept running",
+                  "closed": "was still running when the grader finished with it",
+                  "sandbox-closed": "was stopped because the grader shut down"}[why]
+    elif out_of_memory and code != 0:
+        reason = f"exceeded the memory limit of {format_bytes(limits.memory_bytes)}"
+    elif sig is not None:
+        reason = _signal_reason(sig, limits)
+    elif code == 0:
+        reason = ("finished normally" if why in ("closed", "sandbox-closed") else
+                  "your code exited with status 0 before the grader was done "
+                  "(sys.exit or os._exit)")
+    else:
+        reason = f"your code exited with status {code} (sys.exit or os._exit)"
+        if code == 1 and "Traceback (most recent call last)" in output:
+            reason = "your code raised an exception that ended the process (see the output)"
+    if reply["output_size"] >= limits.file_bytes:
+        reason += f"; it printed more than the {format_bytes(limits.file_bytes)} allowed"
+    return ExitInfo(code, sig, output, reason)
+
+
+def _signal_reason(sig: int, limits: Limits) -> str:
+    try:
+        name = signal.Signals(sig).name
+    except ValueError:
+        name = str(sig)
+    return {
+        signal.SIGXCPU: f"used more than its CPU time limit of {limits.cpu_seconds} s",
+        signal.SIGSEGV: "killed by signal SIGSEGV (a crash in native code)",
+        signal.SIGBUS: "killed by signal SIGBUS (a crash in native code)",
+        signal.SIGABRT: "killed by signal SIGABRT (native code aborted, e.g. a failed "
+                        "assertion or allocation)",
+        signal.SIGFPE: "killed by signal SIGFPE (e.g. an integer division by zero in native "
+                       "code)",
+        signal.SIGKILL: "killed by signal SIGKILL (by itself, the hard CPU time limit or the "
+                        "system running out of memory)",
+    }.get(sig, f"killed by signal {name}")

@@ -1,0 +1,92 @@
+"""Part ``conv1x1_fc``: a 1x1 convolution is a fully connected layer applied at every pixel.
+
+d2l 6.1 exercise 1 (a convolution kernel with Delta = 0: each output pixel depends only on the
+same pixel's channels) and 7.4's 1x1 convolution. For input (B, c_in, h, w):
+``conv(X)[n, :, i, j] == linear(X[n, :, i, j])`` for every n, i, j.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def linear_to_conv1x1(linear: nn.Linear) -> nn.Conv2d:
+    """Build the 1x1 ``nn.Conv2d`` that applies ``linear`` to every pixel's channel vector.
+
+    Args:
+        linear: ``nn.Linear(c_in, c_out)``, weight (c_out, c_in), bias (c_out,) or None.
+
+    Returns:
+        ``nn.Conv2d(c_in, c_out, kernel_size=1)`` with weight (c_out, c_in, 1, 1) and bias
+        (c_out,) (or no bias) copied from ``linear`` (not shared), with its dtype and device.
+        ``linear`` is not modified.
+    """
+    if not isinstance(linear, nn.Linear):
+        raise TypeError(f"expected nn.Linear, got {type(linear).__name__}")
+    ### BEGIN SOLUTION
+    ### TASK: Create an nn.Conv2d with kernel_size=1 (bias only if linear has one), on
+    ### TASK: linear's device and dtype, and copy the weight (reshaped to (c_out, c_in, 1, 1))
+    ### TASK: and the bias into it under torch.no_grad().
+    w = linear.weight
+    conv = nn.Conv2d(
+        linear.in_features,
+        linear.out_features,
+        kernel_size=1,
+        bias=linear.bias is not None,
+        device=w.device,
+        dtype=w.dtype,
+    )
+    with torch.no_grad():
+        conv.weight.copy_(w.reshape(linear.out_features, linear.in_features, 1, 1))
+        if linear.bias is not None:
+            conv.bias.copy_(linear.bias)
+    return conv
+    ### END SOLUTION
+
+
+def conv1x1_to_linear(conv: nn.Conv2d) -> nn.Linear:
+    """Build the ``nn.Linear`` equivalent to a 1x1 ``nn.Conv2d`` applied to one pixel.
+
+    Args:
+        conv: ``nn.Conv2d(c_in, c_out, kernel_size=1)`` with stride 1, no padding, dilation 1
+            and groups 1; weight (c_out, c_in, 1, 1), bias (c_out,) or None.
+
+    Returns:
+        ``nn.Linear(c_in, c_out)`` with weight (c_out, c_in) and bias copied from ``conv`` (not
+        shared), with its dtype and device. ``conv`` is not modified.
+
+    Raises:
+        ValueError: if ``conv`` is not a plain 1x1 convolution.
+    """
+    if not isinstance(conv, nn.Conv2d):
+        raise TypeError(f"expected nn.Conv2d, got {type(conv).__name__}")
+    plain = (
+        tuple(conv.kernel_size) == (1, 1)
+        and tuple(conv.stride) == (1, 1)
+        and tuple(conv.dilation) == (1, 1)
+        and conv.groups == 1
+        and (conv.padding in ("valid", (0, 0)))
+    )
+    if not plain:
+        raise ValueError(
+            "only a 1x1 convolution with stride 1, no padding, dilation 1 and groups 1 is a "
+            "per-pixel linear layer"
+        )
+    ### BEGIN SOLUTION
+    ### TASK: Create an nn.Linear(c_in, c_out) (bias only if conv has one) on conv's device and
+    ### TASK: dtype, and copy the weight (reshaped to (c_out, c_in)) and the bias into it.
+    w = conv.weight
+    linear = nn.Linear(
+        conv.in_channels,
+        conv.out_channels,
+        bias=conv.bias is not None,
+        device=w.device,
+        dtype=w.dtype,
+    )
+    with torch.no_grad():
+        linear.weight.copy_(w.reshape(conv.out_channels, conv.in_channels))
+        if conv.bias is not None:
+            linear.bias.copy_(conv.bias)
+    return linear
+    ### END SOLUTION

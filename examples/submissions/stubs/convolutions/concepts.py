@@ -1,0 +1,48 @@
+"""Part ``concepts`` (optional): short auto-graded answers to conceptual questions.
+
+Each function returns one answer: a letter for multiple choice, a number otherwise. Replace the
+``raise NotImplementedError`` with ``return <your answer>``. Work the answer out (on paper or in
+the notebook); the checks only look at the value you return.
+"""
+
+from __future__ import annotations
+
+
+def fc_parameter_count() -> int:
+    """d2l 6.1.1: a fully connected layer maps a 1000 x 1000 grayscale image to a hidden
+    representation with 1000 x 1000 units (no bias). How many weights does it have?"""
+    # TODO: Return the count as an int.
+    raise NotImplementedError("fc_parameter_count: not implemented yet (see the TODO)")
+
+
+def conv_parameter_count() -> int:
+    """d2l 6.1.2: the same layer made translation-invariant and local, with a kernel of
+    Delta = 10 (offsets -10..10 in both directions), one input and one output channel, no
+    bias. How many weights does it have?"""
+    # TODO: Return the count as an int.
+    raise NotImplementedError("conv_parameter_count: not implemented yet (see the TODO)")
+
+
+def transposed_edge_response() -> str:
+    """d2l 6.2 exercise 1: X is d2l's edge image (vertical edges), K = [[1, -1]]. What is
+    ``corr2d(X.T, K)``?
+
+    (a) the same as corr2d(X, K).T   (b) all zeros   (c) the vertical edges again
+    (d) corr2d(X, K) with opposite signs
+    """
+    # TODO: Return "a", "b", "c" or "d".
+    raise NotImplementedError("transposed_edge_response: not implemented yet (see the TODO)")
+
+
+def receptive_field(num_layers: int = 3) -> int:
+    """d2l 6.2.6: stacking ``num_layers`` 3 x 3 convolutions (stride 1, no pooling), how wide
+    (in input pixels) is the receptive field of one output pixel? Answer for num_layers = 3."""
+    # TODO: Return the width as an int for num_layers = 3 (the default).
+    raise NotImplementedError("receptive_field: not implemented yet (see the TODO)")
+
+
+def output_shape() -> tuple[int, int]:
+    """d2l 6.3: an input of shape (28, 31) cross-correlated with a (5, 4) kernel, padding
+    (2, 1) and stride (3, 2). What is the output shape?"""
+    # TODO: Return (out_h, out_w) as a tuple of ints.
+    raise NotImplementedError("output_shape: not implemented yet (see the TODO)")

@@ -1,0 +1,270 @@
+"""Adversarial submissions: the reference with hostile code appended to one module.
+
+Code appended to a module redefines a function, so each adversary is the reference plus one
+attack. ``fails`` lists the check ids (or prefixes) the attack must fail: every other check must
+still pass, which shows that the damage stayed in the checks that made the hostile call. Attacks
+that probe the sandbox (reading, writing, network, signals) only give a wrong answer when the
+attack *succeeds*, so a full score means the sandbox held.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Adversary:
+    id: str
+    why: str
+    append: dict[str, str]                      # module file -> code appended to it
+    fails: tuple[str, ...] = ()                 # check ids (or prefixes) that must fail
+    replace: dict[str, str] = field(default_factory=dict)  # file -> whole new content
+
+
+# A leaf function with exactly one check: attacks here cost that check and nothing else.
+LEAF = "derivative_kernels.py"
+LEAF_CHECK = ("min_kernel_size.values",)
+
+
+def guarded(attack: str) -> str:
+    """``min_kernel_size`` that is right only if every attempt in ``attack`` raised."""
+    body = "\n".join("        " + line for line in attack.strip().splitlines())
+    return f'''
+
+def min_kernel_size(order):
+    breached = []
+    try:
+{body}
+        breached.append(True)
+    except BaseException:
+        pass
+    return order + 1 if not breached else -1
+'''
+
+
+def attacks(*snippets: str) -> str:
+    """Several attempts, each must fail on its own."""
+    return "".join(guarded(s).replace("def min_kernel_size(order):",
+                                      f"def _attempt_{i}(order):")
+                   for i, s in enumerate(snippets)) + (
+        "\n\ndef min_kernel_size(order):\n    results = ["
+        + ", ".join(f"_attempt_{i}(order)" for i in range(len(snippets)))
+        + "]\n    return order + 1 if all(r == order + 1 for r in results) else -1\n")
+
+
+A = Adversary
+CORPUS = [
+    A("lying_eq", "an object whose == is always true and that answers __torch_function__",
+      {"cross_correlation.py": '''
+class _Liar:
+    def __eq__(self, other): return True
+    def __ne__(self, other): return False
+    def __bool__(self): return True
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None): return True
+    shape = property(lambda self: (2, 2))
+
+def corr2d(X, K, padding=0, stride=1):
+    return _Liar()
+'''}, fails=("corr2d.", "backward.", "conv2d.layer", "learn_kernel.")),
+    A("tensor_subclass", "a torch.Tensor subclass carrying the right values",
+      {"cross_correlation.py": '''
+import torch as _torch
+
+class _Sneaky(_torch.Tensor):
+    def __eq__(self, other): return _torch.ones((), dtype=_torch.bool)
+
+_real = corr2d
+def corr2d(X, K, padding=0, stride=1):
+    return _real(X, K, padding, stride).as_subclass(_Sneaky)
+'''}, fails=("corr2d.", "backward.", "conv2d.layer")),
+    A("patches_torch", "replaces torch.allclose/equal/isclose and numpy.allclose, returns zeros",
+      {"__init__.py": '''
+import numpy as _np, torch as _torch
+_torch.allclose = lambda *a, **k: True
+_torch.equal = lambda *a, **k: True
+_torch.isclose = lambda a, b, *r, **k: _torch.ones_like(a, dtype=_torch.bool)
+_np.allclose = lambda *a, **k: True
+_np.testing.assert_allclose = lambda *a, **k: None
+''', LEAF: '''
+def integral_kernel(width, *, dtype=None, device=None):
+    import torch
+    return torch.zeros((1, width), dtype=dtype or torch.float32)
+'''}, fails=("integral.cumsum", "kernels.dtype_device")),
+    A("patches_builtins", "makes isinstance(x, int) always true and returns a lying int",
+      {LEAF: '''
+class _AlwaysEqual(int):
+    def __eq__(self, other): return True
+    def __ne__(self, other): return False
+
+def min_kernel_size(order):
+    # Patched here rather than at import, where it would break torch for every check; its
+    # check is the last of its part, so later checks of this run are not affected.
+    import builtins
+    isinstance_ = builtins.isinstance
+    builtins.isinstance = lambda obj, kind: True if kind is int else isinstance_(obj, kind)
+    return _AlwaysEqual(0)
+'''}, fails=LEAF_CHECK),
+    A("sys_exit", "sys.exit() inside a function", {LEAF: '''
+def min_kernel_size(order):
+    import sys
+    sys.exit(0)
+'''}, fails=LEAF_CHECK),
+    A("os_exit", "os._exit() inside a function kills the process", {LEAF: '''
+def min_kernel_size(order):
+    import os
+    os._exit(3)
+'''}, fails=LEAF_CHECK),
+    A("segfault", "a crash in native code", {LEAF: '''
+def min_kernel_size(order):
+    import ctypes
+    return ctypes.string_at(0)
+'''}, fails=LEAF_CHECK),
+    A("infinite_loop", "never returns", {LEAF: '''
+def min_kernel_size(order):
+    while True:
+        pass
+'''}, fails=LEAF_CHECK),
+    A("sleeps", "sleeps forever", {LEAF: '''
+def min_kernel_size(order):
+    import time
+    time.sleep(10**6)
+'''}, fails=LEAF_CHECK),
+    A("memory_bomb", "allocates until the limit", {LEAF: '''
+def min_kernel_size(order):
+    hog = []
+    while True:
+        hog.append(bytearray(50 * 1024 * 1024))
+'''}, fails=LEAF_CHECK),
+    A("fork_bomb", "forks until the limit, leaving processes behind", {LEAF: '''
+def min_kernel_size(order):
+    import os, time
+    for _ in range(10000):
+        try:
+            if os.fork() == 0:
+                time.sleep(1000)
+                os._exit(0)
+        except OSError:
+            break
+    return order + 1
+'''}, fails=()),
+    A("output_flood", "prints hundreds of megabytes", {LEAF: '''
+def min_kernel_size(order):
+    import sys
+    chunk = "x" * (1 << 20)
+    for _ in range(300):
+        try:
+            sys.stdout.write(chunk)
+            sys.stderr.write(chunk)
+        except OSError:
+            pass
+    return order + 1
+'''}, fails=()),
+    A("garbles_socket", "writes garbage to every file descriptor", {LEAF: '''
+def min_kernel_size(order):
+    import os
+    for fd in range(3, 64):
+        try:
+            os.write(fd, b"\\xff" * 64)
+        except OSError:
+            pass
+    return order + 1
+'''}, fails=LEAF_CHECK),
+    A("reads_hidden_checks", "tries to read the check bank and the solutions", {LEAF: attacks(
+        "open('/work/main/tests/hidden/manifest.toml').read()",
+        "open('/work/main/solutions/convolutions/cross_correlation.py').read()",
+        "import glob\nassert [p for p in glob.glob('/work/**', recursive=True)\n"
+        "        if 'hidden' in p or 'solutions' in p]",
+        "import os\nassert any('hidden' in d for d in os.listdir('/work/main/tests'))",
+        "open('/root/.bash_history').read()",
+    )}),
+    A("reads_other_submissions", "looks for other scratch dirs and packages", {LEAF: attacks(
+        "import os, glob\nmine = os.getcwd()\n"
+        "others = [p for p in glob.glob('/tmp/**/convolutions', recursive=True) "
+        "if not p.startswith(mine)]\nassert others",
+        "import os\nassert [d for d in os.listdir('/tmp') if not os.getcwd().startswith('/tmp/' + d)"
+        "\n        and os.listdir('/tmp/' + d)]",
+    )}),
+    A("writes_outside", "writes to the repository, site-packages, /tmp and the output", {LEAF:
+        attacks(
+        "open('/work/main/PWNED', 'w').write('x')",
+        "import torch, os\nopen(os.path.join(os.path.dirname(torch.__file__), 'pwned.py'),"
+        " 'w').write('x')",
+        "open('/tmp/pwned', 'w').write('x')",
+        "open('/etc/pwned', 'w').write('x')",
+        "import os\nos.makedirs('/work/main/examples/pwned')",
+    )}),
+    A("network", "opens sockets to the outside and listens", {LEAF: attacks(
+        "import socket\nsocket.create_connection(('1.1.1.1', 53), timeout=2)",
+        "import socket\nsocket.create_connection(('pypi.org', 443), timeout=2)",
+        "import urllib.request\nurllib.request.urlopen('http://example.com', timeout=2)",
+        "import socket\ns = socket.socket()\ns.bind(('0.0.0.0', 8765))\ns.listen()\n"
+        "c = socket.create_connection(('10.0.2.2', 8765), timeout=1)",
+    )}),
+    A("signals", "signals its parent, init, its group and everyone (killing only itself)",
+      {LEAF: '''
+def min_kernel_size(order):
+    import os, signal
+    for pid in (os.getppid(), 1, 0, -1):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    try:
+        os.killpg(0, signal.SIGKILL)
+    except OSError:
+        pass
+    return order + 1
+'''}, fails=LEAF_CHECK),
+    A("leaves_processes", "starts a daemon that would outlive grading", {LEAF: '''
+def min_kernel_size(order):
+    import subprocess
+    subprocess.Popen(["sleep", "4242"], start_new_session=True)
+    return order + 1
+'''}),
+    A("mutates_inputs", "changes its inputs so that values computed afterwards agree", {
+        "cross_correlation.py": '''
+_real = corr2d
+def corr2d(X, K, padding=0, stride=1):
+    Y = _real(X, K, padding, stride)
+    X.zero_()
+    K.zero_()
+    return Y * 0
+'''}, fails=("corr2d.", "backward.", "conv2d.layer", "learn_kernel.")),
+    A("hardcodes_public", "returns the public example's answer whatever the input", {
+        "cross_correlation.py": '''
+import torch as _torch
+def corr2d(X, K, padding=0, stride=1):
+    return _torch.tensor([[19.0, 25.0], [37.0, 43.0]], dtype=X.dtype)
+'''}, fails=("corr2d.oracle", "corr2d.exact_integers", "corr2d.float32", "corr2d.half_precision",
+             "corr2d.int_and_pair_arguments", "backward.", "conv2d.layer", "learn_kernel.")),
+    A("huge_result", "returns a gigabyte", {LEAF: '''
+def integral_kernel(width, *, dtype=None, device=None):
+    import torch
+    return torch.ones((1, 300_000_000), dtype=torch.float32)
+'''}, fails=("integral.cumsum", "kernels.dtype_device")),
+    A("disables_rule_guard", "pops the grader's dispatch mode and calls F.conv2d", {
+        "cross_correlation.py": '''
+import torch as _torch
+from torch.utils import _python_dispatch as _pd
+
+def corr2d(X, K, padding=0, stride=1):
+    while _pd._get_current_dispatch_mode() is not None:
+        _pd._pop_mode()
+    return _torch.nn.functional.conv2d(X[None, None], K[None, None], padding=padding,
+                                       stride=stride)[0, 0]
+'''}, fails=("corr2d.", "backward.", "conv2d.layer", "learn_kernel.")),
+    A("captured_conv_reference", "calls a reference to F.conv2d taken at import time", {
+        "cross_correlation.py": '''
+from torch.nn.functional import conv2d as _conv
+
+def corr2d(X, K, padding=0, stride=1):
+    return _conv(X[None, None], K[None, None], padding=padding, stride=stride)[0, 0]
+'''}, fails=("corr2d.", "backward.", "conv2d.layer", "learn_kernel.")),
+    A("syntax_error", "one module does not parse", {"conv1x1_fc.py": "\ndef broken(:\n"},
+      fails=("linear_to_conv1x1.", "conv1x1_to_linear.")),
+    A("import_time_exit", "the package's __init__ calls os._exit", {"__init__.py": '''
+import os as _os
+_os._exit(0)
+'''}, fails=("*",)),
+]

@@ -1,0 +1,101 @@
+"""The adversarial corpus: hostile submissions cost their own checks and nothing else."""
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from autograder import paths
+from conftest import failed_ids, grade_cli, matches
+
+pytestmark = pytest.mark.slow
+
+CORPUS_FILE = paths.REPO / "tests" / "adversarial" / "corpus.py"
+# Training checks are slow and no attack targets them; every other part is graded.
+PARTS = ("cross_correlation", "conv2d_backward", "conv_as_matmul", "conv1x1_fc",
+         "derivative_kernels", "concepts")
+CONTROL = "reference-control"
+PLANTED = [paths.REPO / "PWNED", Path("/tmp/pwned"), Path("/etc/pwned"),
+           paths.REPO / "examples" / "pwned", Path(torch.__file__).parent / "pwned.py"]
+
+
+def _corpus():
+    spec = importlib.util.spec_from_file_location("_corpus", CORPUS_FILE)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["_corpus"] = module
+    spec.loader.exec_module(module)
+    return module.CORPUS
+
+
+CORPUS = _corpus()
+
+
+def materialise(adversary, root: Path) -> Path:
+    target = root / adversary.id / paths.PACKAGE
+    shutil.copytree(paths.SOLUTIONS / paths.PACKAGE, target,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name, code in adversary.append.items():
+        with open(target / name, "a") as fh:
+            fh.write("\n" + code)
+    return target.parent
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("corpus")
+    for planted in PLANTED:
+        assert not planted.exists(), f"{planted} exists before the run"
+    subs = [materialise(a, root) for a in CORPUS]
+    control = root / CONTROL
+    shutil.copytree(paths.SOLUTIONS / paths.PACKAGE, control / paths.PACKAGE)
+    out = tmp_path_factory.mktemp("out")
+    proc, results = grade_cli([*subs, control], out, *PARTS)
+    return proc, results, out
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len(CORPUS) >= 20
+    assert len({a.id for a in CORPUS}) == len(CORPUS)
+
+
+def test_grader_finishes_with_status_zero(graded) -> None:
+    proc, results, out = graded
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert set(results) == {a.id for a in CORPUS} | {CONTROL}
+    assert (out / "gradebook.csv").read_text().count("\n") == len(CORPUS) + 2
+
+
+def test_other_submissions_are_unaffected(graded) -> None:
+    _, results, _ = graded
+    assert failed_ids(results[CONTROL]) == set(), results[CONTROL]["output"]
+
+
+@pytest.mark.parametrize("adversary", CORPUS, ids=[a.id for a in CORPUS])
+def test_attack_costs_exactly_its_checks(graded, adversary) -> None:
+    _, results, _ = graded
+    failed = failed_ids(results[adversary.id])
+    all_ids = {t["extra_data"]["id"] for t in results[adversary.id]["tests"]}
+    expected = {i for i in all_ids if matches(i, adversary.fails)}
+    assert failed == expected, (
+        f"unexpected failures {sorted(failed - expected)}, unexpected passes "
+        f"{sorted(expected - failed)}\n{results[adversary.id]['output']}")
+
+
+def test_nothing_written_outside_and_nothing_left_running(graded) -> None:
+    for planted in PLANTED:
+        assert not planted.exists(), f"an attack wrote {planted}"
+    leftovers = subprocess.run(["pgrep", "-f", "sleep 4242"], capture_output=True, text=True)
+    assert leftovers.stdout.strip() == "", "a process outlived grading"
+
+
+def test_feedback_explains_faults(graded) -> None:
+    _, results, out = graded
+    messages = {t["extra_data"]["id"]: t["output"] for t in results["infinite_loop"]["tests"]}
+    assert "time limit" in messages["min_kernel_size.values"]
+    messages = {t["extra_data"]["id"]: t["output"] for t in results["os_exit"]["tests"]}
+    assert "exited" in messages["min_kernel_size.values"]
+    assert "rule broken" in " ".join(t["output"] for t in results["captured_conv_reference"]["tests"])

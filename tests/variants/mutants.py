@@ -1,0 +1,192 @@
+"""Buggy variants of the reference: plausible student mistakes the checks must catch.
+
+Each mutant replaces one snippet (which must occur exactly once) in one reference module.
+``kills`` lists the check ids (or id prefixes, before ``[``) that must fail on it; the
+repository tests assert that, that the reference passes everything, and that every check of
+the bank is killed by at least one mutant, i.e. that no check is unable to fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Mutant:
+    id: str
+    file: str
+    old: str | tuple[str, ...]  # a tuple (with ``new`` a tuple too) for several edits
+    new: str | tuple[str, ...]
+    kills: tuple[str, ...]
+    why: str
+
+    def apply(self, source: str) -> str:
+        olds = self.old if isinstance(self.old, tuple) else (self.old,)
+        news = self.new if isinstance(self.new, tuple) else (self.new,)
+        for old, new in zip(olds, news, strict=True):
+            if source.count(old) != 1:
+                raise ValueError(f"mutant {self.id}: {old!r} occurs {source.count(old)} times")
+            source = source.replace(old, new)
+        return source
+
+
+M = Mutant
+MUTANTS = [
+    # cross_correlation
+    M("corr2d_assign_not_accumulate", "cross_correlation.py", "Y = Y + K[a, b] * window",
+      "Y = K[a, b] * window", ("corr2d.d2l_example", "corr2d.oracle", "corr2d.exact_integers",
+                               "corr2d.float32", "corr2d.half_precision",
+                               "corr2d.int_and_pair_arguments"), "= instead of +="),
+    M("corr2d_ignores_stride", "cross_correlation.py",
+      "window = Xp[a : a + s_h * (out_h - 1) + 1 : s_h, b : b + s_w * (out_w - 1) + 1 : s_w]",
+      "window = Xp[a : a + out_h, b : b + out_w]", ("corr2d.oracle", "corr2d.exact_integers",
+                                                    "corr2d.int_and_pair_arguments"),
+      "slides with stride 1 whatever the stride"),
+    M("corr2d_pads_one_side", "cross_correlation.py", "Xp[p_h : p_h + h, p_w : p_w + w] = X",
+      "Xp[:h, :w] = X", ("corr2d.oracle", "corr2d.exact_integers"),
+      "zeros only below and to the right"),
+    M("corr2d_d2l_zeros", "cross_correlation.py", "Y = X.new_zeros((out_h, out_w))",
+      "Y = __import__('torch').zeros((out_h, out_w))",
+      ("corr2d.half_precision",), "d2l's torch.zeros: float32 on the CPU whatever the input"),
+    M("corr2d_uses_conv2d", "cross_correlation.py", "    Y = X.new_zeros((out_h, out_w))\n",
+      "    import torch.nn.functional as F\n    return F.conv2d(Xp[None, None], K[None, None], "
+      "stride=(s_h, s_w))[0, 0]\n", ("corr2d.d2l_example", "corr2d.oracle"),
+      "calls torch's convolution"),
+    # conv2d_backward
+    M("backward_assigns_dX", "conv2d_backward.py",
+      "dX[a : a + out_h, b : b + out_w] += K[a, b] * dY",
+      "dX[a : a + out_h, b : b + out_w] = K[a, b] * dY", ("backward.vs_autograd",
+                                                          "backward.gradcheck",
+                                                          "backward.float32"), "= instead of +="),
+    M("backward_flips_kernel", "conv2d_backward.py",
+      "dX[a : a + out_h, b : b + out_w] += K[a, b] * dY",
+      "dX[a : a + out_h, b : b + out_w] += K[kh - 1 - a, kw - 1 - b] * dY",
+      ("backward.vs_autograd", "backward.gradcheck"), "flips the kernel for dX"),
+    M("backward_dK_wrong_window", "conv2d_backward.py",
+      "dK[a, b] = (dY * X[a : a + out_h, b : b + out_w]).sum()",
+      "dK[a, b] = (dY * X[:out_h, :out_w]).sum()", ("backward.vs_autograd",
+                                                     "backward.gradcheck", "learn_kernel.edge"),
+      "every dK entry uses the same window"),
+    M("backward_calls_autograd", "conv2d_backward.py",
+      "        X, K = ctx.saved_tensors  # type: ignore[attr-defined]\n",
+      "        X, K = ctx.saved_tensors  # type: ignore[attr-defined]\n"
+      "        with torch.enable_grad():\n"
+      "            Xr, Kr = X.detach().requires_grad_(), K.detach().requires_grad_()\n"
+      "            return torch.autograd.grad(corr2d(Xr, Kr), (Xr, Kr), dY)\n",
+      ("backward.vs_autograd", "backward.gradcheck", "backward.float32", "conv2d.layer",
+       "learn_kernel.edge"), "lets autograd do the backward"),
+    M("conv2d_bypasses_function", "conv2d_backward.py",
+      "return Corr2dFunction.apply(X, self.weight) + self.bias",
+      "return corr2d(X, self.weight) + self.bias", ("conv2d.layer",),
+      "Conv2D.forward does not use Corr2dFunction"),
+    M("conv2d_bias_not_parameter", "conv2d_backward.py",
+      "self.bias = nn.Parameter(torch.zeros(1))", "self.bias = torch.zeros(1)",
+      ("conv2d.layer",), "bias is a plain tensor, so it is never learned"),
+    M("learn_kernel_too_short", "conv2d_backward.py", "for _ in range(5000):",
+      "for _ in range(10):", ("learn_kernel.edge",), "d2l's 10 epochs"),
+    # conv_as_matmul
+    M("im2col_column_major", "conv_as_matmul.py", "        for a in range(kh)\n        for b in "
+      "range(kw)\n", "        for b in range(kw)\n        for a in range(kh)\n",
+      ("im2col.oracle", "corr2d_matmul.oracle", "conv_as_matmul.float32"),
+      "window elements in column-major order"),
+    M("im2col_uses_unfold", "conv_as_matmul.py", "    return torch.stack(columns, dim=1)\n",
+      "    return torch.nn.functional.unfold(Xp[None, None], (kh, kw), stride=(s_h, s_w))[0].T\n",
+      ("im2col.oracle", "corr2d_matmul.oracle", "conv_as_matmul.float32"),
+      "calls torch's unfold"),
+    M("kernel_matrix_wrong_row_stride", "conv_as_matmul.py",
+      "cols = ((i + a) * w + (j + b)).reshape(-1)",
+      "cols = ((i + a) * out_w + (j + b)).reshape(-1)",
+      ("kernel_matrix.exact", "kernel_matrix.transpose", "conv_as_matmul.float32"),
+      "row stride of the output instead of the input"),
+    M("kernel_matrix_transposed_kernel", "conv_as_matmul.py", "M[rows, cols] = K[a, b]",
+      "M[rows, cols] = K.T.reshape(kh, kw)[a, b]", ("kernel_matrix.exact",
+                                                     "kernel_matrix.transpose"),
+      "kernel entries in the wrong order"),
+    M("corr2d_matmul_transposed_kernel", "conv_as_matmul.py",
+      "return (cols @ K.reshape(-1)).reshape(out_h, out_w)",
+      "return (cols @ K.T.reshape(-1)).reshape(out_h, out_w)", ("corr2d_matmul.oracle",
+                                                                "conv_as_matmul.float32"),
+      "flattens the kernel column-major"),
+    # conv1x1_fc
+    M("linear_to_conv_shares_weight", "conv1x1_fc.py",
+      "        conv.weight.copy_(w.reshape(linear.out_features, linear.in_features, 1, 1))\n",
+      "        conv.weight = nn.Parameter(w.view(linear.out_features, linear.in_features, 1, 1))\n",
+      ("linear_to_conv1x1.per_pixel",), "the conv shares the linear layer's weight"),
+    M("linear_to_conv_drops_bias", "conv1x1_fc.py", "        bias=linear.bias is not None,\n"
+      "        device=w.device,\n        dtype=w.dtype,\n    )\n    with torch.no_grad():\n"
+      "        conv.weight", "        bias=False,\n        device=w.device,\n        dtype=w.dtype,"
+      "\n    )\n    with torch.no_grad():\n        conv.weight", ("linear_to_conv1x1.per_pixel",),
+      "forgets the bias"),
+    M("conv_to_linear_wrong_dtype", "conv1x1_fc.py",
+      "        bias=conv.bias is not None,\n        device=w.device,\n        dtype=w.dtype,\n",
+      "        bias=conv.bias is not None,\n", ("conv1x1_to_linear.round_trip",),
+      "nn.Linear in the default dtype"),
+    # derivative_kernels
+    M("difference_wrong_sign", "derivative_kernels.py", "(-1) ** (order - j)", "(-1) ** j",
+      ("finite_difference.coefficients", "finite_difference.polynomials"),
+      "first coefficient positive"),
+    M("difference_one_tap_short", "derivative_kernels.py", "for j in range(order + 1)]",
+      "for j in range(order)]", ("finite_difference.coefficients",
+                                 "finite_difference.polynomials"), "a tap short"),
+    M("second_derivative_negated", "derivative_kernels.py",
+      "return finite_difference_kernel(2, dtype=dtype, device=device)",
+      "return -finite_difference_kernel(2, dtype=dtype, device=device)",
+      ("second_derivative.kernel",), "[-1, 2, -1]"),
+    M("integral_kernel_short", "derivative_kernels.py",
+      "return torch.ones((1, width), dtype=dtype, device=device)",
+      "return torch.ones((1, max(1, width - 1)), dtype=dtype, device=device)",
+      ("integral.cumsum", "kernels.dtype_device"), "width - 1 taps"),
+    M("kernels_ignore_dtype", "derivative_kernels.py",
+      "return torch.ones((1, width), dtype=dtype, device=device)", "return torch.ones((1, width))",
+      ("kernels.dtype_device",), "ignores dtype="),
+    M("min_kernel_size_order", "derivative_kernels.py", "    return order + 1\n",
+      "    return order\n", ("min_kernel_size.values",), "forgets a sample"),
+    # audio_conv1d
+    M("corr1d_aliases_input", "audio_conv1d.py", "    y = x.new_zeros(n)\n",
+      "    y = x[:n].mul_(0)\n", ("corr1d.oracle",), "zeroes the start of x in place"),
+    M("corr1d_drops_last", "audio_conv1d.py", "    n = x.shape[0] - k.shape[0] + 1\n",
+      "    n = max(1, x.shape[0] - k.shape[0])\n", ("corr1d.oracle", "corr1d.float32"),
+      "one output too few"),
+    M("multi_in_flips_kernel", "audio_conv1d.py", "y = y + K[:, a] @ X[:, a : a + n]",
+      "y = y + K[:, -1 - a] @ X[:, a : a + n]", ("corr1d_multi_in.oracle",),
+      "convolution instead of cross-correlation"),
+    M("multi_in_out_one_channel", "audio_conv1d.py", "Y = Y + K[:, :, a] @ X[:, a : a + n]",
+      "Y = Y + K[:, :1, a] @ X[:1, a : a + n]", ("corr1d_multi_in_out.oracle",
+                                                 "corr1d.float32"), "only the first input channel"),
+    M("audio_net_fixed_length", "audio_conv1d.py",
+      ("self.head = nn.Linear(2 * width, n_classes)",
+       "return self.head(self.dropout(H.amax(dim=2)))"),
+      ("self.head = nn.Linear(2 * width * 20, n_classes)  # 40 frames, pooled to 20",
+       "return self.head(self.dropout(H.flatten(1)))"),
+      ("audio_net.shapes",), "a Linear layer over all frames only works for one length"),
+    M("audio_net_last_frame", "audio_conv1d.py",
+      "return self.head(self.dropout(H.amax(dim=2)))",
+      "return self.head(self.dropout(H[:, :, -1]))", ("audio_net.accuracy",),
+      "classifies from the last frame, which is mostly silence"),
+    M("audio_net_conv2d", "audio_conv1d.py",
+      "        self.dropout = nn.Dropout(0.2)\n        self.head",
+      "        self.spectral = nn.Conv2d(1, 1, 3, padding=1)\n        self.dropout = "
+      "nn.Dropout(0.2)\n        self.head", ("audio_net.shapes",), "a 2-D convolution"),
+    # text_conv
+    M("textcnn_pools_padding", "text_conv.py",
+      "pooled.append(H.masked_fill(~inside.unsqueeze(1), 0.0).amax(dim=2))",
+      "pooled.append(H.amax(dim=2))", ("textcnn.shift_invariance", "textcnn.padding_length",
+                                       "textcnn.short_sentences"), "padding windows pooled"),
+    M("textcnn_mean_pool", "text_conv.py",
+      "pooled.append(H.masked_fill(~inside.unsqueeze(1), 0.0).amax(dim=2))",
+      "pooled.append(H.masked_fill(~inside.unsqueeze(1), 0.0).mean(dim=2))",
+      ("textcnn.padding_length",), "mean over time counts the padding"),
+    M("textcnn_unigrams", "text_conv.py",
+      "self.kernel_sizes = tuple(int(k) for k in kernel_sizes)",
+      "self.kernel_sizes = tuple(1 for k in kernel_sizes)", ("textcnn.accuracy",),
+      "width-1 kernels see words, not n-grams, so negation is lost"),
+    M("textcnn_drops_short", "text_conv.py",
+      "pooled.append(H.masked_fill(~inside.unsqueeze(1), 0.0).amax(dim=2))",
+      "pooled.append(H.masked_fill(~inside.unsqueeze(1), float('-inf')).amax(dim=2))",
+      ("textcnn.short_sentences",), "-inf for sentences shorter than the kernel"),
+    # concepts
+    M("concepts_wrong", "concepts.py", '    return "b"\n', '    return "a"\n',
+      ("concepts.answer[transposed_edge_response]",), "a wrong multiple-choice answer"),
+    M("concepts_wrong_type", "concepts.py", "    return 21 * 21\n", "    return 441.0\n",
+      ("concepts.answer[conv_parameter_count]",), "a float where an int is asked"),
+]
