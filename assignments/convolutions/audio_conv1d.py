@@ -107,5 +107,6 @@ class AudioConvNet(nn.Module):
         if X.shape[1] != self.n_mfcc:
             raise ValueError(f"X must have {self.n_mfcc} MFCC channels, got shape {tuple(X.shape)}")
         # TODO: Apply the convolutional layers to get (B, C, T'), take the maximum over the time
-        #       axis to get (B, C) (whatever T was), then dropout and the linear layer.
+        #       axis to get (B, C) whatever T was (a max, not a mean: most frames are background
+        #       noise, and a mean dilutes the word with them), then dropout and the linear layer.
         raise NotImplementedError("AudioConvNet.forward: not implemented yet (see the TODO)")

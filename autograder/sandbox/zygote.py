@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from autograder.sandbox import wire
 
 KILL_ROUNDS = 200  # a fork bomb needs a few rounds; more means something is badly wrong
+MAX_FD = max(os.sysconf("SC_OPEN_MAX"), 1 << 16)
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -183,18 +184,16 @@ class Zygote:
         raise RuntimeError(f"processes of child {record.pid} survived {KILL_ROUNDS} kill rounds")
 
     def victims(self, record: Record) -> list[int]:
-        """Live processes that belong to ``record``: with a private uid, exactly that uid's;
-        without one, the child's process tree, its session, and orphans the zygote inherited."""
+        """Live processes that belong to ``record``: with a private uid, exactly that uid's.
+        Without one: the child's process tree, plus every orphan the zygote inherited as
+        subreaper (which may belong to another live child: a known limitation)."""
         procs = snapshot(with_uid=record.uid is not None)
         if record.uid is not None:
             return [pid for pid, p in procs.items() if p["uid"] == record.uid]
         me, others = os.getpid(), set(self.children) - {record.pid}
-        if record.status is None:
-            found = {record.pid}
-        else:
-            found = set()
-        found |= {pid for pid, p in procs.items()
-                  if p["sid"] == record.pid or (p["ppid"] == me and pid not in others)}
+        found = {pid for pid, p in procs.items() if p["ppid"] == me and pid not in others}
+        if record.status is None:  # (once reaped, its pid may belong to someone else)
+            found.add(record.pid)
         grew = True
         while grew:
             more = {pid for pid, p in procs.items() if p["ppid"] in found} - found
@@ -209,7 +208,7 @@ def kill_uid(uid: int) -> None:
     pid = os.fork()
     if pid == 0:
         try:
-            os.closerange(3, 1 << 16)  # hold nothing while we briefly share the student's uid
+            os.closerange(3, MAX_FD)  # hold nothing while we briefly share the student's uid
             os.setresuid(uid, uid, uid)
             for _ in range(3):
                 os.kill(-1, signal.SIGKILL)
@@ -219,7 +218,7 @@ def kill_uid(uid: int) -> None:
 
 
 def snapshot(with_uid: bool) -> dict[int, dict]:
-    """Live (non-zombie) processes visible in /proc: ppid, session and (optionally) real uid."""
+    """Live (non-zombie) processes visible in /proc: ppid and (optionally) real uid."""
     procs = {}
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -227,7 +226,7 @@ def snapshot(with_uid: bool) -> dict[int, dict]:
         try:
             with open(f"/proc/{name}/stat", "rb") as f:
                 fields = f.read().rsplit(b")", 1)[1].split()
-            info = {"state": fields[0], "ppid": int(fields[1]), "sid": int(fields[3])}
+            info = {"state": fields[0], "ppid": int(fields[1])}
             if with_uid:
                 with open(f"/proc/{name}/status", "rb") as f:
                     uid_line = next(line for line in f if line.startswith(b"Uid:"))
@@ -312,7 +311,7 @@ def confine(zygote: Zygote, sock_fd: int, out_fd: int, scratch: str, uid: int | 
     os.dup2(out_fd, 1)
     os.dup2(out_fd, 2)
     os.dup2(sock_fd, 3)
-    os.closerange(4, 1 << 16)  # the control socket, other children's files, ...
+    os.closerange(4, MAX_FD)  # the control socket, other children's files, ...
     prctl(PR_SET_NO_NEW_PRIVS, 1)  # no setuid binaries or file capabilities from here on
     set_rlimits(zygote.limits, uid)
     if uid is not None:

@@ -528,6 +528,15 @@ def test_zygote_is_restarted_after_dying(standin):
             child.request({"op": "echo"}, timeout=10)
         assert caught.value.info.reason.startswith("the grader's sandbox failed")
         assert_healthy(sandbox)  # spawn started a fresh zygote
+        left_open = sandbox.spawn(SUBMISSION)
+        grandchild = left_open.request({"op": "double_fork"}, timeout=10)["grandchild"]
+    # Closing the sandbox closes its children, and whatever they started.
+    assert left_open.close().reason in ("was stopped because the grader shut down",
+                                        "finished normally")  # (serve may return on EOF first)
+    if left_open.uid is not None:
+        assert uid_processes(left_open.uid) == []
+    if isolation == "none":
+        assert not os.path.exists(f"/proc/{grandchild}")
     sandbox.close()  # idempotent
     with pytest.raises(SandboxError, match="closed"):
         sandbox.spawn(SUBMISSION)
@@ -541,6 +550,12 @@ def test_start_reports_import_errors(standin):
     with pytest.warns(SandboxWarning), pytest.raises(SandboxError, match="no_such_module_xyz"):
         sandbox.start()
     sandbox.close()
+
+
+def test_limits_are_validated():
+    with pytest.raises(ValueError, match="memory_bytes"):
+        Limits(memory_bytes=0)
+    assert pool.format_bytes(Limits().memory_bytes) == "2 GiB"
 
 
 def test_bad_paths_are_refused(plain):

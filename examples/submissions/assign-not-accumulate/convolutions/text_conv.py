@@ -28,7 +28,6 @@ class TextCNN(nn.Module):
         num_channels: output channels of each convolution (same length as ``kernel_sizes``).
         num_classes: number of logits.
         padding_idx: the padding token id (0 in ``load_text()``).
-        dropout: dropout probability on the pooled features (training mode only).
 
     Input tokens (B, L) int64, any L >= 1, each row a sentence followed and/or preceded by
     ``padding_idx``. Output logits (B, num_classes).
@@ -49,7 +48,6 @@ class TextCNN(nn.Module):
         num_channels: Sequence[int],
         num_classes: int,
         padding_idx: int = 0,
-        dropout: float = 0.5,
     ) -> None:
         super().__init__()
         if len(kernel_sizes) != len(num_channels) or not kernel_sizes:
@@ -60,13 +58,13 @@ class TextCNN(nn.Module):
         self.padding_idx = padding_idx
         ### BEGIN SOLUTION
         ### TASK: Create self.embedding (nn.Embedding with padding_idx), an nn.ModuleList with one
-        ### TASK: nn.Conv1d(embed_size, c, k) per (k, c) pair (no padding), an nn.Dropout(dropout),
+        ### TASK: nn.Conv1d(embed_size, c, k) per (k, c) pair (no padding), an nn.Dropout(0.5),
         ### TASK: and a Linear layer from sum(num_channels) features to num_classes.
         self.embedding = nn.Embedding(vocab_size, embed_size, padding_idx=padding_idx)
         self.convs = nn.ModuleList(
             nn.Conv1d(embed_size, c, kernel_size=k) for k, c in zip(self.kernel_sizes, num_channels)
         )
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = nn.Dropout(0.5)  # on the pooled features, training only
         self.decoder = nn.Linear(sum(num_channels), num_classes)
         ### END SOLUTION
 

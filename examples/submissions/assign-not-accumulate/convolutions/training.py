@@ -16,9 +16,10 @@ from torch.nn import functional as F
 
 from .data import AudioData, TextData, load_audio, load_text
 
-# Chosen so that the reference models reach >= 95% test accuracy in a few seconds on one core.
-AUDIO_TRAINING: dict[str, Any] = dict(epochs=30, batch_size=32, lr=2e-3, seed=0)
-TEXT_TRAINING: dict[str, Any] = dict(epochs=10, batch_size=64, lr=2e-3, seed=0)
+# The grader trains submissions with exactly these settings, so they are short: the reference
+# models reach >= 95% test accuracy in about a second each on one core.
+AUDIO_TRAINING: dict[str, Any] = dict(epochs=10, batch_size=64, lr=5e-3, seed=0)
+TEXT_TRAINING: dict[str, Any] = dict(epochs=3, batch_size=64, lr=1e-2, seed=0)
 # TextCNN(len(data.vocab), **TEXT_MODEL, num_classes=len(data.classes)) is the reference setup.
 TEXT_MODEL: dict[str, Any] = dict(embed_size=32, kernel_sizes=(2, 3, 4), num_channels=(32, 32, 32))
 

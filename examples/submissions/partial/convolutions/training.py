@@ -8,8 +8,6 @@ it if you want a reproducible run.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import torch
@@ -18,23 +16,12 @@ from torch.nn import functional as F
 
 from .data import AudioData, TextData, load_audio, load_text
 
-# Chosen so that the reference models reach >= 95% test accuracy in a few seconds on one core.
-AUDIO_TRAINING: dict[str, Any] = dict(epochs=30, batch_size=32, lr=2e-3, seed=0)
-TEXT_TRAINING: dict[str, Any] = dict(epochs=10, batch_size=64, lr=2e-3, seed=0)
+# The grader trains submissions with exactly these settings, so they are short: the reference
+# models reach >= 95% test accuracy in about a second each on one core.
+AUDIO_TRAINING: dict[str, Any] = dict(epochs=10, batch_size=64, lr=5e-3, seed=0)
+TEXT_TRAINING: dict[str, Any] = dict(epochs=3, batch_size=64, lr=1e-2, seed=0)
 # TextCNN(len(data.vocab), **TEXT_MODEL, num_classes=len(data.classes)) is the reference setup.
 TEXT_MODEL: dict[str, Any] = dict(embed_size=32, kernel_sizes=(2, 3, 4), num_channels=(32, 32, 32))
-
-
-@contextmanager
-def _torch_threads(n: int | None) -> Iterator[None]:
-    """Run the block with ``n`` intra-op threads (None: leave torch's setting alone)."""
-    old = torch.get_num_threads()
-    if n is not None:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def train_classifier(
@@ -58,22 +45,29 @@ def train_classifier(
     models are too small to gain much from more, the result then does not depend on the
     machine's thread count (parallel reductions round differently), and several processes
     sharing a few cores do not slow each other down. The model is left in eval mode.
+    (Self-contained on purpose: the grader runs this function's source on its own.)
     """
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     gen = torch.Generator().manual_seed(seed)
     losses = []
-    with torch.random.fork_rng(devices=[]), _torch_threads(num_threads):
-        torch.manual_seed(seed)
-        model.train()
-        for _ in range(epochs):
-            total = 0.0
-            for idx in torch.randperm(len(X_train), generator=gen).split(batch_size):
-                loss = F.cross_entropy(model(X_train[idx]), y_train[idx])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                total += loss.item() * len(idx)
-            losses.append(total / len(X_train))
+    old_threads = torch.get_num_threads()
+    try:
+        if num_threads is not None:
+            torch.set_num_threads(num_threads)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model.train()
+            for _ in range(epochs):
+                total = 0.0
+                for idx in torch.randperm(len(X_train), generator=gen).split(batch_size):
+                    loss = F.cross_entropy(model(X_train[idx]), y_train[idx])
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                    total += loss.item() * len(idx)
+                losses.append(total / len(X_train))
+    finally:
+        torch.set_num_threads(old_threads)
     model.eval()
     return losses
 

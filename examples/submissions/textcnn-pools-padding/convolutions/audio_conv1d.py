@@ -139,7 +139,8 @@ class AudioConvNet(nn.Module):
             raise ValueError(f"X must have {self.n_mfcc} MFCC channels, got shape {tuple(X.shape)}")
         ### BEGIN SOLUTION
         ### TASK: Apply the convolutional layers to get (B, C, T'), take the maximum over the time
-        ### TASK: axis to get (B, C) (whatever T was), then dropout and the linear layer.
+        ### TASK: axis to get (B, C) whatever T was (a max, not a mean: most frames are background
+        ### TASK: noise, and a mean dilutes the word with them), then dropout and the linear layer.
         H = self.features(X)
         return self.head(self.dropout(H.amax(dim=2)))
         ### END SOLUTION
