@@ -4,17 +4,20 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv test grade public stubs notebook data clean
+.PHONY: help venv test grade bench public stubs examples notebook data clean
 
 help:
 	@echo "make grade     grade the bundled example submissions and print the score table"
 	@echo "make test      run the repository's tests (public tests on reference and stubs, sync, notebook)"
 	@echo "make public    run the public tests against the reference (IMPL=assignments for the stubs)"
+	@echo "make bench     time the full hidden suite per submission, with and without isolation"
 	@echo "make stubs     regenerate assignments/convolutions from solutions/convolutions"
+	@echo "make examples  regenerate examples/submissions from solutions/ and tests/variants/"
 	@echo "make notebook  regenerate assignments/convolutions.ipynb from scripts/make_notebook.py"
 	@echo "make data      regenerate data/ (needs espeak-ng; installs librosa into .venv)"
 
 $(STAMP): requirements.txt requirements-dev.txt
+	@command -v bwrap >/dev/null || echo "note: bubblewrap is not installed; the grader will run student code without isolation (apt-get install bubblewrap)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
@@ -30,10 +33,16 @@ public: $(STAMP)
 	$(PY) -m pytest tests/public --impl $(IMPL)
 
 grade: $(STAMP)
-	$(PY) -m pytest tests/public --impl solutions -q
+	$(PY) -m autograder grade examples/submissions/* --output out/examples
+
+bench: $(STAMP)
+	$(PY) scripts/bench.py
 
 stubs: $(STAMP)
 	$(PY) -m autograder assign
+
+examples: $(STAMP)
+	$(PY) -m autograder examples
 
 notebook: $(STAMP)
 	$(PY) scripts/make_notebook.py

@@ -107,7 +107,10 @@ def print_table(results: list[SubmissionResult], bank: Bank) -> None:
 
     parts = [p for p in [*bank.manifest.parts, *bank.manifest.optional]
              if any(c.part == p for c in bank.checks)]
-    table = Table(title=f"Scores (autograded, out of {bank.manifest.auto_max:g})",
+    extra = sum(bank.manifest.optional.values())
+    title = f"Scores (autograded, out of {bank.manifest.auto_max:g}" + (
+        f", plus up to {extra:g} extra credit)" if extra else ")")
+    table = Table(title=title,
                   caption=", ".join(f"{SHORT.get(p, p)} = {p} ({bank.manifest.points(p):g})"
                                     for p in parts) + "; * extra credit")
     table.add_column("submission", no_wrap=True)
@@ -119,7 +122,10 @@ def print_table(results: list[SubmissionResult], bank: Bank) -> None:
         scores = r.part_scores(bank)
         table.add_row(r.submission.name, f"{r.total():g}",
                       *[f"{scores.get(p, (0, 0))[0]:g}" for p in parts], f"{r.seconds:.2f}s")
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:  # a log or a pipe: do not squeeze the table into 80 columns
+        console = Console(width=160)
+    console.print(table)
 
 
 def run(args: argparse.Namespace) -> int:

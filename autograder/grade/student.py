@@ -31,7 +31,7 @@ def _verdict(reply: Any) -> dict[str, Any]:
         kind = str(error.get("type", "Exception")) if isinstance(error, dict) else "Exception"
         text = str(error.get("message", "")) if isinstance(error, dict) else ""
         if kind == "NotImplementedError":
-            raise CheckFailed(f"not implemented yet ({text[:300]})")
+            raise CheckFailed(text.removeprefix("NotImplementedError: ")[:300])
         if kind == "SystemExit":
             raise CheckFailed("your code called sys.exit(); functions must return, not exit")
         raise CheckFailed(f"your code raised {text[:600]}")

@@ -1,0 +1,63 @@
+"""``make bench``: time the full hidden suite per submission, with and without isolation.
+
+Grades the example submissions with ``--isolation bwrap`` and ``--isolation none`` in
+alternating rounds (so both see the same machine load), then prints, per mode, the median
+of each submission's own grading time and the batch's wall time per submission, and the
+ratio between the modes. Run it on a quiet machine; it is a measurement, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples" / "submissions"
+
+
+def grade_once(isolation: str, jobs: int, subs: list[Path]) -> tuple[float, list[float]]:
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "autograder", "grade", *map(str, subs),
+                        "--output", out, "--isolation", isolation, "--jobs", str(jobs),
+                        "--quiet"], cwd=REPO, check=True)
+        wall = time.perf_counter() - start
+        times = [json.loads(p.read_text())["execution_time"]
+                 for p in Path(out).glob("*/results.json")]
+    return wall, times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    subs = sorted(p for p in EXAMPLES.iterdir() if p.is_dir())
+    modes = {"bwrap": ([], []), "none": ([], [])}
+    for r in range(args.rounds):
+        for mode in (("bwrap", "none") if r % 2 == 0 else ("none", "bwrap")):
+            wall, times = grade_once(mode, args.jobs, subs)
+            modes[mode][0].append(wall / len(subs))
+            modes[mode][1].extend(times)
+            print(f"round {r + 1} {mode:>5}: {wall:.2f} s for {len(subs)} submissions",
+                  file=sys.stderr)
+    print(f"{len(subs)} example submissions, full hidden suite, --jobs {args.jobs}, "
+          f"{args.rounds} rounds")
+    print(f"{'isolation':<10} {'median s/submission':>20} {'batch wall s/submission':>24}")
+    med = {}
+    for mode, (per_batch, per_sub) in modes.items():
+        med[mode] = (statistics.median(per_sub), statistics.median(per_batch))
+        print(f"{mode:<10} {med[mode][0]:>20.2f} {med[mode][1]:>24.2f}")
+    print(f"ratio bwrap/none: {med['bwrap'][0] / med['none'][0]:.2f} (per submission), "
+          f"{med['bwrap'][1] / med['none'][1]:.2f} (batch wall)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""``python -m autograder grade`` end to end on the bundled examples (sandboxed)."""
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from autograder.grade.results import recover
+from conftest import PY, REPO, grade_cli
+
+pytestmark = pytest.mark.slow
+
+EXAMPLES = REPO / "examples" / "submissions"
+EXPECTED = json.loads((REPO / "examples" / "expected_scores.json").read_text())
+GRADESCOPE_TEST_KEYS = {"name", "score", "max_score", "status", "visibility", "output", "tags"}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """The examples graded twice into the same output directory (a re-run replaces)."""
+    out = tmp_path_factory.mktemp("examples")
+    subs = sorted(p for p in EXAMPLES.iterdir() if p.is_dir())
+    first = grade_cli(subs, out)
+    second = grade_cli(subs, out)
+    return out, first, second
+
+
+def _parts(results: dict) -> dict:
+    return {p: v["score"] for p, v in results["extra_data"]["parts"].items()}
+
+
+def test_every_example_gets_its_expected_score(runs) -> None:
+    out, (proc, results), _ = runs
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert set(results) == set(EXPECTED)
+    for name, parts in EXPECTED.items():
+        assert _parts(results[name]) == parts, f"{name}: {results[name]['output']}"
+    assert results["reference"]["score"] == sum(EXPECTED["reference"].values())
+    assert results["stubs"]["score"] == 0
+
+
+def test_rerun_is_deterministic_and_replaces_cleanly(runs) -> None:
+    out, (_, first), (proc, second) = runs
+    assert proc.returncode == 0
+    for name in first:
+        a = [(t["name"], t["score"], t["status"], t["output"]) for t in first[name]["tests"]]
+        b = [(t["name"], t["score"], t["status"], t["output"]) for t in second[name]["tests"]]
+        assert a == b, name
+    assert not list(out.glob(".*")), "a re-run left staging directories behind"
+
+
+def test_results_follow_gradescope_schema(runs) -> None:
+    _, (_, results), _ = runs
+    for name, r in results.items():
+        assert isinstance(r["score"], (int, float)) and isinstance(r["execution_time"], float)
+        assert isinstance(r["output"], str) and r["tests"]
+        for t in r["tests"]:
+            assert GRADESCOPE_TEST_KEYS <= set(t), t
+            assert t["status"] in ("passed", "failed")
+            assert t["visibility"] in ("visible", "hidden", "after_due_date")
+            assert 0 <= t["score"] <= t["max_score"]
+            assert len(t["tags"]) == 1
+        assert abs(sum(t["score"] for t in r["tests"]) - r["score"]) < 1e-6 + 0.01 * len(r["tests"])
+
+
+def test_feedback_never_reveals_hidden_expected_values(runs) -> None:
+    out, (_, results), _ = runs
+    reveal = re.compile(r"got [-+0-9.e]+, expected [-+0-9.e]+")
+    for name, r in results.items():
+        for t in r["tests"]:
+            if t["visibility"] != "visible":
+                assert not reveal.search(t["output"]), (name, t["name"], t["output"])
+        feedback = (out / name / "feedback.md").read_text()
+        assert f"Feedback for `{name}`" in feedback
+        hidden_outputs = [t["output"] for t in r["tests"] if t["visibility"] != "visible"]
+        assert not any(reveal.search(o) for o in hidden_outputs)
+    assert "Every check passed" in (out / "reference" / "feedback.md").read_text()
+    assert "not implemented yet" in (out / "stubs" / "feedback.md").read_text()
+
+
+def test_gradebook_has_one_row_per_submission(runs) -> None:
+    out, _, _ = runs
+    lines = (out / "gradebook.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    assert header[:3] == ["submission", "total", "max_score"] and "written" in header
+    assert sorted(line.split(",")[0] for line in lines[1:]) == sorted(EXPECTED)
+
+
+def test_broken_zip_in_a_batch_costs_only_itself(tmp_path) -> None:
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"PK\x03\x04garbage")
+    shutil.copytree(EXAMPLES / "reference", tmp_path / "fine")
+    proc, results = grade_cli([broken, tmp_path / "fine"], tmp_path / "out", "derivative_kernels")
+    assert proc.returncode == 0, proc.stderr
+    assert results["broken"]["score"] == 0 and "cannot be read" in results["broken"]["output"]
+    assert results["fine"]["score"] == 10
+
+
+@pytest.mark.parametrize("args", [["missing-dir", "--output", "o"],
+                                  [str(EXAMPLES / "reference"), "--output", "o", "--jobs", "0"],
+                                  [str(EXAMPLES / "reference")]])
+def test_usage_errors_exit_nonzero(tmp_path, args) -> None:
+    proc = subprocess.run([PY, "-m", "autograder", "grade", *args], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60,
+                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 2, proc.stderr
+
+
+def test_recover_after_a_killed_swap(tmp_path) -> None:
+    (tmp_path / ".alice.old").mkdir()           # killed after moving the old result aside
+    (tmp_path / ".alice.old" / "results.json").write_text("{}")
+    (tmp_path / ".bob.new").mkdir()             # killed while staging
+    (tmp_path / "carol").mkdir()
+    (tmp_path / ".carol.old").mkdir()           # killed before deleting the old copy
+    recover(tmp_path)
+    assert (tmp_path / "alice" / "results.json").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["alice", "carol"]
