@@ -740,7 +740,7 @@ code(
 
 code(
     """
-    # Training with the assignment's settings (training.AUDIO_TRAINING: Adam, mini-batches of 32).
+    # Training with the assignment's settings (training.AUDIO_TRAINING: Adam, 10 epochs).
     # train_audio(model) in convolutions/training.py does the same and returns the test accuracy.
     torch.manual_seed(0)
     audio_model = AudioConvNet(audio.n_mfcc, len(audio.classes))
@@ -751,6 +751,16 @@ code(
     print(f"train accuracy {accuracy(audio_model, audio.X_train, audio.y_train):.3f}, "
           f"test accuracy {accuracy(audio_model, audio.X_test, audio.y_test):.3f} "
           f"(unseen speakers; chance is {1 / len(audio.classes):.2f})")
+    """
+)
+
+md(
+    """
+    **What to expect.** The reference `AudioConvNet` reaches 96–98 % test accuracy (seeds 0–4)
+    in about 1.1 s of training on one CPU core. The grader retrains your model with exactly
+    these settings and needs **90 %** on clips from speakers that are in neither split here, so
+    aim clearly above 90 % on the test split. Pool over time with a maximum: the same network
+    with mean pooling stays below 90 %.
     """
 )
 
@@ -819,6 +829,15 @@ code(
           f"training loss {text_losses[0]:.3f} -> {text_losses[-1]:.4f}")
     print(f"train accuracy {accuracy(text_model, text.X_train, text.y_train):.3f}, "
           f"test accuracy {accuracy(text_model, text.X_test, text.y_test):.3f}")
+    """
+)
+
+md(
+    """
+    **What to expect.** The reference `TextCNN` reaches 99.7–100 % test accuracy (seeds 0–4) in
+    about 1 s of training on one CPU core. The grader retrains your model with these settings
+    and needs **90 %** on new sentences. A bag of words cannot get there (logistic regression on
+    single words: 47 %; on words and word pairs: 75 %): the label depends on *where* "not" is.
     """
 )
 

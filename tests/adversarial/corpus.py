@@ -26,30 +26,29 @@ LEAF = "derivative_kernels.py"
 LEAF_CHECK = ("min_kernel_size.values",)
 
 
-def guarded(attack: str) -> str:
-    """``min_kernel_size`` that is right only if every attempt in ``attack`` raised."""
-    body = "\n".join("        " + line for line in attack.strip().splitlines())
-    return f'''
-
-def min_kernel_size(order):
-    breached = []
+def attacks(*snippets: str) -> str:
+    """``min_kernel_size`` that is right only if every snippet raised; otherwise it raises
+    an error naming the snippets that got through (shown in the test's failure message)."""
+    out = []
+    for i, snippet in enumerate(snippets):
+        body = "\n".join("        " + line for line in snippet.strip().splitlines())
+        out.append(f"""
+def _attempt_{i}():
     try:
 {body}
-        breached.append(True)
     except BaseException:
-        pass
-    return order + 1 if not breached else -1
-'''
-
-
-def attacks(*snippets: str) -> str:
-    """Several attempts, each must fail on its own."""
-    return "".join(guarded(s).replace("def min_kernel_size(order):",
-                                      f"def _attempt_{i}(order):")
-                   for i, s in enumerate(snippets)) + (
-        "\n\ndef min_kernel_size(order):\n    results = ["
-        + ", ".join(f"_attempt_{i}(order)" for i in range(len(snippets)))
-        + "]\n    return order + 1 if all(r == order + 1 for r in results) else -1\n")
+        return False
+    return True
+""")
+    calls = ", ".join(f"_attempt_{i}()" for i in range(len(snippets)))
+    out.append(f"""
+def min_kernel_size(order):
+    breached = [i for i, hit in enumerate([{calls}]) if hit]
+    if breached:
+        raise RuntimeError(f"sandbox breached by attempts {{breached}}")
+    return order + 1
+""")
+    return "".join(out)
 
 
 A = Adversary
@@ -182,8 +181,8 @@ def min_kernel_size(order):
         "import os, glob\nmine = os.getcwd()\n"
         "others = [p for p in glob.glob('/tmp/**/convolutions', recursive=True) "
         "if not p.startswith(mine)]\nassert others",
-        "import os\nassert [d for d in os.listdir('/tmp') if not os.getcwd().startswith('/tmp/' + d)"
-        "\n        and os.listdir('/tmp/' + d)]",
+        "import os\nassert [d for d in os.listdir('/tmp') if d.startswith('child-')\n"
+        "        and '/tmp/' + d != os.getcwd() and os.listdir('/tmp/' + d)]",
     )}),
     A("writes_outside", "writes to the repository, site-packages, /tmp and the output", {LEAF:
         attacks(
@@ -263,6 +262,10 @@ def corr2d(X, K, padding=0, stride=1):
 '''}, fails=("corr2d.", "backward.", "conv2d.layer", "learn_kernel.")),
     A("syntax_error", "one module does not parse", {"conv1x1_fc.py": "\ndef broken(:\n"},
       fails=("linear_to_conv1x1.", "conv1x1_to_linear.")),
+    A("missing_export", "__init__ forgets to export TextCNN: found in its module, no cost",
+      {}, replace={"__init__.py": "from .cross_correlation import corr2d\n"}),
+    A("missing_function", "deletes conv1x1_to_linear altogether",
+      {"conv1x1_fc.py": "\ndel conv1x1_to_linear\n"}, fails=("conv1x1_to_linear.",)),
     A("import_time_exit", "the package's __init__ calls os._exit", {"__init__.py": '''
 import os as _os
 _os._exit(0)

@@ -41,6 +41,8 @@ def materialise(adversary, root: Path) -> Path:
     for name, code in adversary.append.items():
         with open(target / name, "a") as fh:
             fh.write("\n" + code)
+    for name, code in adversary.replace.items():
+        (target / name).write_text(code)
     return target.parent
 
 
