@@ -4,19 +4,20 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv test grade bench public stubs examples notebook data clean
+.PHONY: help venv test grade bench gpu-check public stubs examples notebook data clean
 
 help:
 	@echo "make grade     grade the bundled example submissions and print the score table"
 	@echo "make test      run the repository's tests (public tests on reference and stubs, sync, notebook)"
 	@echo "make public    run the public tests against the reference (IMPL=assignments for the stubs)"
 	@echo "make bench     time the full hidden suite per submission, with and without isolation"
+	@echo "make gpu-check on a GPU machine: the full hidden suite on CUDA (uses \$$GPU_PYTHON, default python3)"
 	@echo "make stubs     regenerate assignments/convolutions from solutions/convolutions"
 	@echo "make examples  regenerate examples/submissions from solutions/ and tests/variants/"
 	@echo "make notebook  regenerate assignments/convolutions.ipynb from scripts/make_notebook.py"
 	@echo "make data      regenerate data/ (needs espeak-ng; installs librosa into .venv)"
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-grader.txt
 	@command -v bwrap >/dev/null || echo "note: bubblewrap is not installed; the grader will run student code without isolation (apt-get install bubblewrap)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
@@ -37,6 +38,11 @@ grade: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) scripts/bench.py
+
+# Not .venv: its torch is a CPU build. The GPU machine's own Python and CUDA torch are used.
+GPU_PYTHON ?= python3
+gpu-check:
+	$(GPU_PYTHON) scripts/gpu_check.py
 
 stubs: $(STAMP)
 	$(PY) -m autograder assign

@@ -8,6 +8,7 @@ never contain expected values or inputs; ``detail`` may (shown for visible check
 
 from __future__ import annotations
 
+import contextvars
 import math
 from typing import Any
 
@@ -17,6 +18,9 @@ import torch
 from autograder.sandbox import wire
 
 from .bank import CheckFailed
+
+# The device a grading run puts the checks' inputs on ("cpu", or "cuda" with --device cuda).
+DEVICE: contextvars.ContextVar[str] = contextvars.ContextVar("DEVICE", default="cpu")
 
 # (rtol, atol) per dtype, documented in the README: float64 agrees to rounding of a short sum,
 # float32 to a few ulps of it, half precisions to their resolution.
@@ -60,24 +64,39 @@ def as_tensor(obs: Any, what: str) -> torch.Tensor:
     return tensor
 
 
-def expect_tensor(obs: Any, expected: torch.Tensor, what: str, *, device: str = "cpu",
+def expect_tensor(obs: Any, expected: torch.Tensor, what: str, *, device: str | None = None,
                   rtol: float | None = None, atol: float | None = None) -> torch.Tensor:
-    """Check type, dtype, device, shape and values of ``obs`` against ``expected``."""
-    if not isinstance(obs, dict) or obs.get("kind") != "tensor":
-        raise CheckFailed(f"{what}: expected a torch.Tensor, got {describe(obs)}")
-    want_dtype = str(expected.dtype).removeprefix("torch.")
-    if obs.get("dtype") != want_dtype:
-        raise CheckFailed(f"{what}: dtype {obs.get('dtype')}, expected {want_dtype} "
-                          "(the output must keep the input's dtype)")
-    if torch.device(obs.get("device", "?")).type != torch.device(device).type:
-        raise CheckFailed(f"{what}: tensor on device {obs.get('device')}, expected {device} "
-                          "(create new tensors on the input's device)")
-    if tuple(obs.get("shape", ())) != tuple(expected.shape):
-        raise CheckFailed(f"{what}: shape {tuple(obs.get('shape', ()))}, expected "
-                          f"{tuple(expected.shape)}")
+    """Check type, dtype, device, shape and values of ``obs`` against ``expected``.
+
+    ``device`` defaults to the run's device; on ``meta`` there are no values to compare."""
+    device = DEVICE.get() if device is None else device
+    expect_layout(obs, tuple(expected.shape), expected.dtype, device, what)
+    if torch.device(device).type == "meta":
+        return expected
     actual = as_tensor(obs, what)
     compare_values(actual, expected, what, rtol=rtol, atol=atol)
     return actual
+
+
+def expect_layout(obs: Any, shape: tuple[int, ...], dtype: torch.dtype, device: str,
+                  what: str) -> None:
+    """A plain tensor of this shape and dtype on this device (no values looked at)."""
+    if not isinstance(obs, dict) or obs.get("kind") != "tensor":
+        raise CheckFailed(f"{what}: expected a torch.Tensor, got {describe(obs)}")
+    want_dtype = str(dtype).removeprefix("torch.")
+    if obs.get("dtype") != want_dtype:
+        raise CheckFailed(f"{what}: dtype {obs.get('dtype')}, expected {want_dtype} "
+                          "(the output must keep the input's dtype)")
+    try:
+        got_device = torch.device(obs.get("device", "?")).type
+    except (RuntimeError, TypeError):
+        got_device = "?"
+    if got_device != torch.device(device).type:
+        raise CheckFailed(f"{what}: tensor on device {obs.get('device')}, but the input was on "
+                          f"{device} (create new tensors with device=X.device, or X.new_zeros)")
+    if tuple(obs.get("shape", ())) != tuple(shape):
+        raise CheckFailed(f"{what}: shape {tuple(obs.get('shape', ()))}, expected "
+                          f"{tuple(shape)}")
 
 
 def compare_values(actual: torch.Tensor, expected: torch.Tensor, what: str, *,

@@ -47,6 +47,7 @@ def results_json(result: SubmissionResult, bank: Bank) -> dict[str, Any]:
             "max_score": bank.manifest.auto_max,
             "manual": bank.manifest.manual,
             "isolation": result.isolation,
+            "devices": result.devices,
             "error": result.submission.error,
             "student_output": result.output[:MAX_OUTPUT],
         },
@@ -59,6 +60,7 @@ def summary_text(result: SubmissionResult, bank: Bank) -> str:
     if bank.manifest.manual:
         lines.append("Graded by hand later: " + ", ".join(
             f"{p} ({m:g} points)" for p, m in bank.manifest.manual.items()))
+    lines += [f"Devices: {d}: {what}" for d, what in result.devices.items()]
     lines += [f"Note: {n}" for n in result.notes]
     return "\n".join(lines)
 
@@ -77,6 +79,9 @@ def feedback_markdown(result: SubmissionResult, bank: Bank) -> str:
     out.write("| part | score | max |\n|---|---:|---:|\n")
     for part, (score, top) in result.part_scores(bank).items():
         out.write(f"| {part} | {score:g} | {top:g} |\n")
+    if result.devices:
+        out.write("\nDevices: " + "; ".join(f"{d}: {w}" for d, w in result.devices.items())
+                  + ".\n")
     if result.notes:
         out.write("\n## Problems with the submission\n\n")
         out.write("".join(f"- {_md(n)}\n" for n in result.notes))
@@ -105,12 +110,17 @@ def _md(text: str) -> str:
 
 def write_submission(out: Path, result: SubmissionResult, bank: Bank) -> Path:
     """Replace ``out/<name>/`` with this result, atomically (stage, then swap)."""
-    name = result.submission.name
+    return write_raw(out, result.submission.name, results_json(result, bank),
+                     feedback_markdown(result, bank))
+
+
+def write_raw(out: Path, name: str, results: dict[str, Any], feedback: str) -> Path:
+    """Replace ``out/<name>/`` with these files, atomically (stage, then swap)."""
     final, staged, old = out / name, out / f".{name}.new", out / f".{name}.old"
     shutil.rmtree(staged, ignore_errors=True)
     staged.mkdir(parents=True)
-    _write(staged / "results.json", json.dumps(results_json(result, bank), indent=2))
-    _write(staged / "feedback.md", feedback_markdown(result, bank))
+    _write(staged / "results.json", json.dumps(results, indent=2))
+    _write(staged / "feedback.md", feedback)
     shutil.rmtree(old, ignore_errors=True)
     if final.exists():
         final.rename(old)

@@ -44,6 +44,7 @@ class SubmissionResult:
     output: str = ""                                 # what the student's code printed
     seconds: float = 0.0
     isolation: str = "none"
+    devices: dict[str, str] = field(default_factory=dict)  # device -> checked / skipped, why
 
     def part_scores(self, bank: Bank) -> dict[str, tuple[float, float]]:
         """part -> (score, max) for every part with checks, in manifest order."""
@@ -88,13 +89,20 @@ def run_checks(student: StudentBase, bank: Bank) -> list[CheckResult]:
 def grade_submission(submission: Submission, bank: Bank, sandbox: Any | None = None,
                      code_dir: str | None = None) -> SubmissionResult:
     """Grade one submission in ``sandbox`` (or in-process from ``code_dir``)."""
+    from .devices import device_report
     from .student import InProcessStudent, SandboxedStudent
 
     start = time.monotonic()
+    result = _grade(submission, bank, sandbox, code_dir, InProcessStudent, SandboxedStudent)
+    result.devices = device_report()
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _grade(submission: Submission, bank: Bank, sandbox: Any | None, code_dir: str | None,
+           InProcessStudent: Any, SandboxedStudent: Any) -> SubmissionResult:
     if submission.error is not None:
-        result = failed_everything(bank, submission, submission.error)
-        result.seconds = time.monotonic() - start
-        return result
+        return failed_everything(bank, submission, submission.error)
     student: Any
     if sandbox is not None:
         student = SandboxedStudent(sandbox, submission.files)
@@ -104,7 +112,6 @@ def grade_submission(submission: Submission, bank: Bank, sandbox: Any | None = N
             result = failed_everything(bank, submission, failure.message)
             student.close()
             result.output = "\n".join(student.outputs)
-            result.seconds = time.monotonic() - start
             result.isolation = sandbox.isolation_used
             return result
     else:
@@ -124,5 +131,4 @@ def grade_submission(submission: Submission, bank: Bank, sandbox: Any | None = N
             result.notes.extend(f"your code's process was restarted: {f}" for f in student.faults)
             result.output = "\n".join(student.outputs)
             result.isolation = sandbox.isolation_used
-    result.seconds = time.monotonic() - start
     return result

@@ -14,7 +14,7 @@ from typing import Any
 from autograder.sandbox import wire
 
 from .bank import CheckFailed
-from .judge import to_wire
+from .judge import DEVICE, to_wire
 
 HELLO_TIMEOUT = 30.0  # importing a package: generous, but a module-level infinite loop must end
 
@@ -34,7 +34,11 @@ def _verdict(reply: Any) -> dict[str, Any]:
             raise CheckFailed(text.removeprefix("NotImplementedError: ")[:300])
         if kind == "SystemExit":
             raise CheckFailed("your code called sys.exit(); functions must return, not exit")
-        raise CheckFailed(f"your code raised {text[:600]}")
+        hint = ""
+        if "device" in text and ("meta" in text or "cuda" in text):
+            hint = (" (a tensor was created on another device: use X.new_zeros(...) or "
+                    "device=X.device)")
+        raise CheckFailed(f"your code raised {text[:600]}{hint}")
     observed = reply.get("ok")
     if not isinstance(observed, dict):
         raise CheckFailed("the grader received a malformed reply from your code")
@@ -46,9 +50,10 @@ class StudentBase:
 
     deadline: float | None = None
 
-    def probe(self, probe: str, /, *, device: str = "cpu", **args: Any) -> dict[str, Any]:
-        """Run ``probe`` in the student process on ``args``; its observations, or CheckFailed."""
-        request = {"probe": probe, "args": to_wire(args), "device": device}
+    def probe(self, probe: str, /, *, device: str | None = None, **args: Any) -> dict[str, Any]:
+        """Run ``probe`` in the student process on ``args`` (tensors on ``device``, by default
+        the run's device); its observations, or CheckFailed."""
+        request = {"probe": probe, "args": to_wire(args), "device": device or DEVICE.get()}
         return _verdict(self._request(request, self._time_left()))
 
     def _time_left(self) -> float:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import fcntl
 import functools
+import glob
 import logging
 import os
 import select
@@ -96,6 +97,7 @@ def bwrap_args(limits: Limits, pythonpath: tuple[str, ...] = ()) -> list[str]:
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
+    args += gpu_args()
     made = {"/tmp"}  # (already a mount point)
     for path in _mounts(pythonpath):
         for parent in reversed(Path(path).parents[:-1]):  # bwrap would make them 0700
@@ -107,6 +109,18 @@ def bwrap_args(limits: Limits, pythonpath: tuple[str, ...] = ()) -> list[str]:
     for cap in CAPS:
         args += ["--cap-add", cap]
     return args + ["--chdir", "/"]
+
+
+def gpu_args() -> list[str]:
+    """Pass the NVIDIA device nodes through (and /sys, which CUDA reads), when there are any,
+    so that checks can run on CUDA inside the sandbox."""
+    nodes = sorted(glob.glob("/dev/nvidia*")) + [p for p in ("/dev/dri",) if os.path.exists(p)]
+    if not nodes:
+        return []
+    args = []
+    for node in nodes:
+        args += ["--dev-bind", node, node]
+    return args + ["--ro-bind", "/sys", "/sys"]
 
 
 def _mounts(pythonpath: tuple[str, ...]) -> list[str]:

@@ -123,6 +123,8 @@ def conv2d_layer(student: Any, violations: Violations, kernel_size: list[int], s
     cls = student.get("Conv2D")
     _manual_seed(seed)
     layer = cls(tuple(kernel_size))
+    if isinstance(layer, _Module):
+        layer = layer.to(X.device)  # d2l's Conv2D creates its parameters on the CPU
     params = dict(layer.named_parameters()) if isinstance(layer, _Module) else {}
     with NoTorchConvolution(violations), NoAutogradInBackward(violations):
         Y = layer(X)
@@ -216,8 +218,7 @@ def module_forward(student: Any, violations: Violations, name: str, init: dict[s
     """Build ``name(**init)`` in eval mode and run it on each input; observe the outputs."""
     _manual_seed(seed)
     model = student.get(name)(**init)
-    if dtype is not None:
-        model = model.to(getattr(torch, dtype))
+    model = model.to(device=inputs[0].device, dtype=getattr(torch, dtype) if dtype else None)
     model.eval()
     with _no_grad():
         outputs = [_encode(model(x)) for x in inputs]
@@ -236,7 +237,7 @@ def train_classifier(student: Any, violations: Violations, name: str, init: dict
     trainer = types.ModuleType("grader_training")
     exec(compile(trainer_source, "training.py", "exec"), trainer.__dict__)  # noqa: S102
     _manual_seed(hyper["seed"])
-    model = student.get(name)(**init)
+    model = student.get(name)(**init).to(X_train.device)
     trainer.train_classifier(model, X_train, y_train, **hyper)
     model.eval()
     with _no_grad():

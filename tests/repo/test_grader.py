@@ -117,3 +117,23 @@ def test_recover_after_a_killed_swap(tmp_path) -> None:
     recover(tmp_path)
     assert (tmp_path / "alice" / "results.json").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["alice", "carol"]
+
+
+def test_device_checks_catch_the_hard_coded_device_on_cpu(runs) -> None:
+    _, (_, results), _ = runs
+    by_id = {t["extra_data"]["id"]: t for t in results["d2l-style-zeros"]["tests"]}
+    failed = by_id["device.cross_correlation"]
+    assert failed["status"] == "failed" and "device" in failed["output"]
+    assert by_id["corr2d.oracle[square]"]["status"] == "passed"  # right values on the CPU
+    assert all(t["status"] == "passed" for t in results["reference"]["tests"]
+               if t["extra_data"]["id"].startswith("device."))
+
+
+def test_results_say_which_devices_were_checked(runs) -> None:
+    import torch
+
+    _, (_, results), _ = runs
+    devices = results["reference"]["extra_data"]["devices"]
+    assert devices["cpu"] == "all checks" and "meta" in devices
+    assert devices["cuda"].startswith("skipped") != torch.cuda.is_available()
+    assert "Devices: cuda:" in results["reference"]["output"]

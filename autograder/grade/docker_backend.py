@@ -1,0 +1,77 @@
+"""``--backend docker``: each submission graded in its own container.
+
+The container runs this grader (``python -m autograder grade``) on one submission, mounted
+read-only, with no network, memory, pid and CPU limits, a read-only root file system with a
+small tmpfs for scratch, and ``--gpus all`` for CUDA. Inside, student code runs in the
+grader's children under their own uids, which cannot read the checks (the images make them
+root-only). The grader inside prints its results as JSON on stdout, which student code cannot
+write to, and the host writes them to OUT, so nothing a submission does can reach OUT.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+IMAGES = {"cpu": "d2l-convolutions-grader:cpu", "cuda": "d2l-convolutions-grader:gpu"}
+# Capabilities the grader inside needs to give each child its own uid and clean up after it.
+CAPS = ("SETUID", "SETGID", "CHOWN", "KILL", "DAC_OVERRIDE", "FOWNER")
+MAX_STDOUT = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ContainerLimits:
+    memory: str = "4g"
+    pids: int = 512
+    cpus: float = 2.0
+    scratch: str = "512m"
+    timeout: float = 1800.0  # seconds for one submission, start to finish
+
+
+def engine_available(docker: str = "docker") -> tuple[bool, str]:
+    """Whether a container engine answers, and if not, why (for skips and errors)."""
+    if shutil.which(docker) is None:
+        return False, f"no {docker} client on PATH"
+    try:
+        probe = subprocess.run([docker, "info", "--format", "{{.ServerVersion}}"],
+                               capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, f"{docker} info failed: {exc}"
+    if probe.returncode != 0:
+        return False, f"no container engine: {probe.stderr.strip()[:200]}"
+    return True, probe.stdout.strip()
+
+
+def docker_command(submission: Path, *, image: str, device: str = "cpu",
+                   parts: list[str] | None = None, limits: ContainerLimits = ContainerLimits(),
+                   docker: str = "docker") -> list[str]:
+    """The ``docker run`` command line that grades ``submission`` (a directory or a zip)."""
+    target = f"/submissions/{submission.name}"
+    cmd = [docker, "run", "--rm", "--network", "none",
+           "--memory", limits.memory, "--memory-swap", limits.memory,
+           "--pids-limit", str(limits.pids), "--cpus", f"{limits.cpus:g}",
+           "--read-only", "--tmpfs", f"/tmp:rw,exec,size={limits.scratch}",
+           "--security-opt", "no-new-privileges", "--cap-drop", "ALL"]
+    for cap in CAPS:
+        cmd += ["--cap-add", cap]
+    cmd += ["--mount", f"type=bind,source={submission.resolve()},target={target},readonly"]
+    if device == "cuda":
+        cmd += ["--gpus", "all"]
+    cmd += [image, "grade", target, "--output", "/tmp/out", "--isolation", "none",
+            "--jobs", "1", "--device", device, "--quiet", "--emit-json"]
+    for part in parts or []:
+        cmd += ["--part", part]
+    return cmd
+
+
+def run_container(cmd: list[str], timeout: float) -> dict:
+    """Run one container and parse the grader's JSON from its stdout."""
+    proc = subprocess.run(cmd, capture_output=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"container exited with {proc.returncode}: "
+                           f"{proc.stderr.decode(errors='replace')[-2000:]}")
+    lines = proc.stdout[:MAX_STDOUT].decode(errors="replace").strip().splitlines()
+    return json.loads(lines[-1])
