@@ -7,6 +7,7 @@ here: the grader keeps them and judges the observations itself.
 
 from __future__ import annotations
 
+import builtins
 import importlib
 import importlib.util
 import os
@@ -163,12 +164,20 @@ def serve(sock: socket.socket, code_dir: str) -> None:
     its time limit bounds an import that never finishes.
     """
     student = Student(code_dir)
+    # Builtins as the submission left them at import: a patch made during one request is
+    # undone before the next, so one hostile call cannot spoil later checks.
+    baseline = dict(builtins.__dict__)
     while True:
         try:
             request = wire.recv(sock)
         except EOFError:
             return
         reply = handle(student, request)
+        current = builtins.__dict__
+        if len(current) != len(baseline) or any(current.get(k, baseline) is not v
+                                                 for k, v in baseline.items()):
+            current.clear()  # compared by identity: a student's __eq__ is never called
+            current.update(baseline)
         try:
             wire.send(sock, reply)
         except (wire.WireError, ValueError, TypeError) as exc:  # e.g. a gigantic return value

@@ -65,7 +65,8 @@ class _Liar:
 
 def corr2d(X, K, padding=0, stride=1):
     return _Liar()
-'''}, fails=("corr2d.", "backward.", "conv2d.layer", "learn_kernel.")),
+'''}, fails=("corr2d.", "backward.", "conv2d.layer", "learn_kernel.", "device.cross_correlation",
+             "device.conv2d_backward")),
     A("tensor_subclass", "a torch.Tensor subclass carrying the right values",
       {"cross_correlation.py": '''
 import torch as _torch
@@ -76,7 +77,8 @@ class _Sneaky(_torch.Tensor):
 _real = corr2d
 def corr2d(X, K, padding=0, stride=1):
     return _real(X, K, padding, stride).as_subclass(_Sneaky)
-'''}, fails=("corr2d.", "backward.", "conv2d.layer")),
+'''}, fails=("corr2d.", "backward.", "conv2d.layer", "device.cross_correlation",
+             "device.conv2d_backward")),
     A("patches_torch", "replaces torch.allclose/equal/isclose and numpy.allclose, returns zeros",
       {"__init__.py": '''
 import numpy as _np, torch as _torch
@@ -89,7 +91,7 @@ _np.testing.assert_allclose = lambda *a, **k: None
 def integral_kernel(width, *, dtype=None, device=None):
     import torch
     return torch.zeros((1, width), dtype=dtype or torch.float32)
-'''}, fails=("integral.cumsum", "kernels.dtype_device")),
+'''}, fails=("integral.cumsum", "kernels.dtype_device", "device.derivative_kernels")),
     A("patches_builtins", "makes isinstance(x, int) always true and returns a lying int",
       {LEAF: '''
 class _AlwaysEqual(int):
@@ -97,8 +99,8 @@ class _AlwaysEqual(int):
     def __ne__(self, other): return False
 
 def min_kernel_size(order):
-    # Patched here rather than at import, where it would break torch for every check; its
-    # check is the last of its part, so later checks of this run are not affected.
+    # Patched during the call (at import it would break torch for every check); the worker
+    # restores builtins after each request, so later checks are not affected.
     import builtins
     isinstance_ = builtins.isinstance
     builtins.isinstance = lambda obj, kind: True if kind is int else isinstance_(obj, kind)
@@ -236,12 +238,13 @@ import torch as _torch
 def corr2d(X, K, padding=0, stride=1):
     return _torch.tensor([[19.0, 25.0], [37.0, 43.0]], dtype=X.dtype)
 '''}, fails=("corr2d.oracle", "corr2d.exact_integers", "corr2d.float32", "corr2d.half_precision",
-             "corr2d.int_and_pair_arguments", "backward.", "conv2d.layer", "learn_kernel.")),
+             "corr2d.int_and_pair_arguments", "backward.", "conv2d.layer", "learn_kernel.",
+             "device.cross_correlation", "device.conv2d_backward")),
     A("huge_result", "returns a gigabyte", {LEAF: '''
 def integral_kernel(width, *, dtype=None, device=None):
     import torch
     return torch.ones((1, 300_000_000), dtype=torch.float32)
-'''}, fails=("integral.cumsum", "kernels.dtype_device")),
+'''}, fails=("integral.cumsum", "kernels.dtype_device", "device.derivative_kernels")),
     A("disables_rule_guard", "pops the grader's dispatch mode and calls F.conv2d", {
         "cross_correlation.py": '''
 import torch as _torch
@@ -252,20 +255,21 @@ def corr2d(X, K, padding=0, stride=1):
         _pd._pop_mode()
     return _torch.nn.functional.conv2d(X[None, None], K[None, None], padding=padding,
                                        stride=stride)[0, 0]
-'''}, fails=("corr2d.", "backward.", "conv2d.layer", "learn_kernel.")),
+'''}, fails=("corr2d.", "backward.", "conv2d.layer", "learn_kernel.", "device.conv2d_backward")),
     A("captured_conv_reference", "calls a reference to F.conv2d taken at import time", {
         "cross_correlation.py": '''
 from torch.nn.functional import conv2d as _conv
 
 def corr2d(X, K, padding=0, stride=1):
     return _conv(X[None, None], K[None, None], padding=padding, stride=stride)[0, 0]
-'''}, fails=("corr2d.", "backward.", "conv2d.layer", "learn_kernel.")),
+'''}, fails=("corr2d.", "backward.", "conv2d.layer", "learn_kernel.", "device.conv2d_backward")),
     A("syntax_error", "one module does not parse", {"conv1x1_fc.py": "\ndef broken(:\n"},
-      fails=("linear_to_conv1x1.", "conv1x1_to_linear.")),
+      fails=("linear_to_conv1x1.", "conv1x1_to_linear.", "device.conv1x1_fc")),
     A("missing_export", "__init__ forgets to export TextCNN: found in its module, no cost",
       {}, replace={"__init__.py": "from .cross_correlation import corr2d\n"}),
     A("missing_function", "deletes conv1x1_to_linear altogether",
-      {"conv1x1_fc.py": "\ndel conv1x1_to_linear\n"}, fails=("conv1x1_to_linear.",)),
+      {"conv1x1_fc.py": "\ndel conv1x1_to_linear\n"}, fails=("conv1x1_to_linear.",
+      "device.conv1x1_fc")),
     A("import_time_exit", "the package's __init__ calls os._exit", {"__init__.py": '''
 import os as _os
 _os._exit(0)
