@@ -4,12 +4,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv test grade bench gpu-check public stubs examples notebook data clean
+.PHONY: help venv test grade bench gpu-check release public stubs examples notebook data clean
 
 help:
 	@echo "make grade     grade the bundled example submissions and print the score table"
 	@echo "make test      run the repository's tests (public tests on reference and stubs, sync, notebook)"
 	@echo "make public    run the public tests against the reference (IMPL=assignments for the stubs)"
+	@echo "make release   write dist/: the student template repo, Gradescope zip, otter and nbgrader material"
 	@echo "make bench     time the full hidden suite per submission, with and without isolation"
 	@echo "make gpu-check on a GPU machine: the full hidden suite on CUDA (uses \$$GPU_PYTHON, default python3)"
 	@echo "make stubs     regenerate assignments/convolutions from solutions/convolutions"
@@ -35,6 +36,9 @@ public: $(STAMP)
 
 grade: $(STAMP)
 	$(PY) -m autograder grade examples/submissions/* --output out/examples
+
+release: $(STAMP)
+	$(PY) -m autograder release
 
 bench: $(STAMP)
 	$(PY) scripts/bench.py

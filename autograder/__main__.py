@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from . import paths
 
@@ -40,6 +41,14 @@ def _examples(args: argparse.Namespace) -> int:
     return 0
 
 
+def _release(args: argparse.Namespace) -> int:
+    from .release import build_release
+
+    for what, where in build_release(args.dist).items():
+        print(f"{what:<10} {where}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder")
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -49,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     examples = verbs.add_parser("examples", help="generate examples/submissions from solutions/")
     examples.add_argument("--check", action="store_true", help="only report stale examples")
     examples.set_defaults(func=_examples)
+    release = verbs.add_parser("release", help="write dist/ for students and every platform")
+    release.add_argument("--dist", type=Path, default=paths.REPO / "dist")
+    release.set_defaults(func=_release)
     grade = verbs.add_parser("grade", help="grade submissions with the hidden check bank")
     from .grade.cli import add_arguments, run as run_grade
 

@@ -433,7 +433,7 @@ md(
     """
     ### Learning a kernel (d2l §6.2.4)
 
-    The loop below trains your `Conv2D` step by step, the way `learn_kernel` does: start from a
+    The loop below trains your `Conv2D` step by step with `torch.optim.SGD`: start from a
     random $1 \\times 2$ kernel and take gradient steps on the mean squared error between
     `conv(X)` and the edge map `Y`. The plot follows the two kernel weights and the bias: they
     should head for $1$, $-1$ and $0$ (the kernel that produced `Y`). Your `learn_kernel` also
@@ -446,16 +446,15 @@ code(
     X, Y = edge_detection_data()
     torch.manual_seed(0)
     conv = Conv2D((1, 2))
-    lr, epochs = 0.1, 300
+    epochs = 300
+    optimizer = torch.optim.SGD(conv.parameters(), lr=0.1)
     history = []  # (w0, w1, bias, loss) per epoch, before the update
     for epoch in range(epochs):
-        conv.zero_grad()
-        loss = ((conv(X) - Y) ** 2).mean()
-        history.append([*conv.weight.detach().reshape(-1).tolist(), conv.bias.item(), loss.item()])
-        loss.backward()
-        with torch.no_grad():
-            for p in conv.parameters():
-                p -= lr * p.grad
+        optimizer.zero_grad()
+        mse = F.mse_loss(conv(X), Y)
+        history.append([*conv.weight.detach().reshape(-1).tolist(), conv.bias.item(), mse.item()])
+        mse.backward()
+        optimizer.step()
     history = torch.tensor(history)
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8, 2.6))

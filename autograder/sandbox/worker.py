@@ -157,6 +157,18 @@ def handle(student: Student, request: dict[str, Any]) -> dict[str, Any]:
                 "violations": violations.items}
 
 
+def _warm_up() -> None:
+    """Pay torch's one-off costs here, in the zygote, instead of in every child: the first
+    use of a dispatch mode imports about a second's worth of modules."""
+    from .guards import NoTorchConvolution, Violations
+
+    with NoTorchConvolution(Violations()):
+        torch.ones(2) * 2  # noqa: B018 - a tiny single-threaded op, safe before fork
+
+
+_warm_up()
+
+
 def serve(sock: socket.socket, code_dir: str) -> None:
     """Load the submission, then answer requests until the grader hangs up.
 

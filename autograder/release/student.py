@@ -1,0 +1,52 @@
+"""``dist/student/``: the template repository students get (GitHub Classroom).
+
+It holds the stubs, the public tests, the handout notebook and the data, the environment
+files, the students' README, a pytest configuration with the part markers, and the Classroom
+workflow. Nothing else: no solution code, no hidden check (tests/repo/test_release.py proves it).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+
+from autograder import paths
+
+from .classroom import workflow_yaml
+
+GITIGNORE = ".venv/\n__pycache__/\n*.pyc\n.pytest_cache/\n.ipynb_checkpoints/\n"
+
+
+def _pytest_config() -> str:
+    """The part markers of the repository's pyproject, for the students' own copy."""
+    config = tomllib.loads((paths.REPO / "pyproject.toml").read_text())
+    markers = config["tool"]["pytest"]["ini_options"]["markers"]
+    lines = ["[tool.pytest.ini_options]", 'testpaths = ["tests/public"]', 'addopts = "-ra"',
+             "markers = ["]
+    lines += [f'    "{m}",' for m in markers]
+    lines += ["]", 'filterwarnings = ["error::pytest.PytestUnknownMarkWarning"]', ""]
+    return "\n".join(lines)
+
+
+def build_student(dist: Path) -> Path:
+    target = dist / "student"
+    if target.exists():
+        shutil.rmtree(target)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+    shutil.copytree(paths.ASSIGNMENTS / paths.PACKAGE, target / paths.PACKAGE, ignore=ignore)
+    shutil.copyfile(paths.ASSIGNMENTS / "convolutions.ipynb", target / "convolutions.ipynb")
+    shutil.copyfile(paths.ASSIGNMENTS / "README.md", target / "README.md")
+    (target / "tests").mkdir()
+    shutil.copytree(paths.REPO / "tests" / "public", target / "tests" / "public", ignore=ignore)
+    (target / "data").mkdir()
+    for npz in sorted(paths.DATA.glob("*.npz")):
+        shutil.copyfile(npz, target / "data" / npz.name)
+    for name in ("requirements.txt", "environment.yml"):
+        shutil.copyfile(paths.REPO / name, target / name)
+    (target / "pyproject.toml").write_text(_pytest_config())
+    (target / ".gitignore").write_text(GITIGNORE)
+    workflow = target / ".github" / "workflows" / "classroom.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text(workflow_yaml())
+    return target

@@ -1,0 +1,149 @@
+"""``make release``: the student template holds no solution and no hidden check, works on its
+own, and the Gradescope zip grades like our grader."""
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from autograder import paths
+from autograder.assign.stubs import BEGIN, END, TASK
+from autograder.grade.bank import load_bank
+from autograder.release import build_gradescope, build_student
+from conftest import REPO
+
+EXPECTED = json.loads((REPO / "examples" / "expected_scores.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def student(tmp_path_factory) -> Path:
+    return build_student(tmp_path_factory.mktemp("dist"))
+
+
+def _solution_regions() -> list[list[str]]:
+    """The code lines (stripped, no TASK lines) of every solution region of the reference."""
+    regions = []
+    for path in sorted((paths.SOLUTIONS / paths.PACKAGE).glob("*.py")):
+        inside, lines = False, []
+        for line in path.read_text().splitlines():
+            text = line.strip()
+            if text == BEGIN:
+                inside, lines = True, []
+            elif text == END:
+                inside = False
+                regions.append(lines)
+            elif inside and text and not text.startswith(TASK):
+                lines.append(text)
+    return regions
+
+
+def _texts(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): p.read_text(errors="replace")
+            for p in root.rglob("*") if p.is_file() and p.suffix != ".npz"}
+
+
+def test_no_solution_code_in_the_student_template(student) -> None:
+    texts = _texts(student)
+    stubs = "\n".join(p.read_text() for p in (paths.ASSIGNMENTS / paths.PACKAGE).glob("*.py"))
+    regions = _solution_regions()
+    assert len(regions) >= 25
+    for lines in regions:
+        block = "\n".join(lines)
+        # A region's distinctive lines: long enough to mean something, not given code too.
+        distinctive = [line for line in lines if len(line) >= 24 and line not in stubs]
+        for name, text in texts.items():
+            flat = "\n".join(t.strip() for t in text.splitlines())
+            assert block not in flat, f"a whole solution region is in {name}"
+            leaked = [line for line in distinctive if line in flat]
+            assert not leaked, f"solution code in {name}: {leaked[:3]}"
+
+
+def test_no_hidden_check_in_the_student_template(student) -> None:
+    texts = _texts(student)
+    bank = load_bank()
+    ids = {c.id.split("[")[0] for c in bank.checks}
+    sources = []
+    for path in sorted((REPO / "tests" / "hidden").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        sources += [ast.get_source_segment(path.read_text(), n) for n in ast.walk(tree)
+                    if isinstance(n, ast.FunctionDef)]
+    for name, text in texts.items():
+        found = sorted(i for i in ids if i in text)
+        assert not found, f"hidden check ids in {name}: {found}"
+        for src in sources:
+            body = [ln.strip() for ln in src.splitlines()[1:] if len(ln.strip()) >= 30]
+            leaked = [ln for ln in body if ln in text]
+            assert len(leaked) < 2, f"hidden check source in {name}: {leaked[:2]}"
+    assert not (student / "tests" / "hidden").exists()
+    assert not any(p.name == "eval.npz" for p in student.rglob("*"))
+
+
+def test_template_layout_and_workflow(student) -> None:
+    for name in ("convolutions/__init__.py", "convolutions.ipynb", "README.md", "requirements.txt",
+                 "environment.yml", "pyproject.toml", "tests/public/conftest.py",
+                 "data/audio_mfcc.npz", "data/text.npz", ".github/workflows/classroom.yml"):
+        assert (student / name).is_file(), name
+    workflow = yaml.safe_load((student / ".github/workflows/classroom.yml").read_text())
+    steps = workflow["jobs"]["run-autograding-tests"]["steps"]
+    graders = [s for s in steps if s.get("uses", "").startswith(
+        "classroom-resources/autograding-command-grader")]
+    bank = load_bank()
+    parts = {**bank.manifest.parts, **bank.manifest.optional}
+    assert {s["id"]: float(s["with"]["max-score"]) for s in graders} == parts
+    for s in graders:
+        assert s["with"]["command"].startswith(f"python -m pytest tests/public -m {s['id']} ")
+    reporter = steps[-1]
+    assert reporter["uses"].startswith("classroom-resources/autograding-grading-reporter")
+    assert reporter["with"]["runners"].split(",") == list(parts)
+    assert set(reporter["env"]) == {f"{p.upper()}_RESULTS" for p in parts}
+    install = next(s for s in steps if s.get("name") == "Install the pinned environment")
+    assert "torch==2.13.0" in install["run"]
+    assert workflow["jobs"]["run-autograding-tests"]["steps"][1]["with"]["python-version"] == "3.11"
+
+
+def _public_tests(student: Path, package: Path) -> subprocess.CompletedProcess:
+    work = student.parent / f"check-{package.parent.name}"
+    shutil.copytree(student, work)
+    shutil.rmtree(work / "convolutions")
+    shutil.copytree(package, work / "convolutions")
+    env = {k: v for k, v in os.environ.items() if k != "CONVOLUTIONS_IMPL"}
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                          cwd=work, capture_output=True, text=True, timeout=300, env=env)
+
+
+def test_template_public_tests_run_on_their_own(student) -> None:
+    reference = _public_tests(student, paths.SOLUTIONS / paths.PACKAGE)
+    assert reference.returncode == 0, reference.stdout[-3000:]
+    stubs = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                           cwd=student, capture_output=True, text=True, timeout=300)
+    assert stubs.returncode == 1 and " passed" not in stubs.stdout.splitlines()[-1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", ["reference", "d2l-style-zeros"])
+def test_gradescope_zip_in_a_fake_autograder_tree(tmp_path, example) -> None:
+    archive = build_gradescope(tmp_path / "dist")
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(archive) as zf:
+        zf.extractall(root / "source")
+        assert {"setup.sh", "run_autograder"} <= set(zf.namelist())
+        mode = zf.getinfo("run_autograder").external_attr >> 16
+        assert mode & 0o111, "run_autograder must be executable"
+    os.chmod(root / "source" / "run_autograder", 0o755)
+    shutil.copytree(REPO / "examples" / "submissions" / example, root / "submission")
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "GRADER_PYTHON": sys.executable}
+    proc = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = json.loads((root / "results" / "results.json").read_text())
+    parts = {p: v["score"] for p, v in results["extra_data"]["parts"].items()}
+    assert parts == EXPECTED[example]
+    assert all({"name", "score", "max_score", "status", "visibility", "tags"} <= set(t)
+               for t in results["tests"])
