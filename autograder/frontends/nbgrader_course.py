@@ -270,8 +270,11 @@ def build(dist: Path) -> Path:
 def nbgrader(course: Path, *args: str, python: str = sys.executable,
              timeout: float = 3600) -> subprocess.CompletedProcess:
     """Run ``python -m nbgrader ARGS`` in the course directory; raise if it fails."""
+    # nbgrader runs the ``alembic`` script of its environment to create the gradebook.
+    env = {**os.environ, "PATH": os.pathsep.join([os.path.dirname(os.path.abspath(python)),
+                                                  os.environ.get("PATH", "")])}
     proc = subprocess.run([python, "-m", "nbgrader", *args], cwd=course, capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed ({proc.returncode}):\n"
                            f"{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")

@@ -9,7 +9,8 @@ import torch
 from autograder import paths
 from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import array, as_tensor, expect_tensor, expect_unchanged
-from oracles import NO_CONV, load_npz, oracle_corr1d, reference_training, trainer_source
+from oracles import (NO_CONV, expect_accuracy, load_npz, oracle_corr1d, reference_training,
+                     trainer_source)
 
 PART = "audio_conv1d"
 EVAL = Path(__file__).parent / "data" / "eval.npz"
@@ -104,10 +105,4 @@ def audio_accuracy(student) -> None:
                         trainer_source=trainer_source(),
                         hyper=reference_training()["AUDIO_TRAINING"], X_train=X_train,
                         y_train=y_train, X_eval=X_eval)
-    logits = as_tensor(obs["logits"], "AudioConvNet logits on the held-out set")
-    if tuple(logits.shape) != (len(y_eval), 10):
-        raise CheckFailed(f"logits of shape {tuple(logits.shape)} on the held-out set, expected "
-                          f"{(len(y_eval), 10)}")
-    acc = (logits.argmax(1) == y_eval).double().mean().item()
-    if acc < ACCURACY:
-        raise CheckFailed(f"held-out accuracy {acc:.1%}, below {ACCURACY:.0%}")
+    expect_accuracy(obs, y_eval, 10, ACCURACY, "AudioConvNet")

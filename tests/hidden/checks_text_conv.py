@@ -9,7 +9,7 @@ import torch
 from autograder import paths
 from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import as_tensor, compare_values
-from oracles import load_npz, reference_training, trainer_source
+from oracles import expect_accuracy, load_npz, reference_training, trainer_source
 
 PART = "text_conv"
 EVAL = Path(__file__).parent / "data" / "eval.npz"
@@ -94,10 +94,4 @@ def text_accuracy(student) -> None:
     obs = student.probe("train_classifier", name="TextCNN", init=init,
                         trainer_source=trainer_source(), hyper=hyper["TEXT_TRAINING"],
                         X_train=X_train, y_train=y_train, X_eval=X_eval)
-    logits = as_tensor(obs["logits"], "TextCNN logits on the held-out set")
-    if tuple(logits.shape) != (len(y_eval), 2):
-        raise CheckFailed(f"logits of shape {tuple(logits.shape)} on the held-out set, expected "
-                          f"{(len(y_eval), 2)}")
-    acc = (logits.argmax(1) == y_eval).double().mean().item()
-    if acc < ACCURACY:
-        raise CheckFailed(f"held-out accuracy {acc:.1%}, below {ACCURACY:.0%}")
+    expect_accuracy(obs, y_eval, 2, ACCURACY, "TextCNN")

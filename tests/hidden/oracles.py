@@ -56,3 +56,18 @@ def load_npz(path) -> dict:
 
     with np.load(path, allow_pickle=False) as f:
         return {k: f[k] for k in f.files}
+
+
+def expect_accuracy(obs: dict, y_eval: torch.Tensor, n_classes: int, threshold: float,
+                    model: str) -> None:
+    """The held-out logits a trained model returned reach ``threshold`` accuracy."""
+    from autograder.grade.bank import CheckFailed
+    from autograder.grade.judge import as_tensor
+
+    logits = as_tensor(obs["logits"], f"{model} logits on the held-out set")
+    if tuple(logits.shape) != (len(y_eval), n_classes):
+        raise CheckFailed(f"logits of shape {tuple(logits.shape)} on the held-out set, expected "
+                          f"{(len(y_eval), n_classes)}")
+    acc = (logits.argmax(1) == y_eval).double().mean().item()
+    if acc < threshold:
+        raise CheckFailed(f"held-out accuracy {acc:.1%}, below {threshold:.0%}")
