@@ -18,7 +18,7 @@ help:
 	@echo "make notebook  regenerate assignments/convolutions.ipynb from scripts/make_notebook.py"
 	@echo "make data      regenerate data/ (needs espeak-ng; installs librosa into .venv)"
 
-$(STAMP): requirements.txt requirements-dev.txt requirements-grader.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-grader.txt requirements-frontends.txt
 	@command -v bwrap >/dev/null || echo "note: bubblewrap is not installed; the grader will run student code without isolation (apt-get install bubblewrap)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip

@@ -4,7 +4,7 @@ Used by the otter-grader and nbgrader front-ends: there the student's code and t
 one process, so the sandbox's protections are gone. What remains: the probes and their exact
 type rules (every request and reply still goes through the wire format, so an object whose
 ``==`` always holds or a tensor subclass gets no credit), and references to the functions the
-judge relies on, captured when this module is imported (import it before student code runs).
+judge relies on, compared with torch's read-only originals before every check.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ import torch
 from autograder.grade.bank import Bank, CheckFailed, load_bank
 from autograder.grade.student import InProcessStudent
 
-# Captured at import: if these differ later, student code has patched torch.
-_CAPTURED = {name: getattr(torch, name) for name in ("isclose", "equal", "allclose", "from_numpy")}
+# The torch functions the judge relies on. torch._C._VariableFunctions is read-only and keeps
+# the originals whatever student code did to the torch module, even before this import.
+JUDGE_FUNCTIONS = ("isclose", "equal", "allclose", "isfinite", "from_numpy")
 
 
 @functools.cache
@@ -33,8 +34,9 @@ def student(code_dir: str) -> InProcessStudent:
 
 
 def tampered() -> list[str]:
-    """Names of torch functions the judge uses that are no longer the originals."""
-    return [name for name, fn in _CAPTURED.items() if getattr(torch, name) is not fn]
+    """Names of the judge's torch functions that are no longer torch's own."""
+    originals = torch._C._VariableFunctions
+    return [n for n in JUDGE_FUNCTIONS if getattr(torch, n, None) is not getattr(originals, n)]
 
 
 def checks_of(part: str) -> list:

@@ -15,23 +15,40 @@
   support the tests need (``autograder/``, ``tests/hidden/``, the given ``training.py``, ``data/``
   in the repository's layout, so ``autograder.paths`` finds everything without configuration).
 - ``autograder/`` and ``student/``: what ``otter assign`` makes from the master, including the
-  autograder zip (``autograder/convolutions-autograder_<timestamp>.zip``). ``student/`` also gets
-  the stub package ``convolutions/``.
+  autograder zip (``autograder/convolutions-autograder_<timestamp>.zip``; its requirements are
+  the students' minus torch, which must already be installed where otter grades). ``student/``
+  also gets the stubs ``convolutions/``, ``tests/public/`` and the pytest markers.
+
+``otter assign`` grades the master itself and fails unless it scores 100 %: the kernel finds the
+reference package through ``PYTHONPATH`` (it never enters the zip).
 
 A submission is the student's notebook plus their ``convolutions/`` package, zipped as the
 notebook's export cell does (``package`` makes such a zip from a checkout); ``otter run -a
-<zip> <submission.zip>`` grades it. Each test case imports the grader from
-``<autograder dir>/source/files/d2l_grader`` and calls ``kernel_check`` below, which runs one
-check with ``autograder.frontends.inprocess`` inside the student's kernel.
+<zip> <submission.zip>`` grades it (``grade`` does both, a few submissions at a time, and prints
+the part scores). Otter executes the whole notebook, then runs each part's tests in the same
+kernel: each test case imports the grader from ``<autograder dir>/source/files/d2l_grader`` (not
+from the submission's copy) and calls ``kernel_check`` below, which runs one check with
+``autograder.frontends.inprocess``. Scores per part are the same as ``python -m autograder
+grade`` gives (same checks, same points; tests/repo/test_frontend_otter.py compares them).
 
-What otter does *not* protect (it runs the checks in the student's kernel, see
-``autograder/frontends/inprocess.py``): the student's code runs in the grading process, as the
-grading user, before the checks (the notebook imports the package first), so it can patch torch,
-numpy, builtins, otter or the grader, read the hidden checks (``../source/``), exit the kernel
-or hang it (otter has no timeout; ``kernel_check`` adds a SIGALRM limit that stops pure-Python
-loops only). What still holds: replies go through the wire format with exact types, so objects
+What holds under otter: replies still go through the wire format with exact types, so objects
 whose ``==`` always holds and tensor subclasses get no credit; the rule guards (no convolution,
-no autograd in backward) still run; torch functions replaced before the first check are noticed.
+no autograd in backward) still run; ``sys.exit()`` in a function costs only its checks; a
+package that replaced torch's comparison functions gets no credit at all (``patched_torch``).
+
+What otter does *not* protect (there is no sandbox: the notebook and the checks run in one kernel
+as the grading user, and the notebook imports the student's package before any check runs, so no
+grader code can be imported first; otter has no hook for that in ``otter run``):
+
+- the student's code can patch otter itself or the grader once it is imported (stubs that make
+  otter's test cases no-ops get full marks), and read the hidden checks (``../source/``);
+- ``os._exit()`` or a crash kills the kernel: otter writes no results for the submission;
+- a hang hangs otter, which has no timeout (the notebook calls the student's functions before
+  any check; ``kernel_check``'s SIGALRM limit only stops Python loops reached by a check), so run
+  ``otter run`` under a timeout (``grade`` kills the whole run after ``OTTER_TIMEOUT``);
+- memory and output are not limited, the network is open, nothing stops writes.
+
+Use otter for practice or low stakes; grade for credit with ``python -m autograder grade``.
 """
 
 from __future__ import annotations
@@ -106,6 +123,13 @@ def submission_dir(root: str) -> str:
     return os.getcwd()
 
 
+def patched_torch() -> list[str]:
+    """Names of the judge's torch functions that student code replaced (see ``inprocess``)."""
+    from autograder.frontends.inprocess import tampered
+
+    return tampered()
+
+
 def kernel_check(check_id: str, root: str) -> None:
     """Run check ``check_id`` of the bank on the submission, in this (the student's) kernel.
 
@@ -119,6 +143,10 @@ def kernel_check(check_id: str, root: str) -> None:
     check = next((c for c in bank().checks if c.id == check_id), None)
     if check is None:
         raise AssertionError(f"the grader has no check {check_id!r}; the autograder zip is stale")
+    patched = patched_torch()
+    if patched:
+        raise AssertionError(f"{check.name}: torch.{', torch.'.join(patched)} were replaced by "
+                             "student code; no check can be trusted")
     torch.set_num_threads(1)  # as in the sandbox's child: deterministic sums
     try:
         with _time_limit(check.timeout):
@@ -139,7 +167,7 @@ def test_{fn}():
     assert root, ("this check runs when your submission is graded; locally, run the public "
                   "tests (pytest tests/public -m {part})")
     if sys.path[:1] != [root]:
-        sys.path.insert(0, root)
+        sys.path[:] = [root] + [p for p in sys.path if p != root]
     loaded = sys.modules.get("autograder")
     if loaded is not None and not str(getattr(loaded, "__file__", "")).startswith(root + os.sep):
         for name in [m for m in sys.modules if m.split(".")[0] == "autograder"]:
@@ -195,7 +223,7 @@ tests:
   ok_format: false
 generate:
   pdf: false
-  show_hidden: false
+  show_hidden: true  # part results (safe messages only) shown once grades are published
 """
 
 
@@ -359,10 +387,34 @@ def write_master(master: Path) -> Path:
     return path
 
 
+def write_student_extras(student: Path) -> None:
+    """What students need next to otter's notebook: the stubs, and the public tests with the
+    part markers (the notebook says `pytest tests/public -m <part>`)."""
+    import tomllib
+
+    _copy(paths.ASSIGNMENTS / paths.PACKAGE, student / paths.PACKAGE)
+    _copy(paths.REPO / "tests" / "public", student / "tests" / "public")
+    config = tomllib.loads((paths.REPO / "pyproject.toml").read_text())
+    markers = config["tool"]["pytest"]["ini_options"]["markers"]
+    (student / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\ntestpaths = ["tests/public"]\nmarkers = [\n'
+        + "".join(f"    {json.dumps(m)},\n" for m in markers) + "]\n")
+
+
 def _otter(*args: str, timeout: float | None = None, env: dict[str, str] | None = None,
            cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "otter", *args], capture_output=True, text=True,
-                          timeout=timeout, env=env, cwd=cwd)
+    """Run otter's CLI with this interpreter. On timeout the whole process group goes (otter's
+    kernel included: otter itself never stops a hung kernel) and ``TimeoutExpired`` is raised."""
+    proc = subprocess.Popen([sys.executable, "-m", "otter", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=cwd,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def build(dist: Path) -> Path:
@@ -380,7 +432,7 @@ def build(dist: Path) -> Path:
     proc = _otter("assign", str(master), str(out), env=env, cwd=out, timeout=1800)
     if proc.returncode != 0:
         raise RuntimeError(f"otter assign failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")
-    _copy(paths.ASSIGNMENTS / paths.PACKAGE, out / "student" / paths.PACKAGE)
+    write_student_extras(out / "student")
     zips = sorted((out / "autograder").glob("*-autograder_*.zip"))
     if len(zips) != 1:
         raise RuntimeError(f"expected one autograder zip, found {zips}")
@@ -428,7 +480,9 @@ def otter_run(autograder_zip: Path, submission_zip: Path, out: Path,
         raise RuntimeError(f"otter run wrote no results:\n{proc.stdout[-3000:]}"
                            f"\n{proc.stderr[-3000:]}")
     results = json.loads(results_path.read_text())
-    results.setdefault("extra_data", {})["seconds"] = round(seconds, 2)
+    extra = results.setdefault("extra_data", {})
+    extra["seconds"] = round(seconds, 2)
+    extra["total"] = round(sum(float(t.get("score") or 0) for t in results.get("tests", [])), 2)
     return results
 
 
@@ -455,7 +509,11 @@ def grade(autograder_zip: Path, submissions: list[Path], output: Path, jobs: int
             zipped = Path(sub)
         else:
             zipped = package_submission(Path(sub), output / name / "submission.zip", notebook)
-        return name, otter_run(autograder_zip, zipped, output / name)
+        try:
+            return name, otter_run(autograder_zip, zipped, output / name)
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:  # a dead or hung kernel
+            return name, {"tests": [], "extra_data": {"error": str(exc)[-2000:], "seconds": None,
+                                                      "total": 0.0}}
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         return dict(pool.map(one, submissions))
@@ -490,8 +548,11 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("no autograder zip: run `build` first or pass --autograder")
         results = grade(zips[0], args.submissions, args.output, args.jobs)
         for name, r in sorted(results.items()):
+            if r["extra_data"].get("error"):
+                print(f"{name}: otter wrote no results: {r['extra_data']['error'][-300:]}")
+                continue
             scores = part_scores(r)
-            print(f"{name}: {r.get('score', 0):g} in {r['extra_data']['seconds']:.1f} s  "
+            print(f"{name}: {r['extra_data']['total']:g} in {r['extra_data']['seconds']:.1f} s  "
                   + "  ".join(f"{p}={s:g}" for p, s in scores.items()))
     return 0
 

@@ -1,0 +1,180 @@
+"""The otter-grader front-end: built from the same sources, otter gives our grader's part scores.
+
+The end-to-end tests need otter-grader (``pip install otter-grader==7.0.0``) in the interpreter
+that runs pytest; without it they are skipped, with the reason. Building runs ``otter assign``
+(which grades the master with otter and fails unless it scores 100 %), then ``otter run`` grades
+a few example submissions and a hostile one, two at a time.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder import paths
+from autograder.frontends import otter as front
+
+EXAMPLES = paths.REPO / "examples" / "submissions"
+EXPECTED = json.loads((paths.REPO / "examples" / "expected_scores.json").read_text())
+GRADED = tuple(sorted(EXPECTED))  # every example: reference, stubs, d2l-style-zeros, ...
+LIAR = "lying_eq"  # tests/adversarial/corpus.py: corr2d returns an object whose == always holds
+pytestmark = pytest.mark.slow
+HAS_OTTER = importlib.util.find_spec("otter") is not None
+needs_otter = pytest.mark.skipif(
+    not HAS_OTTER, reason=f"otter-grader is not installed for {sys.executable} "
+    "(pip install otter-grader==7.0.0 to run the otter front-end end to end)")
+
+
+def _bank():
+    from autograder.grade.bank import load_bank
+
+    return load_bank()
+
+
+# ------------------------------------------------------------------ the master, without otter
+
+def test_master_has_one_question_per_part_and_one_test_case_per_check() -> None:
+    bank = _bank()
+    nb = front.master_notebook()
+    raw = [c.source for c in nb.cells if c.cell_type == "raw"]
+    assert raw[0].startswith("# ASSIGNMENT CONFIG")
+    questions = [s.split("name: ")[1].split("\n")[0] for s in raw
+                 if s.startswith("# BEGIN QUESTION")]
+    parts = [*bank.manifest.parts, *bank.manifest.optional]
+    assert sorted(q for q in questions if not q.startswith("written-")) == sorted(parts)
+    tests = [c.source for c in nb.cells
+             if c.cell_type == "code" and "BEGIN TEST CONFIG" in c.source]
+    by_id = {re.search(r"kernel_check\('([^']+)', root\)", t).group(1): t for t in tests}
+    assert len(tests) == len(by_id) == len(bank.checks)
+    for check in bank.checks:  # each check once, with the bank's points and visibility
+        source = by_id[check.id]
+        assert f"points: {json.dumps(check.points)}\n" in source
+        assert ("hidden: false" in source) == (check.visibility == "visible")
+
+
+def test_written_questions_are_manual_with_model_answers() -> None:
+    bank = _bank()
+    nb = front.master_notebook()
+    manual = [c.source for c in nb.cells
+              if c.cell_type == "raw" and "manual: true" in c.source]
+    assert len(manual) == 6
+    assert sum(float(s.rsplit("points: ", 1)[1]) for s in manual) == bank.manifest.manual["written"]
+    answers = front.model_answers()
+    assert len(answers) == 6
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    for text in answers.values():
+        assert text in markdown
+    # the students' answer cells keep the metadata graders look them up by
+    ids = [c.metadata["question"] for c in nb.cells if "question" in c.metadata]
+    assert sorted(ids) == sorted(answers)
+
+
+def test_kernel_check_notices_patched_torch(monkeypatch) -> None:
+    import torch
+
+    assert front.patched_torch() == []
+    monkeypatch.setattr(torch, "isclose", lambda a, b, *r, **k: torch.ones_like(a, dtype=bool))
+    assert front.patched_torch() == ["isclose"]
+    with pytest.raises(AssertionError, match="replaced by student code"):
+        front.kernel_check("corr2d.d2l_example", str(paths.REPO))
+
+
+def test_kernel_check_runs_a_check_in_process() -> None:
+    # In a fresh interpreter (it imports the package and sets torch's threads); outside otter's
+    # layout the submission is the working directory.
+    code = (f"import sys; sys.path.insert(0, {str(paths.REPO)!r})\n"
+            "from autograder.frontends.otter import kernel_check\n"
+            "try:\n"
+            f"    kernel_check('corr2d.d2l_example', {str(paths.REPO)!r})\n"
+            "    print('PASSED')\n"
+            "except AssertionError as e:\n"
+            "    print('FAILED:', e)\n")
+    for impl, verdict in (("solutions", "PASSED"), ("assignments", "FAILED: corr2d on d2l's")):
+        proc = subprocess.run([sys.executable, "-c", code], cwd=paths.REPO / impl,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert proc.stdout.startswith(verdict), proc.stdout
+    assert "not implemented" in proc.stdout
+
+
+# -------------------------------------------------------------------------- with otter-grader
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    if not HAS_OTTER:
+        pytest.skip(f"otter-grader is not installed for {sys.executable}")
+    return front.build(tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="module")
+def graded(built, tmp_path_factory) -> dict[str, dict]:
+    root = tmp_path_factory.mktemp("submissions")
+    spec = importlib.util.spec_from_file_location(
+        "_corpus", paths.REPO / "tests" / "adversarial" / "corpus.py")
+    corpus = importlib.util.module_from_spec(spec)
+    sys.modules["_corpus"] = corpus
+    spec.loader.exec_module(corpus)
+    liar = next(a for a in corpus.CORPUS if a.id == LIAR)
+    target = root / LIAR / paths.PACKAGE
+    shutil.copytree(paths.SOLUTIONS / paths.PACKAGE, target,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name, code in liar.append.items():
+        with open(target / name, "a") as fh:
+            fh.write("\n" + code)
+    assert {"reference", "stubs", "d2l-style-zeros", "textcnn-pools-padding"} <= set(GRADED)
+    subs = [EXAMPLES / name for name in GRADED] + [root / LIAR]
+    return front.grade(built, subs, tmp_path_factory.mktemp("otter-out"), jobs=2)
+
+
+@needs_otter
+def test_build_writes_master_student_and_autograder(built) -> None:
+    out = built.parent.parent
+    assert (out / "master" / front.NOTEBOOK).is_file()
+    student = out / "student"
+    assert (student / front.NOTEBOOK).is_file() and (student / "convolutions").is_dir()
+    assert (student / "tests" / "public").is_dir() and (student / "data").is_dir()
+    assert not (student / front.SUPPORT).exists()
+    text = (student / front.NOTEBOOK).read_text()
+    assert "Model answer" not in text and "hidden: true" not in text
+    assert "hidden=True" not in text, "hidden test cases reached the student notebook"
+    with zipfile.ZipFile(built) as zf:
+        names = set(zf.namelist())
+        requirements = zf.read("environment.yml").decode()
+    parts = [*_bank().manifest.parts, *_bank().manifest.optional]
+    assert {f"tests/{p}.py" for p in parts} <= names
+    support = f"files/{front.SUPPORT}/"
+    for needed in ("autograder/frontends/inprocess.py", "autograder/frontends/otter.py",
+                   "tests/hidden/manifest.toml", "tests/hidden/data/eval.npz",
+                   "solutions/convolutions/training.py", "data/audio_mfcc.npz", "data/text.npz"):
+        assert support + needed in names, needed
+    # of the reference, only the given training loop ships; torch is not installed by otter
+    solutions = {n for n in names if "/solutions/" in n}
+    assert solutions == {support + "solutions/convolutions/training.py"}
+    assert not any(n.startswith("files/convolutions") for n in names)
+    assert "torch" not in requirements and "numpy" in requirements
+
+
+@needs_otter
+@pytest.mark.parametrize("name", GRADED)
+def test_otter_gives_our_part_scores(graded, name) -> None:
+    results = graded[name]
+    scores = front.part_scores(results)
+    assert scores == EXPECTED[name], (results["extra_data"], scores)
+    print(f"{name}: otter run took {results['extra_data']['seconds']:.1f} s")
+
+
+@needs_otter
+def test_object_whose_eq_always_holds_gets_no_credit(graded) -> None:
+    scores = front.part_scores(graded[LIAR])
+    assert scores["cross_correlation"] == 0
+    assert scores["conv2d_backward"] == 0  # it builds on corr2d
+    for part in ("conv_as_matmul", "conv1x1_fc", "derivative_kernels", "text_conv", "concepts"):
+        assert scores[part] == EXPECTED["reference"][part], part
