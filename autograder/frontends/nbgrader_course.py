@@ -31,8 +31,12 @@ The notebook is the handout (``assignments/convolutions.ipynb``, made by
 In the kernel each hidden cell calls ``kernel_check(check_id)``: the check of the bank, run by
 ``inprocess.run_check`` on the student's package in the notebook's folder, within the check's
 own time limit (``SIGALRM``), with warnings and output swallowed (nbgrader gives no credit to a
-test cell that writes to stderr). So a submission gets the scores of ``python -m autograder
-grade``, with the protections of in-process grading only (see ``inprocess``).
+test cell that writes to stderr) and builtins a student replaced put back before and after, as
+the sandbox's worker does. So a submission gets the scores of ``python -m autograder grade``,
+with the protections of in-process grading only (see ``inprocess``): student code shares the
+kernel with the checks and can read and write the course directory (gradebook, ``grader/``).
+An ``os._exit`` anywhere kills the kernel: nbgrader then fails the whole notebook, and
+``part_scores`` reports every part of that student as ``None``.
 
 ``grade(dist, submissions)`` runs ``generate_assignment``, ``autograde`` per student and
 ``export``, and returns per-part scores read from the gradebook.
@@ -180,9 +184,10 @@ def make_notebook(handout: Any, grader_dir: Path) -> Any:
 
     nb.cells.append(new_markdown_cell(
         "## Grader checks\n\n"
-        "The cells below are the grader's hidden checks, one per cell, grouped by part. They "
-        "are empty in your copy: the grader fills them in and runs them on your `convolutions/` "
-        "package when it grades this notebook. Leave them where they are."))
+        "The cells below are the grader's checks, one per cell, grouped by part. Your copy "
+        "shows only what each one checks: the grader fills in the code and runs it on your "
+        "`convolutions/` package when it grades this notebook. Leave these cells where they "
+        "are."))
     by_part = bank.by_part()
     for part in [*manifest.parts, *manifest.optional]:
         checks = by_part.get(part, [])
@@ -226,16 +231,20 @@ c.ClearSolutions.text_stub = {text_stub!r}
 
 
 def build(dist: Path) -> Path:
-    """Write the nbgrader course directory ``dist/nbgrader`` (replacing it); return its path."""
+    """Write the nbgrader course directory ``dist/nbgrader``; return its path.
+
+    Only what is generated is replaced (``nbgrader_config.py``, ``source/convolutions/``,
+    ``grader/``): a gradebook, submissions and grades already there are kept."""
     import nbformat
 
     from autograder.grade.bank import load_bank
 
     course = Path(dist).resolve() / "nbgrader"
-    if course.exists():
-        shutil.rmtree(course)
     source = course / "source" / ASSIGNMENT
     grader = course / GRADER
+    for generated in (source, grader):
+        if generated.exists():
+            shutil.rmtree(generated)
     source.mkdir(parents=True)
 
     # The grader bundle: autograder/ makes grader/ its REPO, so paths.py finds the rest there.
@@ -270,11 +279,16 @@ def build(dist: Path) -> Path:
 def nbgrader(course: Path, *args: str, python: str = sys.executable,
              timeout: float = 3600) -> subprocess.CompletedProcess:
     """Run ``python -m nbgrader ARGS`` in the course directory; raise if it fails."""
-    # nbgrader runs the ``alembic`` script of its environment to create the gradebook.
-    env = {**os.environ, "PATH": os.pathsep.join([os.path.dirname(os.path.abspath(python)),
-                                                  os.environ.get("PATH", "")])}
-    proc = subprocess.run([python, "-m", "nbgrader", *args], cwd=course, capture_output=True,
-                          text=True, timeout=timeout, env=env)
+    # nbgrader runs the ``alembic`` script of its environment to create the gradebook, and the
+    # kernel must be that environment's too (with torch), not a user-wide "python3" kernel.
+    bindir = os.path.dirname(os.path.abspath(python))
+    env = {**os.environ,
+           "PATH": os.pathsep.join(filter(None, [bindir, os.environ.get("PATH")])),
+           "JUPYTER_PATH": os.pathsep.join(filter(None, [
+               os.path.join(os.path.dirname(bindir), "share", "jupyter"),
+               os.environ.get("JUPYTER_PATH")]))}
+    proc = subprocess.run([python, "-m", "nbgrader", *args, f"--CourseDirectory.root={course}"],
+                          cwd=course, capture_output=True, text=True, timeout=timeout, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed ({proc.returncode}):\n"
                            f"{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
@@ -318,7 +332,8 @@ def autograde(course: Path, student: str, python: str = sys.executable,
 def part_scores(course: Path, students: list[str] | None = None
                 ) -> dict[str, dict[str, float | None]]:
     """student -> part -> score, summed over the grade cells from nbgrader's gradebook (a part
-    whose cells still need manual grading is ``None``)."""
+    with a cell that still needs grading by hand is ``None``: an answer not graded yet, or every
+    cell of a notebook whose autograding failed)."""
     from nbgrader.api import Gradebook
 
     out: dict[str, dict[str, float | None]] = {}
@@ -331,12 +346,26 @@ def part_scores(course: Path, students: list[str] | None = None
                 if part == part_of(SETUP_ID):
                     continue
                 score = grade.score
-                if score is None or part in sums and sums[part] is None:
+                pending = grade.needs_manual_grade and grade.manual_score is None
+                if pending or score is None or part in sums and sums[part] is None:
                     sums[part] = None
                 else:
                     sums[part] = (sums.get(part) or 0.0) + float(score)
             out[student] = {p: None if s is None else round(s, 2) for p, s in sums.items()}
     return out
+
+
+def check_scores(course: Path, student: str) -> dict[str, float | None]:
+    """Check id -> the score nbgrader gave its cell, for one student (the setup cell and the
+    written answers left out)."""
+    from nbgrader.api import Gradebook
+
+    from autograder.grade.bank import load_bank
+
+    by_cell = {grade_id(c.part, c.id): c.id for c in load_bank().checks}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
+        nb = gb.find_submission_notebook(Path(NOTEBOOK).stem, ASSIGNMENT, student)
+        return {by_cell[g.name]: g.score for g in nb.grades if g.name in by_cell}
 
 
 @dataclass
@@ -368,6 +397,7 @@ def grade(dist: Path, submissions: dict[str, Path], *, python: str = sys.executa
 # ------------------------------------------------------------------- in the grading kernel ----
 
 _CODE_DIR: str | None = None
+_BUILTINS: dict[str, Any] = {}  # builtins as they were before any student code ran
 
 
 class _OutOfTime(BaseException):
@@ -387,10 +417,12 @@ class _Sink(io.TextIOBase):
 
 def kernel_setup() -> None:
     """The hidden set-up cell, before any student code: import everything the judge uses (the
-    in-process runner captures torch's comparison functions, the worker and the probes their
-    builtins and autograd entry points), load the bank, run torch on one thread as the sandbox
-    does, and remember the notebook's folder (the one holding the student's package)."""
+    worker and the probes take their builtins and autograd entry points at import), load the
+    bank, note the builtins, run torch on one thread as the sandbox does, and remember the
+    notebook's folder (the one holding the student's package)."""
     global _CODE_DIR
+    import builtins
+
     import torch
 
     import autograder.sandbox.probes  # noqa: F401
@@ -400,6 +432,19 @@ def kernel_setup() -> None:
     torch.set_num_threads(1)
     inprocess.bank()
     _CODE_DIR = os.getcwd()
+    _BUILTINS.update(builtins.__dict__)
+
+
+def _restore_builtins() -> None:
+    """Put back every builtin that student code replaced or deleted (compared by identity, so
+    no student ``__eq__`` runs), as the sandbox's worker does after each request: one hostile
+    call cannot spoil the checks after it."""
+    import builtins
+
+    current = builtins.__dict__
+    for name, value in _BUILTINS.items():
+        if current.get(name, _BUILTINS) is not value:
+            current[name] = value
 
 
 @contextlib.contextmanager
@@ -433,6 +478,7 @@ def kernel_check(check_id: str) -> None:
     fired: list[bool] = []
     error: str | None = None
     sink = _Sink()
+    _restore_builtins()
     try:
         with warnings.catch_warnings(), contextlib.redirect_stdout(sink), \
                 contextlib.redirect_stderr(sink), _time_limit(check.timeout, fired):
@@ -444,6 +490,8 @@ def kernel_check(check_id: str) -> None:
         pass
     except Exception as exc:  # noqa: BLE001 - a fault in a check costs that check only
         error = f"the grader could not judge this check ({type(exc).__name__})"
+    finally:
+        _restore_builtins()
     if fired:
         error = (f"your code did not finish within the time limit of {check.timeout:.3g} s "
                  "(an infinite loop, or far too slow)")
