@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .bank import Bank, Check, CheckFailed
+from .devices import device_report
 from .intake import Submission
-from .student import StudentBase
+from .student import InProcessStudent, SandboxedStudent, StudentBase
 
 log = logging.getLogger("autograder")
 
@@ -89,18 +90,15 @@ def run_checks(student: StudentBase, bank: Bank) -> list[CheckResult]:
 def grade_submission(submission: Submission, bank: Bank, sandbox: Any | None = None,
                      code_dir: str | None = None) -> SubmissionResult:
     """Grade one submission in ``sandbox`` (or in-process from ``code_dir``)."""
-    from .devices import device_report
-    from .student import InProcessStudent, SandboxedStudent
-
     start = time.monotonic()
-    result = _grade(submission, bank, sandbox, code_dir, InProcessStudent, SandboxedStudent)
+    result = _grade(submission, bank, sandbox, code_dir)
     result.devices = device_report()
     result.seconds = time.monotonic() - start
     return result
 
 
-def _grade(submission: Submission, bank: Bank, sandbox: Any | None, code_dir: str | None,
-           InProcessStudent: Any, SandboxedStudent: Any) -> SubmissionResult:
+def _grade(submission: Submission, bank: Bank, sandbox: Any | None,
+           code_dir: str | None) -> SubmissionResult:
     if submission.error is not None:
         return failed_everything(bank, submission, submission.error)
     student: Any
