@@ -1,26 +1,44 @@
 """Run checks of the bank in this interpreter, for platforms that grade in the student's kernel.
 
 Used by the otter-grader and nbgrader front-ends: there the student's code and the checks share
-one process, so the sandbox's protections are gone. What remains: the probes and their exact
-type rules (every request and reply still goes through the wire format, so an object whose
-``==`` always holds or a tensor subclass gets no credit), and references to the functions the
-judge relies on, compared with torch's read-only originals before every check.
+one process, so the sandbox's protections are gone. What remains, the same for both:
+
+* the probes and their exact type rules (every request and reply still goes through the wire
+  format, so an object whose ``==`` always holds or a tensor subclass gets no credit);
+* no judging at all when the torch functions the judge relies on are not torch's own;
+* builtins put back around every check, as the sandbox's worker does after each request;
+* a time limit per check (SIGALRM, main thread only), and torch on one thread for determinism.
 """
 
 from __future__ import annotations
 
+import builtins
+import contextlib
 import functools
 import os
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import torch
 
-from autograder.grade.bank import Bank, CheckFailed, load_bank
+import autograder.sandbox.probes  # noqa: F401 - takes its references before student code runs
+from autograder.grade.bank import Bank, Check, CheckFailed, load_bank
 from autograder.grade.student import InProcessStudent
 
 # The torch functions the judge relies on. torch._C._VariableFunctions is read-only and keeps
 # the originals whatever student code did to the torch module, even before this import.
 JUDGE_FUNCTIONS = ("isclose", "equal", "allclose", "isfinite", "from_numpy")
+# Builtins as they were when this module was first imported (before student code, where the
+# platform lets a set-up cell run first; otherwise as the submission's import left them).
+_BUILTINS = dict(builtins.__dict__)
+
+
+class OutOfTime(BaseException):
+    """Raised by SIGALRM when a check runs past its limit (a BaseException, so that student
+    code catching ``Exception`` does not swallow it)."""
 
 
 @functools.cache
@@ -39,24 +57,74 @@ def tampered() -> list[str]:
     return [n for n in JUDGE_FUNCTIONS if getattr(torch, n, None) is not getattr(originals, n)]
 
 
-def checks_of(part: str) -> list:
-    return [c for c in bank().checks if c.part == part]
+def restore_builtins() -> None:
+    """Put back every builtin that student code replaced (compared by identity, so no student
+    ``__eq__`` runs): one hostile call cannot spoil the checks after it."""
+    current = builtins.__dict__
+    for name, value in _BUILTINS.items():
+        if current.get(name, _BUILTINS) is not value:
+            current[name] = value
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float, fired: list[bool]) -> Iterator[None]:
+    """Raise ``OutOfTime`` after ``seconds`` (again every 0.5 s, in case it is swallowed) and
+    note it in ``fired``. Only Python code is interrupted; off the main thread there is no
+    timer and the platform's own limit is the only one."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal,
+                                                                                "setitimer"):
+        yield
+        return
+
+    def alarm(signum: int, frame: Any) -> None:
+        fired.append(True)
+        raise OutOfTime()
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def find_check(check_id: str) -> Check:
+    check = next((c for c in bank().checks if c.id == check_id), None)
+    if check is None:
+        raise AssertionError(f"the grader has no check {check_id!r}: its copy is stale")
+    return check
 
 
 def run_check(check_id: str, code_dir: str | os.PathLike | None = None) -> float:
     """Run one check against the package in ``code_dir`` (default: the current directory).
 
-    Returns its points; raises ``AssertionError`` with the student-facing message if it fails.
+    Returns its points; raises ``AssertionError("<check name>: <student-facing reason>")`` if
+    it fails, whatever went wrong (a wrong value, a rule, a timeout, an exception).
     """
-    check = next((c for c in bank().checks if c.id == check_id), None)
-    if check is None:
-        raise KeyError(f"no check {check_id!r}")
+    check = find_check(check_id)
     patched = tampered()
     if patched:
-        raise AssertionError(f"torch.{', torch.'.join(patched)} were replaced by student code; "
-                             "no check can be trusted")
+        raise AssertionError(f"{check.name}: torch.{', torch.'.join(patched)} were replaced by "
+                             "student code; no check can be trusted")
+    torch.set_num_threads(1)  # as in the sandbox's child: deterministic sums
+    fired: list[bool] = []
+    reason: str | None = None
+    restore_builtins()
     try:
-        check.fn(student(str(Path(code_dir or os.getcwd()).resolve())))
+        with time_limit(check.timeout, fired):
+            check.fn(student(str(Path(code_dir or os.getcwd()).resolve())))
     except CheckFailed as failure:
-        raise AssertionError(failure.message) from None
+        reason = failure.message
+    except OutOfTime:
+        pass
+    except Exception as exc:  # noqa: BLE001 - a fault in a check costs that check only
+        reason = f"the grader could not judge this check ({type(exc).__name__})"
+    finally:
+        restore_builtins()
+    if fired:
+        reason = (f"your code did not finish within the time limit of {check.timeout:.3g} s "
+                  "(an infinite loop, or far too slow)")
+    if reason is not None:
+        raise AssertionError(f"{check.name}: {reason}")
     return check.points
