@@ -8,7 +8,6 @@ a repository test checks that the committed copies are current.
 
 from __future__ import annotations
 
-import filecmp
 import importlib.util
 import shutil
 import sys
@@ -17,6 +16,8 @@ from pathlib import Path
 from types import ModuleType
 
 from autograder import paths
+
+from .stubs import tree_differences
 
 EXAMPLES = paths.REPO / "examples" / "submissions"
 # Parts a "partial" student has finished; the rest are still stubs.
@@ -40,7 +41,7 @@ def mutants_module() -> ModuleType:
     return module
 
 
-def _copy_package(src: Path, dst: Path) -> Path:
+def copy_package(src: Path, dst: Path) -> Path:
     target = dst / paths.PACKAGE
     shutil.copytree(src, target, ignore=shutil.ignore_patterns("__pycache__"))
     return target
@@ -48,7 +49,7 @@ def _copy_package(src: Path, dst: Path) -> Path:
 
 def write_mutant(mutant, dst: Path) -> Path:
     """``dst/convolutions`` = the reference with ``mutant`` applied."""
-    package = _copy_package(paths.SOLUTIONS / paths.PACKAGE, dst)
+    package = copy_package(paths.SOLUTIONS / paths.PACKAGE, dst)
     path = package / mutant.file
     path.write_text(mutant.apply(path.read_text()))
     return dst
@@ -59,9 +60,9 @@ def write_examples(dst: Path) -> list[Path]:
         shutil.rmtree(dst)
     dst.mkdir(parents=True)
     reference, stubs = paths.SOLUTIONS / paths.PACKAGE, paths.ASSIGNMENTS / paths.PACKAGE
-    _copy_package(reference, dst / "reference")
-    _copy_package(stubs, dst / "stubs")
-    partial = _copy_package(stubs, dst / "partial")
+    copy_package(reference, dst / "reference")
+    copy_package(stubs, dst / "stubs")
+    partial = copy_package(stubs, dst / "partial")
     for part in PARTIAL_DONE:
         shutil.copyfile(reference / f"{part}.py", partial / f"{part}.py")
     by_id = {m.id: m for m in mutants_module().MUTANTS}
@@ -75,16 +76,4 @@ def stale_examples(dst: Path = EXAMPLES) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "submissions"
         write_examples(fresh)
-        diff = filecmp.dircmp(fresh, dst, ignore=["__pycache__"]) if dst.exists() else None
-        if diff is None:
-            return ["examples/submissions is missing"]
-        return _differences(diff, "")
-
-
-def _differences(diff: filecmp.dircmp, prefix: str) -> list[str]:
-    out = [f"{prefix}{n}" for n in diff.left_only + diff.right_only + diff.diff_files]
-    _, mismatch, errors = filecmp.cmpfiles(diff.left, diff.right, diff.common_files, shallow=False)
-    out += [f"{prefix}{n}" for n in mismatch + errors if f"{prefix}{n}" not in out]
-    for name, sub in diff.subdirs.items():
-        out += _differences(sub, f"{prefix}{name}/")
-    return sorted(set(out))
+        return tree_differences(fresh, dst)

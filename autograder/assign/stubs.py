@@ -115,14 +115,18 @@ def stale_files(src: Path, dst: Path) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / dst.name
         generate_package(src, fresh)
-        want = {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
-        have = {
-            p.relative_to(dst)
-            for p in dst.rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts
-        } if dst.exists() else set()
-        stale = sorted(str(p) for p in want ^ have)
-        stale += sorted(
-            str(p) for p in want & have if not filecmp.cmp(fresh / p, dst / p, shallow=False)
-        )
-    return sorted(set(stale))
+        return tree_differences(fresh, dst)
+
+
+def tree_differences(fresh: Path, committed: Path) -> list[str]:
+    """Relative paths of files missing from either tree or different between them (caches
+    ignored): how generated, committed material is checked for drift."""
+    def files(root: Path) -> set[Path]:
+        return {p.relative_to(root) for p in root.rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts} if root.exists() else set()
+
+    want, have = files(fresh), files(committed)
+    stale = {str(p) for p in want ^ have}
+    stale |= {str(p) for p in want & have
+              if not filecmp.cmp(fresh / p, committed / p, shallow=False)}
+    return sorted(stale)

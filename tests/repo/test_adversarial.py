@@ -1,7 +1,6 @@
 """The adversarial corpus: hostile submissions cost their own checks and nothing else."""
 
 import importlib.util
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +9,7 @@ import pytest
 import torch
 
 from autograder import paths
+from autograder.assign.examples import copy_package
 from conftest import failed_ids, grade_cli, matches
 
 pytestmark = pytest.mark.slow
@@ -35,9 +35,7 @@ CORPUS = _corpus()
 
 
 def materialise(adversary, root: Path) -> Path:
-    target = root / adversary.id / paths.PACKAGE
-    shutil.copytree(paths.SOLUTIONS / paths.PACKAGE, target,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    target = copy_package(paths.SOLUTIONS / paths.PACKAGE, root / adversary.id)
     for name, code in adversary.append.items():
         with open(target / name, "a") as fh:
             fh.write("\n" + code)
@@ -53,7 +51,7 @@ def graded(tmp_path_factory):
         assert not planted.exists(), f"{planted} exists before the run"
     subs = [materialise(a, root) for a in CORPUS]
     control = root / CONTROL
-    shutil.copytree(paths.SOLUTIONS / paths.PACKAGE, control / paths.PACKAGE)
+    copy_package(paths.SOLUTIONS / paths.PACKAGE, control)
     out = tmp_path_factory.mktemp("out")
     proc, results = grade_cli([*subs, control], out, *PARTS)
     return proc, results, out
