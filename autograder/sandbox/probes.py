@@ -165,51 +165,51 @@ def learn_kernel(student: Any, violations: Violations, X: torch.Tensor, Y: torch
 def linear_to_conv1x1(student: Any, violations: Violations, weight: torch.Tensor,
                       bias: torch.Tensor | None, X: torch.Tensor) -> dict[str, Any]:
     """Convert an ``nn.Linear`` holding ``weight``/``bias``; observe the conv and its output."""
-    linear = _Linear(weight.shape[1], weight.shape[0], bias=bias is not None,
-                     dtype=weight.dtype, device=weight.device)
-    with _no_grad():
-        linear.weight.copy_(weight)
-        if bias is not None:
-            linear.bias.copy_(bias)
+    linear = _loaded(_Linear(weight.shape[1], weight.shape[0], bias=bias is not None,
+                             dtype=weight.dtype, device=weight.device), weight, bias)
     conv = student.get("linear_to_conv1x1")(linear)
     obs: dict[str, Any] = {"type": _type_name(conv), "exact": type(conv) is _Conv2d,
                            "linear_weight": _encode(linear.weight.detach()),
                            "linear_bias": _encode(None if bias is None else linear.bias.detach())}
     if obs["exact"]:
-        obs.update(_conv_facts(conv, linear))
+        obs.update(kernel_size=list(conv.kernel_size), stride=list(conv.stride),
+                   padding=conv.padding if isinstance(conv.padding, str) else list(conv.padding),
+                   **_parameters(conv, linear))
         with _no_grad():
             obs["output"] = _encode(conv(X))
     return obs
-
-
-def _conv_facts(conv: Any, linear: Any) -> dict[str, Any]:
-    return {"kernel_size": list(conv.kernel_size), "stride": list(conv.stride),
-            "padding": list(conv.padding) if not isinstance(conv.padding, str) else conv.padding,
-            "weight": _encode(conv.weight.detach()),
-            "bias": _encode(None if conv.bias is None else conv.bias.detach()),
-            "shares_weight": conv.weight.data_ptr() == linear.weight.data_ptr()}
 
 
 @probe
 def conv1x1_to_linear(student: Any, violations: Violations, weight: torch.Tensor,
                       bias: torch.Tensor | None, x: torch.Tensor) -> dict[str, Any]:
     """Convert a 1x1 ``nn.Conv2d`` holding ``weight``/``bias``; observe the linear layer."""
-    conv = _Conv2d(weight.shape[1], weight.shape[0], 1, bias=bias is not None,
-                   dtype=weight.dtype, device=weight.device)
-    with _no_grad():
-        conv.weight.copy_(weight)
-        if bias is not None:
-            conv.bias.copy_(bias)
+    conv = _loaded(_Conv2d(weight.shape[1], weight.shape[0], 1, bias=bias is not None,
+                           dtype=weight.dtype, device=weight.device), weight, bias)
     linear = student.get("conv1x1_to_linear")(conv)
     obs: dict[str, Any] = {"type": _type_name(linear), "exact": type(linear) is _Linear,
                            "conv_weight": _encode(conv.weight.detach())}
     if obs["exact"]:
-        obs["weight"] = _encode(linear.weight.detach())
-        obs["bias"] = _encode(None if linear.bias is None else linear.bias.detach())
-        obs["shares_weight"] = linear.weight.data_ptr() == conv.weight.data_ptr()
+        obs.update(_parameters(linear, conv))
         with _no_grad():
             obs["output"] = _encode(linear(x))
     return obs
+
+
+def _loaded(layer: Any, weight: torch.Tensor, bias: torch.Tensor | None) -> Any:
+    """``layer`` (ours, built before the student's code is called) holding these values."""
+    with _no_grad():
+        layer.weight.copy_(weight)
+        if bias is not None:
+            layer.bias.copy_(bias)
+    return layer
+
+
+def _parameters(new: Any, old: Any) -> dict[str, Any]:
+    """The converted layer's weight and bias, and whether it shares the original's storage."""
+    return {"weight": _encode(new.weight.detach()),
+            "bias": _encode(None if new.bias is None else new.bias.detach()),
+            "shares_weight": new.weight.data_ptr() == old.weight.data_ptr()}
 
 
 @probe
