@@ -9,3 +9,29 @@ SOLUTIONS = REPO / "solutions"
 ASSIGNMENTS = REPO / "assignments"
 PACKAGE = "convolutions"
 DATA = REPO / "data"
+
+# What grading needs wherever it runs (the Gradescope zip, otter's autograder zip, nbgrader's
+# course), in the repository's layout so that the paths above resolve there too.
+GRADER_BUNDLE = ("autograder", "tests/hidden", "solutions/convolutions/training.py", "data")
+
+
+def grader_files() -> list[Path]:
+    """The files of ``GRADER_BUNDLE`` (no caches, no hidden files)."""
+    out = []
+    for item in GRADER_BUNDLE:
+        root = REPO / item
+        for path in [root] if root.is_file() else sorted(root.rglob("*")):
+            if (path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+                    and not path.name.startswith(".")):
+                out.append(path)
+    return out
+
+
+def copy_grader(dst: Path) -> None:
+    """Copy the grader bundle under ``dst``, which then serves as its repository root."""
+    import shutil
+
+    for path in grader_files():
+        target = dst / path.relative_to(REPO)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)

@@ -246,12 +246,7 @@ def build(dist: Path) -> Path:
     source.mkdir(parents=True)
 
     # The grader bundle: autograder/ makes grader/ its REPO, so paths.py finds the rest there.
-    shutil.copytree(paths.REPO / "autograder", grader / "autograder", ignore=_IGNORE)
-    shutil.copytree(paths.REPO / "tests" / "hidden", grader / "tests" / "hidden", ignore=_IGNORE)
-    (grader / "solutions" / paths.PACKAGE).mkdir(parents=True)
-    shutil.copy2(paths.SOLUTIONS / paths.PACKAGE / "training.py",
-                 grader / "solutions" / paths.PACKAGE / "training.py")
-    shutil.copytree(paths.DATA, grader / "data", ignore=_IGNORE)
+    paths.copy_grader(grader)
 
     for name, src in RELEASED.items():
         if src.is_dir():

@@ -317,17 +317,7 @@ def _copy(src: Path, dst: Path) -> None:
 
 def write_support(dst: Path) -> None:
     """What the checks need, in the repository's layout (``autograder.paths`` resolves there)."""
-    package = paths.REPO / "autograder"
-    for item in [*package.glob("*.py"), package / "grade", package / "sandbox",
-                 *(package / "frontends" / f"{m}.py" for m in ("__init__", "inprocess", "otter"))]:
-        _copy(item, dst / item.relative_to(paths.REPO))
-    bank = paths.REPO / "tests" / "hidden"
-    for item in [*bank.glob("*.py"), bank / "manifest.toml", bank / "data"]:
-        _copy(item, dst / "tests" / "hidden" / item.name)
-    _copy(paths.SOLUTIONS / paths.PACKAGE / "training.py",
-          dst / "solutions" / paths.PACKAGE / "training.py")
-    for npz in sorted(paths.DATA.glob("*.npz")):
-        _copy(npz, dst / "data" / npz.name)
+    paths.copy_grader(dst)
 
 
 def write_master(master: Path) -> Path:

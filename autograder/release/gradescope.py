@@ -42,9 +42,6 @@ fi
 rm -rf "$OUT"
 """
 
-# What the grader needs at grading time (paths relative to the repository).
-BUNDLE = ["autograder", "tests/hidden", "solutions/convolutions/training.py", "data",
-          "requirements-grader.txt"]
 
 
 def build_gradescope(dist: Path) -> Path:
@@ -59,10 +56,6 @@ def build_gradescope(dist: Path) -> Path:
             info.external_attr = 0o755 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, text)
-        for item in BUNDLE:
-            path = paths.REPO / item
-            files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-            for f in files:
-                if "__pycache__" not in f.parts and f.suffix != ".pyc":
-                    zf.write(f, f.relative_to(paths.REPO).as_posix())
+        for f in [*paths.grader_files(), paths.REPO / "requirements-grader.txt"]:
+            zf.write(f, f.relative_to(paths.REPO).as_posix())
     return archive
