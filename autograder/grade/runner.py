@@ -42,6 +42,7 @@ class SubmissionResult:
     submission: Submission
     results: list[CheckResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)   # import errors, skipped files, faults
+    review: list[str] = field(default_factory=list)  # flags for manual review (grade/static.py)
     output: str = ""                                 # what the student's code printed
     seconds: float = 0.0
     isolation: str = "none"
