@@ -1,109 +1,316 @@
 """Run-time enforcement of the assignment's rules, inside the student process.
 
-* ``NoTorchConvolution``: a dispatcher-level mode that sees every aten operator, so a reference
-  to ``F.conv2d`` captured at import time, ``Tensor.unfold`` or ``as_strided`` is caught however
-  it is reached. Python-level names are replaced too, to fail fast with a clear message.
-* ``NoAutogradInBackward``: the autograd engine is wrapped so that a call made while a backward
-  is already running (i.e. from inside ``Corr2dFunction.backward``) is a violation.
+The rules hold for the whole process while a rule-bound call runs, whatever thread, dispatch
+mode stack or captured reference the student's code goes through:
 
-Violations are recorded (and raised) so the grader fails the check even if student code catches
-the exception. A student who tampers with these guards from inside their own process can
-defeat them; the grader's static scan flags such tampering (see grade/static.py).
+* ``no_torch_convolution``: every operator of the forbidden families (convolutions, unfold /
+  im2col / col2im, as_strided and its aliases, strided ``set_``), in every namespace, is
+  overridden through ``torch.library`` with a kernel that records the violation and raises.
+  Convolution-like kernels are overridden on every backend key that has one (CPU, CUDA, Meta,
+  MKLDNN, quantized, sparse...). View primitives that torch itself builds other views from
+  (``as_strided``, ``unfold``) are overridden on the autograd keys, which only calls made from
+  outside torch's kernels reach. On the calling thread a dispatch mode adds a second net: it
+  sees every operator, and refuses operators outside the ``aten`` and ``prims`` namespaces.
+* ``no_autograd_in_backward``: autograd's engine is replaced, before any student code is
+  imported, by a proxy that refuses a backward pass started while one is already running (on
+  any thread); forward-mode AD (``_make_dual``) is refused like a forbidden operator.
+
+Violations are recorded before the exception is raised, so catching it does not help. The
+probes serialise results before the rules are lifted, so work deferred past the call (a thread,
+a lazy object) cannot finish with the rules off.
+
+What a determined student can still do from inside their own process (the grader's static
+scan, ``grade/static.py``, flags each of these for manual review): reach the real engine or our
+``torch.library`` handles through introspection (``gc``, closures, ``torch._C``) and remove
+them; run ``as_strided``/``unfold`` on another thread under ``torch.inference_mode`` (which skips
+the autograd keys); call autograd nodes (``grad_fn``) by hand inside ``backward``.
 """
 
 from __future__ import annotations
 
+import re
+import threading
+import warnings
 from typing import Any
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
-FORBIDDEN_ATEN = frozenset({
-    "aten.convolution", "aten._convolution", "aten.conv1d", "aten.conv2d", "aten.conv3d",
-    "aten.convolution_overrideable", "aten.mkldnn_convolution", "aten._slow_conv2d_forward",
-    "aten.slow_conv3d", "aten.slow_conv_dilated2d", "aten.conv_transpose1d",
-    "aten.conv_transpose2d", "aten.im2col", "aten.col2im", "aten.unfold", "aten.as_strided",
-    "aten.as_strided_", "aten.as_strided_scatter", "aten.cudnn_convolution",
-    "aten.miopen_convolution", "aten._nnpack_spatial_convolution", "aten.thnn_conv2d",
-})
+# Operator names (without namespace and overload) of the forbidden families.
+FORBIDDEN_FAMILY = re.compile(
+    r"(^|_)conv(olution|[123]d|_transpose|_tbc|_depthwise|_pointwise|_prepack|_unpack)"
+    r"|convolution|im2col|col2im|unfold|as_strided|_reshape_alias|slow_conv|thnn_conv")
+# Overloads of set_ that rebuild a tensor with arbitrary sizes and strides (as_strided by hand).
+FORBIDDEN_OVERLOADS = frozenset({"aten::set_.source_Storage_storage_offset",
+                                 "aten::set_.source_Tensor_storage_offset"})
+# Views torch's own kernels build other views from (slicing calls as_strided, repeat calls
+# unfold): refused where only calls from outside torch's kernels arrive, the autograd keys.
+TOP_LEVEL_ONLY = frozenset({"as_strided", "as_strided_", "unfold", "_reshape_alias"})
+FORWARD_AD = frozenset({"aten::_make_dual", "aten::_make_dual_copy", "aten::_make_dual_copy.out"})
+BACKEND_KEYS = ("CPU", "CUDA", "Meta", "MkldnnCPU", "QuantizedCPU", "QuantizedCUDA",
+                "SparseCPU", "SparseCUDA", "SparseCsrCPU", "SparseCsrCUDA", "NestedTensorCPU",
+                "NestedTensorCUDA", "XPU", "MPS")
+MAIN_KEYS = frozenset({"CPU", "CUDA", "Meta"})
+ALLOWED_NAMESPACES = frozenset({"aten", "prims"})
 
 
 class RuleViolation(Exception):
     """Raised inside the student's call when it uses something the part forbids."""
 
 
+class _Canary(BaseException):
+    """Raised instead of RuleViolation while the grader checks that its overrides hold."""
+
+
 class Violations:
-    """What the guards caught during one request (kept outside the guards so both can add)."""
+    """What the guards caught during one request (kept outside the guards so all can add)."""
 
     def __init__(self) -> None:
         self.items: list[str] = []
+        self._lock = threading.Lock()
 
     def add(self, what: str) -> None:
-        if what not in self.items:
-            self.items.append(what)
+        with self._lock:
+            if what not in self.items:
+                self.items.append(what)
+
+
+def is_forbidden(qualified: str) -> bool:
+    """``"aten::conv2d.padding"`` and the like: an operator of a forbidden family."""
+    if qualified in FORBIDDEN_OVERLOADS:
+        return True
+    name = qualified.split("::", 1)[-1].split(".", 1)[0]
+    return bool(FORBIDDEN_FAMILY.search(name))
+
+
+def _describe(qualified: str) -> str:
+    name = qualified.split("::", 1)[-1].split(".", 1)[0].lstrip("_")
+    return f"{name} (torch's convolution, unfold, fold or as_strided)"
+
+
+class _Overrides:
+    """``torch.library`` kernels that refuse operators, installed and removed as a whole.
+
+    Installing costs tens of milliseconds, so the overrides stay installed across consecutive
+    rule-bound requests; ``current`` is where the request being served records violations."""
+
+    def __init__(self, operators: list[tuple[str, str, str]]) -> None:
+        self.operators = operators  # (namespace, "name.overload", dispatch key)
+        self.libraries: list[Any] = []
+        self.current: Violations | None = None
+        self.canary = False
+
+    @property
+    def installed(self) -> bool:
+        return bool(self.libraries)
+
+    def refuse(self, qualified: str, what: str):
+        def kernel(*args: Any, **kwargs: Any) -> Any:
+            if self.canary:
+                raise _Canary(qualified)
+            if self.current is not None:
+                self.current.add(what)
+            raise RuleViolation(f"rule broken: {qualified.split('.')[0]} may not be used here")
+        return kernel
+
+    def install(self) -> None:
+        if self.installed:
+            return
+        libraries: dict[str, Any] = {}
+        with warnings.catch_warnings():  # "overriding a previously registered kernel"
+            warnings.simplefilter("ignore")
+            for namespace, name, key in self.operators:
+                lib = libraries.get(namespace)
+                if lib is None:
+                    lib = libraries[namespace] = torch.library.Library(namespace, "IMPL")
+                qualified = f"{namespace}::{name}"
+                what = ("forward-mode autograd inside Corr2dFunction.backward"
+                        if qualified in FORWARD_AD else _describe(qualified))
+                try:
+                    lib.impl(name, self.refuse(qualified, what), key)
+                except RuntimeError:
+                    pass  # e.g. a Meta kernel for a composite operator: it decomposes anyway
+        self.libraries = list(libraries.values())
+
+    def remove(self) -> None:
+        for lib in self.libraries:
+            lib._destroy()
+        self.libraries = []
+
+    def intact(self, probe: Any) -> bool:
+        """Whether the overrides still answer (student code may have removed them)."""
+        if not self.installed:
+            return True
+        self.canary = True
+        try:
+            probe()
+        except _Canary:
+            return True
+        except BaseException:  # noqa: BLE001 - anything else means ours did not run
+            return False
+        finally:
+            self.canary = False
+        return False
+
+
+def _operator_table(names: list[str], keys_for: Any) -> list[tuple[str, str, str]]:
+    table = []
+    for qualified in names:
+        namespace, name = qualified.split("::", 1)
+        table += [(namespace, name, key) for key in keys_for(qualified)]
+    return table
+
+
+def _backend_keys(qualified: str) -> list[str]:
+    """The keys to override: the main backends wherever the operator runs there, the others
+    (MKLDNN, quantized, sparse, ...) where it has a kernel of its own. A composite operator on
+    an exotic tensor ends in such a kernel of another forbidden operator, refused there."""
+    has = torch._C._dispatch_has_computed_kernel_for_dispatch_key
+    direct = torch._C._dispatch_has_kernel_for_dispatch_key
+    return [key for key in BACKEND_KEYS
+            if (has(qualified, key) if key in MAIN_KEYS else direct(qualified, key))]
+
+
+def _convolution_keys(qualified: str) -> list[str]:
+    base = qualified.split("::", 1)[1].split(".", 1)[0]
+    return ["Autograd"] if base in TOP_LEVEL_ONLY else _backend_keys(qualified)
+
+
+_ALL_OPS = sorted(torch._C._dispatch_get_all_op_names())
+CONVOLUTION = _Overrides(_operator_table([n for n in _ALL_OPS if is_forbidden(n)],
+                                         _convolution_keys))
+FORWARD_MODE = _Overrides(_operator_table(sorted(FORWARD_AD & set(_ALL_OPS)), _backend_keys))
+
+
+def _convolution_canary() -> None:
+    x = torch.zeros(1, 1, 1, 1)
+    torch.ops.aten.convolution.default(x, x, None, [1, 1], [0, 0], [1, 1], False, [0, 0], 1)
+
+
+def _as_strided_canary() -> None:
+    torch.zeros(1).as_strided((1,), (1,))
 
 
 class NoTorchConvolution(TorchDispatchMode):
-    """Fail on torch's convolution, unfold, fold and as_strided, however they are reached."""
+    """Refuse the forbidden families process-wide while active (see the module docstring)."""
 
     def __init__(self, violations: Violations) -> None:
         super().__init__()
         self.violations = violations
 
+    def __enter__(self) -> NoTorchConvolution:
+        CONVOLUTION.install()
+        CONVOLUTION.current = self.violations
+        return super().__enter__()
+
     def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
-        name = str(func.overloadpacket)
-        if name in FORBIDDEN_ATEN:
-            self.violations.add(f"{name.removeprefix('aten.')} (torch's convolution, unfold, "
-                                "fold or as_strided)")
-            raise RuleViolation(f"rule broken: {name} may not be used in this part")
+        qualified = func.name()
+        namespace = qualified.split("::", 1)[0]
+        if CONVOLUTION.canary:  # the grader's own probe of its overrides: let it through
+            return func(*args, **(kwargs or {}))
+        if is_forbidden(qualified) or namespace not in ALLOWED_NAMESPACES:
+            what = (_describe(qualified) if namespace in ALLOWED_NAMESPACES else
+                    f"{qualified} (an operator outside torch's aten namespace)")
+            self.violations.add(what)
+            raise RuleViolation(f"rule broken: {qualified} may not be used in this part")
         return func(*args, **(kwargs or {}))
 
+    def check_intact(self) -> None:
+        """Called before results are serialised: the overrides must still hold."""
+        if not (CONVOLUTION.intact(_convolution_canary) and CONVOLUTION.intact(_as_strided_canary)):
+            self.violations.add("tampering with the grader's rule guard")
+
     def __exit__(self, *exc: Any) -> Any:
-        # Student code that pops this mode (to call a forbidden operator unseen) is caught here.
         from torch.utils._python_dispatch import _get_current_dispatch_mode
 
+        CONVOLUTION.current = None
+        # Student code that popped this mode (hoping to call a forbidden operator unseen).
         if _get_current_dispatch_mode() is not self:
             self.violations.add("tampering with the grader's rule guard")
             return None
         return super().__exit__(*exc)
 
 
+# ------------------------------------------------------------------------- autograd engine
+
 class _EngineProxy:
-    """Stands in for autograd's engine; refuses nested backward passes."""
+    """Stands in for autograd's engine from before student code is imported.
 
-    def __init__(self, engine: Any, violations: Violations) -> None:
-        self._engine, self._violations, self._depth = engine, violations, 0
+    Counts the backward passes running in the whole process; while ``NoAutogradInBackward`` is
+    active, one started inside another (from ``Corr2dFunction.backward``) is a violation."""
 
-    def run_backward(self, *args: Any, **kwargs: Any) -> Any:
-        if self._depth:
-            self._violations.add("autograd called inside Corr2dFunction.backward")
-            raise RuleViolation("rule broken: Corr2dFunction.backward may not call autograd")
-        self._depth += 1
-        try:
-            return self._engine.run_backward(*args, **kwargs)
-        finally:
-            self._depth -= 1
+    def __init__(self, engine: Any) -> None:
+        self._depth = 0
+        self._lock = threading.Lock()
+        self.current: Violations | None = None
+        run = engine.run_backward
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._engine, name)
+        def run_backward(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                nested, self._depth = self._depth > 0, self._depth + 1
+            try:
+                if nested and self.current is not None:
+                    self.current.add("autograd called inside Corr2dFunction.backward")
+                    raise RuleViolation("rule broken: Corr2dFunction.backward may not call "
+                                        "autograd")
+                return run(*args, **kwargs)
+            finally:
+                with self._lock:
+                    self._depth -= 1
+
+        self.run_backward = run_backward
+        # Everything else (queue_callback, is_checkpoint_valid, ...) is the engine's own.
+        for name in ("queue_callback", "is_checkpoint_valid"):
+            if hasattr(engine, name):
+                setattr(self, name, getattr(engine, name))
+
+
+ENGINE: _EngineProxy | None = None
+
+
+def install_engine_proxy() -> None:
+    """Put the proxy in place of autograd's engine and hide the engine's constructors; call
+    once per process, before student code is imported."""
+    global ENGINE
+    from torch.autograd import variable
+
+    if ENGINE is not None:
+        return
+    ENGINE = _EngineProxy(variable.Variable._execution_engine)
+    variable.Variable._execution_engine = ENGINE
+    for name in ("_ImperativeEngine", "_EngineBase"):
+        if hasattr(torch._C, name):
+            delattr(torch._C, name)
+    if hasattr(variable, "ImperativeEngine"):
+        delattr(variable, "ImperativeEngine")
 
 
 class NoAutogradInBackward:
-    """Context manager: inside it, autograd may run once (the grader's), never nested."""
+    """Context manager: inside it, autograd may run once (the grader's), never nested; and
+    forward-mode AD is refused."""
 
     def __init__(self, violations: Violations) -> None:
         self.violations = violations
 
     def __enter__(self) -> NoAutogradInBackward:
-        from torch.autograd import variable
-
-        self._owner = variable.Variable
-        self._engine = self._owner._execution_engine
-        self._owner._execution_engine = _EngineProxy(self._engine, self.violations)
+        if ENGINE is None:
+            install_engine_proxy()
+        assert ENGINE is not None
+        ENGINE.current = self.violations
+        FORWARD_MODE.install()
+        FORWARD_MODE.current = self.violations
         return self
 
+    def check_intact(self) -> None:
+        from torch.autograd import variable
+
+        if variable.Variable._execution_engine is not ENGINE:
+            self.violations.add("tampering with the grader's autograd guard")
+
     def __exit__(self, *exc: Any) -> None:
-        self._owner._execution_engine = self._engine
+        assert ENGINE is not None
+        ENGINE.current = None
+        FORWARD_MODE.current = None
 
 
 RULES = {"no_torch_convolution": NoTorchConvolution, "no_autograd_in_backward": NoAutogradInBackward}
@@ -115,6 +322,15 @@ def guard(rules: list[str], violations: Violations) -> list[Any]:
     if unknown:
         raise ValueError(f"unknown rules {sorted(unknown)}")
     return [RULES[r](violations) for r in rules]
+
+
+def lift_unneeded(rules: list[str]) -> None:
+    """Remove the process-wide overrides a request with ``rules`` does not need (a request
+    that may use convolutions, e.g. training a CNN). Kept otherwise, to save reinstalling."""
+    if "no_torch_convolution" not in rules:
+        CONVOLUTION.remove()
+    if "no_autograd_in_backward" not in rules:
+        FORWARD_MODE.remove()
 
 
 def torch_dtype(name: str) -> torch.dtype:

@@ -10,25 +10,41 @@ from __future__ import annotations
 
 import contextlib
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
 from torch import nn
 
-from .guards import NoAutogradInBackward, NoTorchConvolution, Violations, guard
+from .guards import Violations, guard
 
 # Captured before student code is imported, so a patched torch cannot answer for us.
 _grad, _manual_seed, _no_grad = torch.autograd.grad, torch.manual_seed, torch.no_grad
 _Linear, _Conv2d, _Module = nn.Linear, nn.Conv2d, nn.Module
 
 PROBES: dict[str, Callable[..., dict[str, Any]]] = {}
-__all__ = ["PROBES", "Violations"]
+__all__ = ["PROBES", "Violations", "rules_of"]
+NO_CONV = ["no_torch_convolution"]
+BACKWARD = ["no_torch_convolution", "no_autograd_in_backward"]
+FROM_REQUEST = None  # the request's own ``rules`` argument decides
 
 
-def probe(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-    PROBES[fn.__name__] = fn
-    return fn
+def probe(rules: list[str] | None = None) -> Callable[..., Any]:
+    """Register a probe; ``rules`` it always runs under (``FROM_REQUEST``: the request's)."""
+
+    def register(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        fn.rules = rules  # type: ignore[attr-defined]
+        PROBES[fn.__name__] = fn
+        return fn
+
+    return register
+
+
+def rules_of(name: str, args: dict[str, Any]) -> list[str]:
+    """The rules a request of probe ``name`` runs under."""
+    fn = PROBES[name]
+    rules = fn.rules if fn.rules is not FROM_REQUEST else args.get("rules")  # type: ignore
+    return list(rules or [])
 
 
 def _encode(value: Any) -> dict[str, Any]:
@@ -37,11 +53,22 @@ def _encode(value: Any) -> dict[str, Any]:
     return encode_value(value)
 
 
-def _guarded(rules: list[str], violations: Violations) -> contextlib.ExitStack:
-    stack = contextlib.ExitStack()
-    for manager in guard(rules, violations):
-        stack.enter_context(manager)
-    return stack
+@contextlib.contextmanager
+def _rules(rules: list[str], violations: Violations) -> Iterator[Callable[[Any], Any]]:
+    """Run the block under ``rules``; it returns its observations through the yielded
+    ``seal``, which checks that the guards still hold. Observations are encoded inside the
+    block, before the rules are lifted, so that no work can be deferred past them."""
+    managers = guard(rules, violations)
+
+    def seal(observations: Any) -> Any:
+        for manager in managers:
+            manager.check_intact()
+        return observations
+
+    with contextlib.ExitStack() as stack:
+        for manager in managers:
+            stack.enter_context(manager)
+        yield seal
 
 
 def _type_name(obj: Any) -> str:
@@ -49,13 +76,13 @@ def _type_name(obj: Any) -> str:
     return f"{kind.__module__}.{kind.__qualname__}"
 
 
-@probe
+@probe()
 def hello(student: Any, violations: Violations) -> dict[str, Any]:
     """How the import of the submission went."""
     return {"import_error": student.import_error, "module_errors": student.module_errors}
 
 
-@probe
+@probe(FROM_REQUEST)
 def call(student: Any, violations: Violations, name: str, args: list[Any] | None = None,
          kwargs: dict[str, Any] | None = None, rules: list[str] | None = None,
          seed: int | None = None) -> dict[str, Any]:
@@ -64,30 +91,30 @@ def call(student: Any, violations: Violations, name: str, args: list[Any] | None
     fn = student.get(name)
     if seed is not None:
         _manual_seed(seed)
-    with _guarded(rules or [], violations):
+    with _rules(rules or [], violations) as seal:
         out = fn(*args, **kwargs)
-    return {"value": _encode(out), "inputs": [_encode(a) for a in args]}
+        return seal({"value": _encode(out), "inputs": [_encode(a) for a in args]})
 
 
-@probe
+@probe(BACKWARD)
 def corr2d_function(student: Any, violations: Violations, X: torch.Tensor, K: torch.Tensor,
                     dY: torch.Tensor) -> dict[str, Any]:
     """Forward and backward of ``Corr2dFunction`` with dY given; autograd banned inside."""
     fn = student.get("Corr2dFunction")
     Xg, Kg = X.clone().requires_grad_(True), K.clone().requires_grad_(True)
-    with NoTorchConvolution(violations), NoAutogradInBackward(violations):
+    with _rules(BACKWARD, violations) as seal:
         Y = fn.apply(Xg, Kg)
         dX, dK = _grad(Y, (Xg, Kg), dY, allow_unused=True)
-    return {"Y": _encode(Y), "dX": _encode(dX), "dK": _encode(dK),
-            "inputs": [_encode(Xg), _encode(Kg), _encode(dY)]}
+        return seal({"Y": _encode(Y), "dX": _encode(dX), "dK": _encode(dK),
+                     "inputs": [_encode(Xg), _encode(Kg), _encode(dY)]})
 
 
-@probe
+@probe(BACKWARD)
 def corr2d_jacobians(student: Any, violations: Violations, X: torch.Tensor, K: torch.Tensor,
                      eps: float = 1e-6) -> dict[str, Any]:
     """gradcheck's two Jacobians: from the backward (analytic) and from the forward (numeric)."""
     fn = student.get("Corr2dFunction")
-    with NoTorchConvolution(violations), NoAutogradInBackward(violations):
+    with _rules(BACKWARD, violations) as seal:
         Xg, Kg = X.clone().requires_grad_(True), K.clone().requires_grad_(True)
         Y = fn.apply(Xg, Kg)
         n = Y.numel()
@@ -112,28 +139,29 @@ def corr2d_jacobians(student: Any, violations: Violations, X: torch.Tensor, K: t
                     down = fn.apply(*pair).reshape(-1)
                     cols.append((up - down) / (2 * eps))
                 numeric.append(torch.stack(cols, dim=1))
-    return {"analytic_X": _encode(torch.stack(rows_x)), "analytic_K": _encode(torch.stack(rows_k)),
-            "numeric_X": _encode(numeric[0]), "numeric_K": _encode(numeric[1])}
+        return seal({"analytic_X": _encode(torch.stack(rows_x)),
+                     "analytic_K": _encode(torch.stack(rows_k)),
+                     "numeric_X": _encode(numeric[0]), "numeric_K": _encode(numeric[1])})
 
 
-@probe
+@probe(BACKWARD)
 def conv2d_layer(student: Any, violations: Violations, kernel_size: list[int], seed: int,
                  X: torch.Tensor) -> dict[str, Any]:
     """Build ``Conv2D``, run it, back-propagate ``Y.sum()``; observe parameters and grads."""
     cls = student.get("Conv2D")
     _manual_seed(seed)
-    layer = cls(tuple(kernel_size))
-    if isinstance(layer, _Module):
-        layer = layer.to(X.device)  # d2l's Conv2D creates its parameters on the CPU
-    params = dict(layer.named_parameters()) if isinstance(layer, _Module) else {}
-    with NoTorchConvolution(violations), NoAutogradInBackward(violations):
+    with _rules(BACKWARD, violations) as seal:
+        layer = cls(tuple(kernel_size))
+        if isinstance(layer, _Module):
+            layer = layer.to(X.device)  # d2l's Conv2D creates its parameters on the CPU
+        params = dict(layer.named_parameters()) if isinstance(layer, _Module) else {}
         Y = layer(X)
         nodes = _graph_nodes(Y)
         Y.sum().backward()
-    return {"is_module": isinstance(layer, _Module),
-            "params": {n: _encode(p.detach()) for n, p in params.items()},
-            "grads": {n: _encode(p.grad) for n, p in params.items()},
-            "Y": _encode(Y), "nodes": sorted(nodes)}
+        return seal({"is_module": isinstance(layer, _Module),
+                     "params": {n: _encode(p.detach()) for n, p in params.items()},
+                     "grads": {n: _encode(p.grad) for n, p in params.items()},
+                     "Y": _encode(Y), "nodes": sorted(nodes)})
 
 
 def _graph_nodes(t: Any) -> set[str]:
@@ -147,21 +175,21 @@ def _graph_nodes(t: Any) -> set[str]:
     return seen
 
 
-@probe
+@probe(BACKWARD)
 def learn_kernel(student: Any, violations: Violations, X: torch.Tensor, Y: torch.Tensor,
                  kernel_size: list[int], seed: int) -> dict[str, Any]:
     """Train with the student's ``learn_kernel``; observe the returned layer's parameters."""
     fn, cls = student.get("learn_kernel"), student.get("Conv2D")
     _manual_seed(seed)
-    with NoTorchConvolution(violations), NoAutogradInBackward(violations):
+    with _rules(BACKWARD, violations) as seal:
         conv = fn(X, Y, tuple(kernel_size))
-    ok = isinstance(conv, cls) and isinstance(conv, _Module)
-    return {"type": _type_name(conv), "is_conv2d": ok,
-            "weight": _encode(conv.weight.detach()) if ok else None,
-            "bias": _encode(conv.bias.detach()) if ok else None}
+        ok = isinstance(conv, cls) and isinstance(conv, _Module)
+        return seal({"type": _type_name(conv), "is_conv2d": ok,
+                     "weight": _encode(conv.weight.detach()) if ok else None,
+                     "bias": _encode(conv.bias.detach()) if ok else None})
 
 
-@probe
+@probe()
 def linear_to_conv1x1(student: Any, violations: Violations, weight: torch.Tensor,
                       bias: torch.Tensor | None, X: torch.Tensor) -> dict[str, Any]:
     """Convert an ``nn.Linear`` holding ``weight``/``bias``; observe the conv and its output."""
@@ -180,7 +208,7 @@ def linear_to_conv1x1(student: Any, violations: Violations, weight: torch.Tensor
     return obs
 
 
-@probe
+@probe()
 def conv1x1_to_linear(student: Any, violations: Violations, weight: torch.Tensor,
                       bias: torch.Tensor | None, x: torch.Tensor) -> dict[str, Any]:
     """Convert a 1x1 ``nn.Conv2d`` holding ``weight``/``bias``; observe the linear layer."""
@@ -212,7 +240,7 @@ def _parameters(new: Any, old: Any) -> dict[str, Any]:
             "shares_weight": new.weight.data_ptr() == old.weight.data_ptr()}
 
 
-@probe
+@probe()
 def module_forward(student: Any, violations: Violations, name: str, init: dict[str, Any],
                    seed: int, inputs: list[torch.Tensor], dtype: str | None = None) -> dict[str, Any]:
     """Build ``name(**init)`` in eval mode and run it on each input; observe the outputs."""
@@ -225,7 +253,7 @@ def module_forward(student: Any, violations: Violations, name: str, init: dict[s
     return {"outputs": outputs, "modules": sorted({_type_name(m) for m in model.modules()})}
 
 
-@probe
+@probe()
 def train_classifier(student: Any, violations: Violations, name: str, init: dict[str, Any],
                      trainer_source: str, hyper: dict[str, Any], X_train: torch.Tensor,
                      y_train: torch.Tensor, X_eval: torch.Tensor) -> dict[str, Any]:
@@ -245,7 +273,7 @@ def train_classifier(student: Any, violations: Violations, name: str, init: dict
     return {"logits": _encode(logits)}
 
 
-@probe
+@probe()
 def concept(student: Any, violations: Violations, name: str) -> dict[str, Any]:
     """The answer returned by ``convolutions.concepts.<name>()``."""
     return {"value": _encode(getattr(student.get("concepts"), name)())}

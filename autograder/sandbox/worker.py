@@ -20,11 +20,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import probes, wire
+from . import guards, probes, wire
 from .guards import RuleViolation, torch_dtype
 
-# Captured before any student code runs, so that patched builtins cannot fool the encoder.
-_type, _isinstance, _Tensor = type, isinstance, torch.Tensor
+# Captured before any student code runs, so that patched builtins, torch.Tensor methods or
+# properties cannot fool the encoder (TensorBase's slots are C descriptors no one can replace).
+_type, _isinstance, _Tensor, _len = type, isinstance, torch.Tensor, len
+_TB = torch._C.TensorBase
+_detach, _cpu, _contiguous, _numpy, _view = _TB.detach, _TB.cpu, _TB.contiguous, _TB.numpy, _TB.view
+_dtype, _device, _shape, _requires_grad = (_TB.dtype.__get__, _TB.device.__get__,
+                                           _TB.shape.__get__, _TB.requires_grad.__get__)
+_bfloat16, _int16, _uint16 = torch.bfloat16, torch.int16, np.uint16
 PACKAGE = "convolutions"
 MAX_DEPTH = 4
 
@@ -33,6 +39,7 @@ class Student:
     """The submission as loaded: the package (or its modules one by one if __init__ fails)."""
 
     def __init__(self, code_dir: str) -> None:
+        guards.install_engine_proxy()  # before the submission can take a reference to the engine
         sys.path.insert(0, code_dir)
         self.import_error: str | None = None
         self.module_errors: dict[str, str] = {}
@@ -103,21 +110,22 @@ def encode_value(value: Any, depth: int = 0) -> dict[str, Any]:
     """Describe a student's return value with exact types; tensors travel as arrays."""
     kind = _type(value)
     if kind is _Tensor:
-        tensor = value.detach()
-        out: dict[str, Any] = {"kind": "tensor", "dtype": str(tensor.dtype).removeprefix("torch."),
-                               "device": str(tensor.device), "shape": list(tensor.shape),
-                               "requires_grad": bool(value.requires_grad)}
-        if tensor.device.type != "meta":
-            cpu = tensor.cpu().contiguous()
-            if cpu.dtype == torch.bfloat16:
-                out["value"] = wire.encode_array(cpu.view(torch.int16).numpy().view(np.uint16),
+        tensor = _detach(value)
+        device = _device(tensor)
+        out: dict[str, Any] = {"kind": "tensor", "dtype": str(_dtype(tensor)).removeprefix("torch."),
+                               "device": str(device), "shape": [int(n) for n in _shape(tensor)],
+                               "requires_grad": bool(_requires_grad(value))}
+        if device.type != "meta":
+            cpu = _contiguous(_cpu(tensor))
+            if _dtype(cpu) is _bfloat16:
+                out["value"] = wire.encode_array(_numpy(_view(cpu, _int16)).view(_uint16),
                                                  "bfloat16")
             else:
-                out["value"] = wire.encode_array(cpu.numpy())
+                out["value"] = wire.encode_array(_numpy(cpu))
         return out
     if kind in (int, float, bool, str) or value is None:
         return {"kind": kind.__name__, "value": value}
-    if kind in (tuple, list) and depth < MAX_DEPTH and len(value) <= 64:
+    if kind in (tuple, list) and depth < MAX_DEPTH and _len(value) <= 64:
         return {"kind": kind.__name__, "items": [encode_value(v, depth + 1) for v in value]}
     return {"kind": "object", "type": f"{kind.__module__}.{kind.__qualname__}"[:200]}
 
@@ -147,6 +155,7 @@ def handle(student: Student, request: dict[str, Any]) -> dict[str, Any]:
     args = decode_inputs(request.get("args", {}), request.get("device", "cpu"))
     violations = probes.Violations()
     try:
+        guards.lift_unneeded(probes.rules_of(request["probe"], args))
         observed = probe(student, violations, **args)
         return {"ok": observed, "violations": violations.items}
     except RuleViolation as exc:
@@ -160,10 +169,11 @@ def handle(student: Student, request: dict[str, Any]) -> dict[str, Any]:
 def _warm_up() -> None:
     """Pay torch's one-off costs here, in the zygote, instead of in every child: the first
     use of a dispatch mode imports about a second's worth of modules."""
-    from .guards import NoTorchConvolution, Violations
+    from .guards import NoTorchConvolution, Violations, lift_unneeded
 
     with NoTorchConvolution(Violations()):
         torch.ones(2) * 2  # noqa: B018 - a tiny single-threaded op, safe before fork
+    lift_unneeded([])
 
 
 _warm_up()
