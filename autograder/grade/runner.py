@@ -14,6 +14,7 @@ from .intake import Submission
 from .student import InProcessStudent, SandboxedStudent, StudentBase
 
 log = logging.getLogger("autograder")
+SUBMISSION_BUDGET = 900.0  # seconds of grading one submission may use in all (wall clock)
 
 
 @dataclass
@@ -68,11 +69,18 @@ def failed_everything(bank: Bank, submission: Submission, reason: str) -> Submis
     return result
 
 
-def run_checks(student: StudentBase, bank: Bank) -> list[CheckResult]:
-    """Every check, in bank order; one check's failure never stops the others."""
+def run_checks(student: StudentBase, bank: Bank,
+               budget: float = SUBMISSION_BUDGET) -> list[CheckResult]:
+    """Every check, in bank order; one check's failure never stops the others. Once the
+    submission has used ``budget`` seconds in all, the remaining checks fail unrun."""
     results = []
+    began = time.monotonic()
     for check in bank.checks:
         start = time.monotonic()
+        if start - began > budget:
+            results.append(CheckResult(check, False, f"not run: grading your submission used up "
+                                       f"its time budget of {budget:g} s"))
+            continue
         student.deadline = start + check.timeout
         try:
             check.fn(student)
@@ -81,8 +89,9 @@ def run_checks(student: StudentBase, bank: Bank) -> list[CheckResult]:
             result = CheckResult(check, False, failure.message, failure.detail)
         except Exception as exc:  # noqa: BLE001 - a fault in a check must not stop the batch
             log.error("check %s raised %s\n%s", check.id, exc, traceback.format_exc())
-            result = CheckResult(check, False, "the grader could not judge this check (internal "
-                                 "error); your instructor has been told")
+            result = CheckResult(check, False, "the grader could not judge this check: the reply "
+                                 "from your code's process was not what it expected (or the "
+                                 "grader has a bug); your instructor has been told")
         result.seconds = time.monotonic() - start
         results.append(result)
     return results
@@ -96,6 +105,23 @@ def grade_submission(submission: Submission, bank: Bank, sandbox: Any | None = N
     result.devices = device_report()
     result.seconds = time.monotonic() - start
     return result
+
+
+def import_notes(hello: Any) -> list[str]:
+    """Notes on how the import went, from the ``hello`` probe's reply (which the student's
+    process sent: anything that is not the expected shape is reported, not trusted)."""
+    if not isinstance(hello, dict):
+        return ["the grader received a malformed reply to its first request"]
+    notes = []
+    if hello.get("import_error"):
+        notes.append(f"`import convolutions` failed: {str(hello['import_error'])[:1000]}")
+    errors = hello.get("module_errors") or {}
+    if not isinstance(errors, dict):
+        return [*notes, "the grader received a malformed list of import errors"]
+    for module, error in sorted(errors.items())[:50]:
+        notes.append(f"convolutions/{str(module)[:100]}.py could not be imported: "
+                     f"{str(error)[:1000]}")
+    return notes
 
 
 def _grade(submission: Submission, bank: Bank, sandbox: Any | None,
@@ -118,10 +144,7 @@ def _grade(submission: Submission, bank: Bank, sandbox: Any | None,
         student = InProcessStudent(code_dir)
         hello = student.hello
     result = SubmissionResult(submission, notes=list(submission.notes))
-    if hello.get("import_error"):
-        result.notes.append(f"`import convolutions` failed: {hello['import_error']}")
-    for part, error in sorted((hello.get("module_errors") or {}).items()):
-        result.notes.append(f"convolutions/{part}.py could not be imported: {error}")
+    result.notes += import_notes(hello)
     try:
         result.results = run_checks(student, bank)
     finally:

@@ -17,6 +17,7 @@ from .bank import CheckFailed
 from .judge import DEVICE, to_wire
 
 HELLO_TIMEOUT = 30.0  # importing a package: generous, but a module-level infinite loop must end
+RESPAWN_LIMIT = 40  # restarts of one submission's process; past it, checks fail without running
 
 
 def _verdict(reply: Any) -> dict[str, Any]:
@@ -66,28 +67,30 @@ class StudentBase:
 
 
 class SandboxedStudent(StudentBase):
-    """A submission running in a child of ``sandbox``; respawned after a fault."""
+    """A submission running in a child of ``sandbox``; respawned after a fault.
 
-    def __init__(self, sandbox: Any, files: dict[str, bytes]) -> None:
+    A respawn is not free (the submission is imported again), so its time is charged to the
+    check that needs it, and ``respawn_limit`` bounds how often one submission may need one."""
+
+    def __init__(self, sandbox: Any, files: dict[str, bytes],
+                 respawn_limit: int = RESPAWN_LIMIT) -> None:
         self.sandbox, self.files = sandbox, files
         self.child: Any = None
         self.faults: list[str] = []
         self.hello: dict[str, Any] | None = None
         self.outputs: list[str] = []
+        self.respawns, self.respawn_limit = 0, respawn_limit
 
-    def start(self) -> dict[str, Any]:
+    def start(self, timeout: float = HELLO_TIMEOUT) -> dict[str, Any]:
         """Spawn the child and wait for the import; ``CheckFailed`` if it never finishes."""
         from autograder.sandbox import ChildDied
 
-        self.child = self.sandbox.spawn(self.files)
         try:
-            reply = self.child.request({"probe": "hello", "args": {}}, HELLO_TIMEOUT)
+            self.child = self.sandbox.spawn(self.files)
+            reply = self.child.request({"probe": "hello", "args": {}}, timeout)
         except ChildDied as exc:
             self._lost(exc)
             raise CheckFailed(f"importing your package failed: {exc.info.reason}") from None
-        except wire.WireError:
-            self.close()
-            raise CheckFailed("importing your package failed: it sent garbage to the grader")
         self.hello = _verdict(reply)
         return self.hello
 
@@ -95,7 +98,7 @@ class SandboxedStudent(StudentBase):
         from autograder.sandbox import ChildDied, ChildTimeout
 
         if self.child is None or not self.child.alive:
-            self.start()
+            timeout = self._respawn(timeout)
         try:
             return self.child.request(request, timeout)
         except ChildTimeout as exc:
@@ -105,9 +108,27 @@ class SandboxedStudent(StudentBase):
         except ChildDied as exc:
             self._lost(exc)
             raise CheckFailed(f"your code's process died: {exc.info.reason}") from None
-        except wire.WireError:
-            self.close()
-            raise CheckFailed("your code sent garbage to the grader's connection") from None
+
+    def _respawn(self, timeout: float) -> float:
+        """A fresh child for the next request, after the old one is reaped (every process it
+        left killed, its scratch removed); returns the request's time left."""
+        if self.child is not None:  # alive no more (e.g. it closed its socket): reap it
+            info = self.child.close()
+            self.faults.append(info.reason)
+            if info.output:
+                self.outputs.append(info.output)
+            self.child = None
+        if self.respawns >= self.respawn_limit:
+            raise CheckFailed(f"not run: your code's process had to be restarted "
+                              f"{self.respawns} times already (crashes, exits or time-outs)")
+        self.respawns += 1
+        began = time.monotonic()
+        self.start(min(timeout, HELLO_TIMEOUT))
+        left = timeout - (time.monotonic() - began)
+        if left <= 0:
+            raise CheckFailed("your package took the whole time limit of this check to import "
+                              "again after a crash")
+        return left
 
     def _lost(self, exc: Any) -> None:
         self.faults.append(exc.info.reason)

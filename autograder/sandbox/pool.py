@@ -319,7 +319,7 @@ class Sandbox:
             began = time.monotonic()
             mine, theirs = socket.socketpair()
             try:
-                reply = self._call({"op": "spawn", "files": payload}, fd=theirs.fileno())
+                reply = self._call({"op": "spawn"}, fd=theirs.fileno())
             except BaseException:
                 mine.close()
                 raise
@@ -328,7 +328,8 @@ class Sandbox:
             child = Child(self, mine, reply["pid"], reply["uid"])
             child.spawn_seconds = time.monotonic() - began
             self._children.add(child)
-            return child
+        child.send_files(payload)  # straight to the child: the zygote never holds them
+        return child
 
     def _reap(self, pid: int, grace: float) -> dict:
         return self._call({"op": "reap", "pid": pid, "grace": grace})
@@ -464,6 +465,16 @@ class Child:
             return self._sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""
         except OSError:
             return False
+
+    def send_files(self, payload: dict[str, str]) -> None:
+        """The submission, as the child's first message; ``ChildDied`` if it cannot take it."""
+        try:
+            self._sock.settimeout(CONTROL_TIMEOUT)
+            wire.send(self._sock, {"files": payload})
+        except TimeoutError:
+            raise ChildTimeout(self._finish("timeout", 0, timeout=CONTROL_TIMEOUT)) from None
+        except OSError:
+            raise ChildDied(self._finish("hung-up", EOF_GRACE)) from None
 
     def request(self, message: dict, timeout: float) -> dict:
         """Send ``message`` and wait at most ``timeout`` seconds (wall clock) for the reply."""

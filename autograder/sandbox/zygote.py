@@ -5,8 +5,11 @@ student code itself: each forked child drops to a private uid, applies rlimits a
 imports the submission through ``serve``. Protocol on the control socket (fd in argv[1]):
 
   grader: config                                   zygote: {"ready": ...} or {"error": ...}
-  grader: {"op": "spawn", "files": {path: base64}}, then one byte carrying the child's socket
+  grader: {"op": "spawn"}, then one byte carrying the child's socket
                                                    zygote: {"pid", "uid"}
+  grader -> child, on the child's own socket: {"files": {path: base64}}, the submission. It
+  never passes through the zygote, so no child can find an earlier submission in the memory
+  it inherits.
   grader: {"op": "reap", "pid", "grace"}           zygote: {"exit_code", "signal", "killed",
                                                             "output", "output_size"}
   EOF on the control socket: kill every child and exit.
@@ -102,7 +105,8 @@ class Zygote:
         out_fd = -1
         try:
             os.mkdir(scratch, 0o700)
-            write_files(scratch, message["files"], uid)
+            if uid is not None:  # the student owns its scratch dir (and may write there)
+                os.chown(scratch, uid, uid)
             out_fd = anonymous_file(self.config["scratch_base"])
             sys.stdout.flush()
             sys.stderr.flush()
@@ -238,8 +242,13 @@ def snapshot(with_uid: bool) -> dict[int, dict]:
     return procs
 
 
-def write_files(root: str, files: dict[str, str], uid: int | None) -> None:
-    """Write the submission (paths were checked by the grader; checked again here)."""
+def receive_files(sock: socket.socket, root: str) -> None:
+    """In the confined child: read the submission from the grader and write it to ``root``
+    (paths were checked by the grader; checked again here)."""
+    message = wire.recv(sock)
+    files = message.get("files") if isinstance(message, dict) else None
+    if not isinstance(files, dict):
+        raise ValueError("the grader did not send the submission's files")
     for rel, data in files.items():
         parts = rel.split("/")
         if rel.startswith("/") or any(p in ("", ".", "..") for p in parts):
@@ -248,10 +257,6 @@ def write_files(root: str, files: dict[str, str], uid: int | None) -> None:
         os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
         with open(path, "xb") as f:
             f.write(base64.b64decode(data))
-    if uid is not None:  # the student owns its scratch dir (and may write there)
-        for dirpath, dirnames, filenames in os.walk(root):
-            for name in [dirpath] + [os.path.join(dirpath, n) for n in dirnames + filenames]:
-                os.chown(name, uid, uid)
 
 
 def anonymous_file(directory: str) -> int:
@@ -283,8 +288,10 @@ def child_main(zygote: Zygote, sock_fd: int, out_fd: int, scratch: str, uid: int
     code = 70
     try:
         confine(zygote, sock_fd, out_fd, scratch, uid)
+        sock = socket.socket(fileno=3)
+        receive_files(sock, scratch)
         serve = resolve(zygote.config["serve"])
-        serve(socket.socket(fileno=3), scratch)
+        serve(sock, scratch)
         code = 0
     except SystemExit as exc:  # sys.exit() in student code that serve did not catch
         code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
