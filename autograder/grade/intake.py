@@ -3,6 +3,8 @@
 Only the ``convolutions/`` package is taken, as a map of relative path -> bytes. Symlinks,
 path traversal, special files, huge files and zip bombs are refused with a message; a corrupt
 zip or a missing package makes an ``error`` submission that is graded zero with that message.
+Directories are walked iteratively, never through a link, within a depth and an entry budget:
+a tree a million files wide or ten thousand folders deep costs a note, not the batch.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import os
 import re
 import stat
 import zipfile
+import zlib
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -19,6 +23,10 @@ MAX_FILE = 512 * 1024          # one source file
 MAX_TOTAL = 4 * 1024 * 1024    # the whole package
 MAX_FILES = 200
 MAX_ZIP_ENTRIES = 20_000
+MAX_ENTRIES = 50_000           # files and folders looked at in a directory submission
+MAX_DEPTH = 32                 # folders below a submission's root (a zip's paths too)
+MAX_NOTES = 50                 # notes kept per submission; more are summed up in one
+SKIPPED_DIRS = frozenset({".git", "__pycache__", ".venv"})
 
 
 @dataclass
@@ -31,10 +39,11 @@ class Submission:
 
 
 def submission_name(path: Path) -> str:
-    """The directory's or zip's base name, made safe for a directory name."""
+    """The directory's or zip's base name, made safe for a directory name: ASCII letters, digits,
+    ``._-``, starting with a letter or digit (never hidden, never taken for an option)."""
     base = path.name[:-4] if path.suffix.lower() == ".zip" else path.name
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or "submission"
-    return safe[:100]
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", base).lstrip("._-").rstrip("._") or "submission"
+    return safe[:100].rstrip("._")
 
 
 def _package_root(names: list[PurePosixPath]) -> tuple[str, ...] | None:
@@ -64,13 +73,13 @@ def _accept(sub: Submission, rel: PurePosixPath, size: int, total: int) -> bool:
     if rel.suffix != ".py":
         return False  # data, caches, notebooks: the grader brings its own
     if len(sub.files) >= MAX_FILES:
-        sub.notes.append(f"{rel}: skipped, more than {MAX_FILES} files in the package")
+        _note(sub, f"{_shown(rel)}: skipped, more than {MAX_FILES} files in the package")
         return False
     if size > MAX_FILE:
-        sub.notes.append(f"{rel}: skipped, {size} bytes is more than the limit of {MAX_FILE}")
+        _note(sub, f"{_shown(rel)}: skipped, {size} bytes is more than the limit of {MAX_FILE}")
         return False
     if total + size > MAX_TOTAL:
-        sub.notes.append(f"{rel}: skipped, the package exceeds {MAX_TOTAL} bytes")
+        _note(sub, f"{_shown(rel)}: skipped, the package exceeds {MAX_TOTAL} bytes")
         return False
     return True
 
@@ -82,38 +91,116 @@ def _safe_relative(name: str) -> PurePosixPath | None:
     return path
 
 
+def _note(sub: Submission, text: str) -> None:
+    """Add a note, up to MAX_NOTES: a submission of a million broken files gets a short list."""
+    if len(sub.notes) < MAX_NOTES:
+        sub.notes.append(text)
+    elif len(sub.notes) == MAX_NOTES:
+        sub.notes.append("more problems were found and not listed")
+
+
+def _shown(path: object) -> str:
+    """A path as a note shows it: undecodable bytes as \\xNN, at most 200 characters."""
+    text = str(path)
+    try:
+        text = os.fsencode(text).decode("utf-8", "backslashreplace")
+    except UnicodeError:  # a surrogate that is no undecodable byte
+        text = text.encode("utf-8", "backslashreplace").decode("ascii")
+    return text if len(text) <= 200 else text[:100] + "..." + text[-97:]
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _walk(root: Path, sub: Submission) -> tuple[dict[PurePosixPath, str], str | None]:
+    """Every entry under ``root`` that is not a folder: relative path -> "file", "link" or
+    "special". Iterative and breadth first, ``convolutions`` folders before the others (the
+    package sits near the top), never following a link, at most MAX_DEPTH folders deep and
+    MAX_ENTRIES entries looked at; the second value says why the walk stopped early, if it did."""
+    found: dict[PurePosixPath, str] = {}
+    pending: deque[tuple[Path, PurePosixPath]] = deque([(root, PurePosixPath())])
+    seen, too_deep = 0, None
+    while pending:
+        folder, rel = pending.popleft()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    seen += 1
+                    if seen > MAX_ENTRIES:
+                        return found, f"more than {MAX_ENTRIES} files and folders"
+                    child = rel / entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        if entry.name in SKIPPED_DIRS:
+                            continue
+                        if len(child.parts) > MAX_DEPTH:
+                            too_deep = too_deep or child
+                            continue
+                        if entry.name == PACKAGE:  # what we look for: read it first
+                            pending.appendleft((Path(entry.path), child))
+                        else:
+                            pending.append((Path(entry.path), child))
+                    elif entry.is_symlink():
+                        found[child] = "link"
+                    else:
+                        found[child] = "file" if entry.is_file(follow_symlinks=False) else "special"
+        except OSError as exc:
+            _note(sub, f"{_shown(rel)}: cannot be read ({exc.strerror or exc}), skipped")
+    if too_deep is not None:
+        _note(sub, f"folders more than {MAX_DEPTH} levels deep were not looked at, e.g. "
+                   f"{_shown(too_deep)}")
+    return found, None
+
+
+def _read_regular(full: Path) -> tuple[int, bytes] | None:
+    """(size, at most MAX_FILE + 1 bytes) of a regular file; None for anything else. Never
+    follows a link, never blocks on a FIFO, never opens a device for reading."""
+    fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with open(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        return info.st_size, fh.read(MAX_FILE + 1)
+
+
 def read_directory(path: Path, sub: Submission) -> None:
-    entries: list[PurePosixPath] = []
-    for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
-        dirnames[:] = [d for d in dirnames if d not in (".git", "__pycache__", ".venv")]
-        for f in filenames:
-            entries.append(PurePosixPath(os.path.relpath(os.path.join(dirpath, f), path)))
-        for d in list(dirnames):
-            if os.path.islink(os.path.join(dirpath, d)):
-                sub.notes.append(f"{os.path.relpath(os.path.join(dirpath, d), path)}: symlink "
-                                 "ignored")
-                dirnames.remove(d)
-    root = _package_root(entries)
+    found, stopped = _walk(path, sub)
+    root = _package_root(list(found))
     if root is None:
-        sub.error = f"no {PACKAGE}/ package found at the root of the submission"
+        sub.error = f"no {PACKAGE}/ package found at the root of the submission" + (
+            f" (the search stopped: the submission has {stopped})" if stopped else "")
         return
+    if stopped:
+        _note(sub, f"the submission has {stopped}: only the first {MAX_ENTRIES} were looked at")
     total = 0
-    for rel in sorted(entries):
+    for rel, kind in sorted(found.items()):
         inside = _inside(rel, root)
         if inside is None:
             continue
-        full = path / rel
-        info = os.lstat(full)
-        if stat.S_ISLNK(info.st_mode):
-            sub.notes.append(f"{inside}: symlink ignored (submit the file itself)")
+        if kind == "link":
+            _note(sub, f"{_shown(inside)}: symlink ignored (submit the file itself)")
             continue
-        if not stat.S_ISREG(info.st_mode):
+        if inside.suffix != ".py":
+            continue  # data, caches, notebooks: the grader brings its own
+        if not _utf8(str(inside)):
+            _note(sub, f"{_shown(inside)}: skipped, its name is not valid UTF-8")
             continue
-        if _accept(sub, inside, info.st_size, total):
-            with open(full, "rb") as fh:
-                data = fh.read(MAX_FILE + 1)
-            if len(data) > MAX_FILE:  # grew since lstat
-                sub.notes.append(f"{inside}: skipped, larger than {MAX_FILE} bytes")
+        try:
+            read = None if kind == "special" else _read_regular(path / rel)
+        except OSError as exc:
+            _note(sub, f"{_shown(inside)}: cannot be read ({exc.strerror or exc}), skipped")
+            continue
+        if read is None:
+            _note(sub, f"{_shown(inside)}: skipped, not a regular file")
+            continue
+        size, data = read
+        if _accept(sub, inside, max(size, len(data)), total):
+            if len(data) > MAX_FILE:  # grew since it was measured
+                _note(sub, f"{_shown(inside)}: skipped, larger than {MAX_FILE} bytes")
                 continue
             sub.files[str(inside)] = data
             total += len(data)
@@ -132,11 +219,15 @@ def read_zip(path: Path, sub: Submission) -> None:
                     continue
                 rel = _safe_relative(info.filename)
                 if rel is None:
-                    sub.notes.append(f"{info.filename!r}: refused, the path leaves the submission")
+                    _note(sub, f"{_shown(repr(info.filename))}: refused, the path leaves the "
+                               "submission")
+                    continue
+                if len(rel.parts) > MAX_DEPTH + 1:
+                    _note(sub, f"{_shown(rel)}: skipped, more than {MAX_DEPTH} folders deep")
                     continue
                 mode = info.external_attr >> 16
                 if stat.S_ISLNK(mode):
-                    sub.notes.append(f"{rel}: symlink ignored (submit the file itself)")
+                    _note(sub, f"{_shown(rel)}: symlink ignored (submit the file itself)")
                     continue
                 names[rel] = info
             root = _package_root(list(names))
@@ -149,21 +240,22 @@ def read_zip(path: Path, sub: Submission) -> None:
                 if inside is None:
                     continue
                 if info.flag_bits & 0x1:
-                    sub.notes.append(f"{inside}: encrypted, skipped")
+                    _note(sub, f"{_shown(inside)}: encrypted, skipped")
                     continue
                 if not _accept(sub, inside, info.file_size, total):
                     continue
                 with zf.open(info) as fh:  # read at most the limit: the header may lie
                     data = fh.read(MAX_FILE + 1)
                 if len(data) > MAX_FILE:
-                    sub.notes.append(f"{inside}: skipped, it unpacks to more than {MAX_FILE} bytes")
+                    _note(sub, f"{_shown(inside)}: skipped, it unpacks to more than {MAX_FILE} "
+                               "bytes")
                     continue
                 sub.files[str(inside)] = data
                 total += len(data)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
-            NotImplementedError, RuntimeError) as exc:
+            NotImplementedError, RuntimeError, zlib.error) as exc:
         sub.files.clear()
-        sub.error = f"the zip file cannot be read ({type(exc).__name__}: {exc})"
+        sub.error = f"the zip file cannot be read ({type(exc).__name__}: {str(exc)[:300]})"
 
 
 def read_submission(path: Path, name: str | None = None) -> Submission:
@@ -173,7 +265,7 @@ def read_submission(path: Path, name: str | None = None) -> Submission:
     elif path.is_file() and path.suffix.lower() == ".zip":
         read_zip(path, sub)
     else:
-        sub.error = f"{path} is neither a directory nor a .zip file"
+        sub.error = f"{_shown(path)} is neither a directory nor a .zip file"
     if sub.error is None and f"{PACKAGE}/__init__.py" not in sub.files:
         sub.notes.append(f"{PACKAGE}/__init__.py is missing; the modules are loaded one by one")
     return sub

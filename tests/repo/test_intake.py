@@ -6,7 +6,8 @@ import zipfile
 
 import pytest
 
-from autograder.grade.intake import MAX_FILE, read_submission, submission_name
+from autograder.grade.intake import (MAX_DEPTH, MAX_FILE, MAX_NOTES, read_submission,
+                                     submission_name)
 
 GOOD = b"def corr2d(X, K):\n    return X\n"
 
@@ -94,6 +95,148 @@ def test_huge_files_and_zip_bombs_are_skipped(tmp_path) -> None:
 @pytest.mark.parametrize("path, name", [("x/alice smith.zip", "alice_smith"),
                                         ("x/../..", "submission"), ("x/ok-1.2", "ok-1.2")])
 def test_names_are_safe(path, name, tmp_path) -> None:
+    from pathlib import Path
+
+    assert submission_name(Path(path)) == name
+
+
+# -- hostile directory trees: iterative walk with budgets, links and special files
+
+
+def _package(root, files=None):
+    pkg = root / "convolutions"
+    pkg.mkdir(parents=True)
+    for name, data in (files or {"__init__.py": GOOD}).items():
+        (pkg / name).write_bytes(data)
+    return root
+
+
+def test_a_tree_ten_thousand_folders_deep_costs_a_note(tmp_path) -> None:
+    import time
+
+    root = _package(tmp_path / "deep")
+    try:
+        _nest(root, 10_000)
+        start = time.monotonic()
+        sub = read_submission(root)
+        assert time.monotonic() - start < 10
+        assert sub.error is None and sub.files == {"convolutions/__init__.py": GOOD}
+        assert any(f"more than {MAX_DEPTH} levels deep" in n for n in sub.notes)
+    finally:
+        if (root / "d").exists():
+            _flatten(root / "d")
+
+
+def _nest(root, depth: int) -> None:
+    """``root/d/d/.../d``, made with relative mkdirs: the full path is far beyond PATH_MAX."""
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        for _ in range(depth):
+            os.mkdir("d", dir_fd=fd)
+            new = os.open("d", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = new
+    finally:
+        os.close(fd)
+
+
+def _flatten(top) -> None:
+    """Remove a chain of nested ``d`` folders one level at a time: shutil.rmtree (and so pytest's
+    clean-up of old temporary folders) recurses, and would hit RecursionError."""
+    hoisted = top.with_name("hoisted")
+    while (top / "d").exists():
+        (top / "d").rename(hoisted)
+        top.rmdir()
+        hoisted.rename(top)
+    top.rmdir()
+
+
+def test_too_many_entries_stop_the_walk_with_a_note(tmp_path, monkeypatch) -> None:
+    import autograder.grade.intake as intake
+
+    monkeypatch.setattr(intake, "MAX_ENTRIES", 300)
+    root = _package(tmp_path / "wide")
+    junk = root / "junk"
+    junk.mkdir()
+    for i in range(1000):
+        (junk / f"f{i}").touch()
+    sub = read_submission(root)
+    assert sub.error is None and "convolutions/__init__.py" in sub.files  # breadth first
+    assert any("more than 300 files and folders" in n for n in sub.notes)
+    (tmp_path / "nothing").mkdir()
+    for i in range(400):
+        (tmp_path / "nothing" / f"f{i}").touch()
+    sub = read_submission(tmp_path / "nothing")
+    assert sub.error and "no convolutions/ package" in sub.error and "more than 300" in sub.error
+
+
+def test_fifos_are_never_opened_and_symlinked_folders_never_followed(tmp_path) -> None:
+    root = _package(tmp_path / "erin")
+    os.mkfifo(root / "convolutions" / "cross_correlation.py")  # open() would block forever
+    outside = tmp_path / "outside"
+    (outside / "convolutions").mkdir(parents=True)
+    (outside / "convolutions" / "leak.py").write_bytes(b"SECRET = 1\n")
+    os.symlink(outside / "convolutions", root / "convolutions" / "sub")
+    os.symlink(root, root / "convolutions" / "loop")  # a cycle
+    sub = read_submission(root)
+    assert sub.files == {"convolutions/__init__.py": GOOD}
+    notes = " ".join(sub.notes)
+    assert "cross_correlation.py: skipped, not a regular file" in notes
+    assert "convolutions/sub: symlink ignored" in notes and "loop: symlink ignored" in notes
+
+
+def test_many_problems_give_a_short_list_of_notes(tmp_path) -> None:
+    root = _package(tmp_path / "frank")
+    for i in range(500):
+        os.symlink("/etc/passwd", root / "convolutions" / f"link{i}.py")
+    sub = read_submission(root)
+    assert len(sub.notes) <= MAX_NOTES + 2
+    assert "more problems were found and not listed" in sub.notes
+
+
+def test_undecodable_file_names_are_skipped_with_a_readable_note(tmp_path) -> None:
+    root = _package(tmp_path / "gina")
+    with open(os.path.join(os.fsencode(root / "convolutions"), b"bad\xff.py"), "wb") as fh:
+        fh.write(GOOD)
+    sub = read_submission(root)
+    assert set(sub.files) == {"convolutions/__init__.py"}
+    note = next(n for n in sub.notes if "bad" in n)
+    assert "bad\\xff.py" in note and "not valid UTF-8" in note
+    note.encode("utf-8")
+
+
+def test_zip_paths_deeper_than_the_limit_are_skipped(tmp_path) -> None:
+    deep = "convolutions/" + "d/" * (MAX_DEPTH + 5) + "x.py"
+    z = _zip(tmp_path / "deepzip.zip", {"convolutions/__init__.py": GOOD, deep: GOOD})
+    sub = read_submission(z)
+    assert set(sub.files) == {"convolutions/__init__.py"}
+    assert any(f"more than {MAX_DEPTH} folders deep" in n for n in sub.notes)
+
+
+def test_zip_with_too_many_entries_is_an_error(tmp_path, monkeypatch) -> None:
+    import autograder.grade.intake as intake
+
+    monkeypatch.setattr(intake, "MAX_ZIP_ENTRIES", 50)
+    z = _zip(tmp_path / "many.zip", {f"convolutions/m{i}.py": GOOD for i in range(60)})
+    sub = read_submission(z)
+    assert sub.error and "60 entries (limit 50)" in sub.error and not sub.files
+
+
+def test_corrupt_deflate_stream_is_an_error_not_a_crash(tmp_path) -> None:
+    z = tmp_path / "corrupt.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("convolutions/__init__.py", GOOD * 200)
+    data = bytearray(z.read_bytes())
+    start = data.index(b"convolutions/__init__.py") + len("convolutions/__init__.py")
+    data[start:start + 40] = b"\xff" * 40  # garble the compressed bytes, keep the headers
+    z.write_bytes(bytes(data))
+    sub = read_submission(z)
+    assert sub.error and "cannot be read" in sub.error
+
+
+@pytest.mark.parametrize("path, name", [("x/-rf", "rf"), ("x/.hidden", "hidden"),
+                                        ("x/__x__", "x"), ("x/" + "a" * 150 + ".zip", "a" * 100)])
+def test_names_are_never_hidden_or_options(path, name) -> None:
     from pathlib import Path
 
     assert submission_name(Path(path)) == name
