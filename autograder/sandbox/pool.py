@@ -14,6 +14,7 @@ import base64
 import fcntl
 import functools
 import glob
+import itertools
 import logging
 import os
 import select
@@ -31,6 +32,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import wire
+from .cgroup import MemoryCgroup
 from .limits import Limits, format_bytes
 from .wire import WireError
 
@@ -48,6 +50,9 @@ UID_BLOCK = 10_000  # uids per sandbox: child uid = block start + spawn counter 
 UID_BLOCKS = 10_000
 UID_LOCKS = Path(tempfile.gettempdir()) / "autograder-sandbox-uids"
 CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_KILL", "CAP_DAC_OVERRIDE", "CAP_FOWNER")
+
+
+_CGROUP_IDS = itertools.count()
 
 
 class SandboxError(RuntimeError):
@@ -210,6 +215,8 @@ class Sandbox:
         self._uid_lock: int | None = None
         self._children: set[Child] = set()
         self._closed = False
+        self.cgroup: MemoryCgroup | None = None  # all of a submission's memory, when available
+        self.memory_limit: int | None = None  # the cgroup's limit, bytes
 
     def _choose(self, isolation: str) -> tuple[str, str]:
         if isolation == "none":
@@ -249,13 +256,36 @@ class Sandbox:
         if self.uid_drop:
             self._uid_base, self._uid_lock = claim_uid_block(self.slot)
         self._scratch_base = self._make_scratch_base()
+        if self.uid_drop:
+            self.cgroup = MemoryCgroup.create(
+                f"autograder-{os.getpid()}-{self.slot}-{next(_CGROUP_IDS)}")
+            if self.cgroup is None:
+                log.warning("no memory cgroup available: memory is limited per process only")
         self._ctrl, theirs = socket.socketpair()
         with theirs:
             self._proc = subprocess.Popen(
-                self._command(theirs.fileno()), pass_fds=[theirs.fileno()],
+                self._in_cgroup(self._command(theirs.fileno())), pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
                 env=self._environment(), cwd="/", start_new_session=True)
-        return self._call(self._config(), timeout=START_TIMEOUT)
+        reply = self._call(self._config(), timeout=START_TIMEOUT)
+        if self.cgroup is not None:  # the zygote's own memory, plus one submission's
+            self.memory_limit = self.cgroup.usage() + self.limits.memory_bytes
+            self.cgroup.set_limit(self.memory_limit)
+        return reply
+
+    def _in_cgroup(self, command: list[str]) -> list[str]:
+        """``command`` started inside the memory cgroup, exempt from its OOM killer where the
+        host allows it (the children make themselves its first choice in any case); a shell
+        joins the cgroup, then execs the command."""
+        if self.cgroup is None:
+            return command
+        script = ('echo $$ > "$0" || exit 1; (echo -1000 > /proc/self/oom_score_adj) 2>/dev/null;'
+                  ' exec "$@"')
+        return ["/bin/sh", "-c", script, str(self.cgroup.procs), *command]
+
+    def oom_kills(self) -> int:
+        """Processes the kernel killed in this sandbox's memory cgroup so far."""
+        return self.cgroup.oom_kills() if self.cgroup is not None else 0
 
     def close(self) -> None:
         """Kill every child and the zygote; idempotent."""
@@ -290,6 +320,9 @@ class Sandbox:
         if self._scratch_base and self.isolation_used == "none":
             shutil.rmtree(self._scratch_base, ignore_errors=True)
         self._scratch_base = None
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
         if self._uid_lock is not None:  # only now: no process of these uids is left
             os.close(self._uid_lock)
             self._uid_lock = self._uid_base = None
@@ -453,6 +486,7 @@ class Child:
         self.spawn_seconds: float | None = None
         self._sandbox, self._sock = sandbox, sock
         self._info: ExitInfo | None = None
+        self._oom_kills = sandbox.oom_kills()
 
     @property
     def alive(self) -> bool:
@@ -517,7 +551,8 @@ class Child:
                     self._mark_dead(ExitInfo(None, None, "", f"the grader's sandbox failed "
                                              f"({exc}); this is not a problem with your code"))
                 return self._info
-            self._mark_dead(explain(why, reply, self._sandbox.limits, timeout, detail))
+            oom = self._sandbox.oom_kills() > self._oom_kills
+            self._mark_dead(explain(why, reply, self._sandbox.limits, timeout, detail, oom))
             return self._info
 
     def _mark_dead(self, info: ExitInfo) -> None:
@@ -527,11 +562,12 @@ class Child:
 
 
 def explain(why: str, reply: dict, limits: Limits, timeout: float = 0,
-            detail: str = "") -> ExitInfo:
-    """Turn the zygote's report into ExitInfo with a reason a student can act on."""
+            detail: str = "", oom: bool = False) -> ExitInfo:
+    """Turn the zygote's report into ExitInfo with a reason a student can act on. ``oom``:
+    the kernel killed a process of this child for want of memory (the cgroup's limit)."""
     code, sig, output = reply["exit_code"], reply["signal"], reply["output"]
     killed = reply["killed"]  # still running when the grader ended it
-    out_of_memory = any(marker in output for marker in MEMORY_MARKERS)
+    out_of_memory = oom or any(marker in output for marker in MEMORY_MARKERS)
     if why == "timeout":
         reason = f"ran past its time limit of {timeout:g} s"
     elif why == "garbled":
@@ -541,7 +577,8 @@ def explain(why: str, reply: dict, limits: Limits, timeout: float = 0,
                   "closed": "was still running when the grader finished with it",
                   "sandbox-closed": "was stopped because the grader shut down"}[why]
     elif out_of_memory and code != 0:
-        reason = f"exceeded the memory limit of {format_bytes(limits.memory_bytes)}"
+        reason = (f"exceeded the memory limit of {format_bytes(limits.memory_bytes)}"
+                  + (" (all of its processes together)" if oom else ""))
     elif sig is not None:
         reason = _signal_reason(sig, limits)
     elif code == 0:

@@ -319,6 +319,11 @@ def confine(zygote: Zygote, sock_fd: int, out_fd: int, scratch: str, uid: int | 
     os.dup2(out_fd, 2)
     os.dup2(sock_fd, 3)
     os.closerange(4, MAX_FD)  # the control socket, other children's files, ...
+    try:  # the first the kernel kills when the submission's memory cgroup is full
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+    except OSError:
+        pass
     prctl(PR_SET_NO_NEW_PRIVS, 1)  # no setuid binaries or file capabilities from here on
     set_rlimits(zygote.limits, uid)
     if uid is not None:

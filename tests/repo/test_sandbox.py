@@ -208,6 +208,14 @@ def serve(sock, code_dir):
             hoard = []
             while True:
                 hoard.append(bytearray(16 * 2**20))
+        elif op == "alloc_forked":  # arg processes, each holding most of RLIMIT_AS
+            for _ in range(arg[0]):
+                if os.fork() == 0:
+                    hoard = bytearray(arg[1])
+                    hoard[::4096] = b"x" * len(hoard[::4096])  # touch every page
+                    time.sleep(1000)
+            time.sleep(2)
+            wire.send(sock, {"done": True})
         elif op == "garbage":
             sock.sendall(b"\x00\x00\x00\x05hello")
         elif op == "hang_up":
@@ -393,6 +401,20 @@ def test_output_is_bounded(sandbox):
     assert info.exit_code == 0 and "printed more than the 1 MiB allowed" in info.reason
     assert len(info.output) < LIMITS.output_bytes + 100
     assert info.output.startswith("xxx") and "bytes of output omitted" in info.output
+
+
+def test_memory_is_bounded_per_submission_not_per_process(jail):
+    """Processes that each stay under RLIMIT_AS cannot hold more than the limit together."""
+    if jail.cgroup is None:
+        pytest.skip("no writable memory cgroup here")
+    child = jail.spawn(SUBMISSION)
+    each = LIMITS.memory_bytes * 3 // 4
+    reply = child.request({"op": "alloc_forked", "arg": [4, each]}, timeout=30)
+    assert reply == {"done": True}
+    assert jail.cgroup.peak() <= jail.memory_limit  # 4 * each would be 3 times the limit
+    assert jail.oom_kills() >= 1
+    child.close()
+    assert_healthy(jail)
 
 
 def test_nothing_outlives_close(sandbox):
