@@ -8,6 +8,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import static
 from .bank import Bank, Check, CheckFailed
 from .devices import device_report
 from .intake import Submission
@@ -102,6 +103,7 @@ def grade_submission(submission: Submission, bank: Bank, sandbox: Any | None = N
     """Grade one submission in ``sandbox`` (or in-process from ``code_dir``)."""
     start = time.monotonic()
     result = _grade(submission, bank, sandbox, code_dir)
+    result.review = static.scan(submission.files)
     result.devices = device_report()
     result.seconds = time.monotonic() - start
     return result
