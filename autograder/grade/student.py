@@ -8,6 +8,7 @@ request and reply through the wire format, so the same exact-type rules apply.
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any
 
@@ -87,12 +88,26 @@ class SandboxedStudent(StudentBase):
 
         try:
             self.child = self.sandbox.spawn(self.files)
-            reply = self.child.request({"probe": "hello", "args": {}}, timeout)
+            reply = self._ask({"probe": "hello", "args": {}}, timeout)
         except ChildDied as exc:
             self._lost(exc)
             raise CheckFailed(f"importing your package failed: {exc.info.reason}") from None
+        except CheckFailed as failure:
+            raise CheckFailed(f"importing your package failed: {failure.message}") from None
         self.hello = _verdict(reply)
         return self.hello
+
+    def _ask(self, request: dict[str, Any], timeout: float) -> Any:
+        """One request and its reply, which must carry the request's random id."""
+        request = {**request, "id": secrets.token_hex(8)}
+        reply = self.child.request(request, timeout)
+        if not isinstance(reply, dict) or reply.get("id") != request["id"]:
+            # Written by the submission itself (to fd 3), or a stale reply: trust nothing more
+            # from this process.
+            self.close()
+            raise CheckFailed("the grader received a reply that does not answer its request "
+                              "(something in your code wrote to the grader's connection)")
+        return reply
 
     def _request(self, request: dict[str, Any], timeout: float) -> Any:
         from autograder.sandbox import ChildDied, ChildTimeout
@@ -100,7 +115,7 @@ class SandboxedStudent(StudentBase):
         if self.child is None or not self.child.alive:
             timeout = self._respawn(timeout)
         try:
-            return self.child.request(request, timeout)
+            return self._ask(request, timeout)
         except ChildTimeout as exc:
             self._lost(exc)
             raise CheckFailed(f"your code did not finish within the time limit of {timeout:.3g} s"
