@@ -28,6 +28,8 @@ MODULES = {
     "torch.utils._python_dispatch": "torch's dispatch modes",
     "torch._C": "torch internals (torch._C)", "torch._dynamo": "torch internals",
     "autograder": "the grader's own modules",
+    "torch.autograd.forward_ad": "forward-mode autograd", "torch.func": "torch.func transforms",
+    "functorch": "torch.func transforms",
 }
 # Attribute names (anywhere in an a.b.c chain) worth a look.
 ATTRIBUTES = {

@@ -179,7 +179,10 @@ def _convolution_keys(qualified: str) -> list[str]:
 _ALL_OPS = sorted(torch._C._dispatch_get_all_op_names())
 CONVOLUTION = _Overrides(_operator_table([n for n in _ALL_OPS if is_forbidden(n)],
                                          _convolution_keys))
-FORWARD_MODE = _Overrides(_operator_table(sorted(FORWARD_AD & set(_ALL_OPS)), _backend_keys))
+# Dual tensors are made by _make_dual's autograd kernel itself: refuse it there (and on the
+# backends, where inference mode, which skips the autograd keys, would send it).
+FORWARD_MODE = _Overrides(_operator_table(sorted(FORWARD_AD & set(_ALL_OPS)),
+                                          lambda q: ["Autograd", *_backend_keys(q)]))
 
 
 def _convolution_canary() -> None:

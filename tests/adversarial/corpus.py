@@ -275,3 +275,181 @@ import os as _os
 _os._exit(0)
 '''}, fails=("*",)),
 ]
+
+# ------------------------------------------------------------------ the rule guard, by root cause
+# Each computes the forbidden result where it can and falls back to the honest reference where it
+# cannot, so a guard that holds shows up as "rule broken" on exactly the rule-bound checks.
+CONV_CHECKS = ("corr2d.", "backward.", "conv2d.layer", "learn_kernel.", "device.conv2d_backward")
+BACKWARD_CHECKS = ("backward.", "conv2d.layer", "learn_kernel.", "device.conv2d_backward")
+FORBIDDEN_CORR2D = '''
+import torch as _torch
+_honest = corr2d
+
+def _conv(X, K, padding, stride):
+    return _torch.nn.functional.conv2d(X[None, None], K[None, None], padding=padding,
+                                       stride=stride)[0, 0]
+'''
+CORPUS += [
+    A("conv_in_a_thread", "calls F.conv2d from a thread of its own (the old guard was per thread)",
+      {"cross_correlation.py": FORBIDDEN_CORR2D + '''
+import threading as _threading
+
+def corr2d(X, K, padding=0, stride=1):
+    box = []
+    def work():
+        try:
+            box.append(_conv(X, K, padding, stride))
+        except BaseException:
+            pass
+    worker = _threading.Thread(target=work)
+    worker.start()
+    worker.join()
+    return box[0] if box else _honest(X, K, padding, stride)
+'''}, fails=CONV_CHECKS),
+    A("pops_and_pushes_mode", "pops the grader's dispatch mode, calls F.conv2d, pushes it back",
+      {"cross_correlation.py": FORBIDDEN_CORR2D + '''
+from torch.utils import _python_dispatch as _pd
+
+def corr2d(X, K, padding=0, stride=1):
+    modes = []
+    while _pd._get_current_dispatch_mode() is not None:
+        modes.append(_pd._pop_mode())
+    try:
+        return _conv(X, K, padding, stride)
+    except BaseException:
+        return _honest(X, K, padding, stride)
+    finally:
+        for mode in reversed(modes):
+            _pd._push_mode(mode)
+'''}, fails=CONV_CHECKS),
+    A("aten_variants", "reaches convolution through aten operators the old list did not name",
+      {"cross_correlation.py": FORBIDDEN_CORR2D + '''
+def corr2d(X, K, padding=0, stride=1):
+    p = (padding, padding) if isinstance(padding, int) else tuple(padding)
+    s = (stride, stride) if isinstance(stride, int) else tuple(stride)
+    X4, K4 = X[None, None], K[None, None]
+    attempts = [
+        lambda: _torch.ops.aten._slow_conv2d_forward(X4, K4, list(K.shape), None, list(s),
+                                                     list(p)),
+        lambda: _torch.ops.aten.convolution_overrideable(X4, K4, None, list(s), list(p),
+                                                         [1, 1], False, [0, 0], 1),
+        lambda: _torch.ops.aten._convolution.deprecated(X4, K4, None, list(s), list(p), [1, 1],
+                                                        False, [0, 0], 1, False, False, True),
+        lambda: _torch.ops.aten.slow_conv_dilated2d(X4, K4, list(K.shape), None, list(s),
+                                                    list(p)),
+    ]
+    for attempt in attempts:
+        try:
+            return attempt()[0, 0]
+        except BaseException:
+            continue
+    return _honest(X, K, padding, stride)
+'''}, fails=CONV_CHECKS),
+    A("im2col_by_hand_strides", "builds the sliding windows with set_ on the storage",
+      {"conv_as_matmul.py": '''
+import torch as _torch
+_honest_im2col = im2col
+
+def im2col(X, kernel_size, padding=0, stride=1):
+    try:
+        kh, kw = kernel_size
+        h, w = X.shape
+        if padding not in (0, (0, 0)) or stride not in (1, (1, 1)):
+            raise ValueError
+        out_h, out_w = h - kh + 1, w - kw + 1
+        view = _torch.empty(0, dtype=X.dtype, device=X.device)
+        view.set_(X.untyped_storage(), X.storage_offset(), (out_h, out_w, kh, kw),
+                  (X.stride(0), X.stride(1), X.stride(0), X.stride(1)))
+        return view.reshape(out_h * out_w, kh * kw).clone()
+    except BaseException:
+        return _honest_im2col(X, kernel_size, padding, stride)
+'''}, fails=("im2col.oracle[square]", "im2col.oracle[non-square]",  # (the others pad or stride)
+             "im2col.oracle[kernel-as-large-as-input]", "corr2d_matmul.oracle[square]",
+             "corr2d_matmul.oracle[non-square]", "corr2d_matmul.oracle[kernel-as-large-as-input]",
+             "conv_as_matmul.float32")),
+    A("engine_bypass", "Corr2dFunction.backward runs autograd on an engine object of its own",
+      {"conv2d_backward.py": '''
+import torch as _torch
+
+def _engine():
+    for get in (lambda: _torch._C._ImperativeEngine(), lambda: _torch._C._EngineBase(),
+                lambda: type(_torch.autograd.variable.Variable._execution_engine)()):
+        try:
+            return get()
+        except BaseException:
+            continue
+    return _torch.autograd.variable.Variable._execution_engine
+
+_ENGINE = _engine()
+_honest_backward = Corr2dFunction.backward
+
+def _autograd_backward(ctx, dY):
+    X, K = ctx.saved_tensors
+    with _torch.enable_grad():
+        Xg, Kg = X.detach().requires_grad_(), K.detach().requires_grad_()
+        Y = corr2d(Xg, Kg)
+        grads = _ENGINE.run_backward((Y,), (dY,), False, False, (Xg, Kg), True)
+    return tuple(grads)
+
+Corr2dFunction.backward = staticmethod(_autograd_backward)
+'''}, fails=BACKWARD_CHECKS),
+    A("forward_mode_ad", "Corr2dFunction.backward gets dK from forward-mode AD (dual numbers)",
+      {"conv2d_backward.py": '''
+import torch as _torch
+import torch.autograd.forward_ad as _fwAD
+_honest_backward = Corr2dFunction.backward
+
+def _dual_backward(ctx, dY):
+    dX, dK = _honest_backward(ctx, dY)
+    X, K = ctx.saved_tensors
+    try:
+        flat = []
+        for i in range(K.numel()):
+            tangent = _torch.zeros_like(K).reshape(-1)
+            tangent[i] = 1
+            with _fwAD.dual_level():
+                Kd = _fwAD.make_dual(K, tangent.reshape(K.shape))
+                flat.append((_fwAD.unpack_dual(corr2d(X, Kd)).tangent * dY).sum())
+        dK = _torch.stack(flat).reshape(K.shape)
+    except BaseException:
+        pass
+    return dX, dK
+
+Corr2dFunction.backward = staticmethod(_dual_backward)
+'''}, fails=BACKWARD_CHECKS),
+    A("forges_reply", "writes a made-up reply straight to the grader's socket (fd 3)", {LEAF: '''
+def min_kernel_size(order):
+    import json, os, struct
+    reply = {"ok": {"value": {"kind": "int", "value": order + 1}, "inputs": []},
+             "violations": []}
+    body = json.dumps(reply).encode()
+    os.write(3, struct.pack(">I", len(body)) + body)
+    return -1
+'''}, fails=LEAF_CHECK),
+    A("hangs_up_leaving_a_writer", "closes its socket and leaves a process filling the scratch "
+      "space, hoping to break the next child", {LEAF: '''
+def min_kernel_size(order):
+    import os, time
+    if os.fork() == 0:
+        os.setsid()
+        for i in range(64):  # each file stops at RLIMIT_FSIZE; together they fill the tmpfs
+            try:
+                with open(f"filler-{i}.bin", "wb") as fh:
+                    for _ in range(16):
+                        fh.write(b"x" * (1 << 20))
+            except OSError:
+                pass
+        time.sleep(1000)
+        os._exit(0)
+    time.sleep(0.5)
+    os.close(3)
+    time.sleep(1000)
+'''}, fails=LEAF_CHECK),
+    A("hostile_feedback", "raises with markdown links, images, HTML, terminal escapes and lone "
+      "surrogates in the message", {LEAF: '''
+def min_kernel_size(order):
+    raise ValueError("\\x1b[2J\\x1b[31m[click me](http://evil.example) ![x](http://evil.example/p.png)"
+                     " <img src=x onerror=alert(1)> | a | b |\\n# heading \\udcff \\u202e"
+                     + "A" * 100_000)
+'''}, fails=LEAF_CHECK),
+]

@@ -99,3 +99,20 @@ def test_feedback_explains_faults(graded) -> None:
     messages = {t["extra_data"]["id"]: t["output"] for t in results["os_exit"]["tests"]}
     assert "exited" in messages["min_kernel_size.values"]
     assert "rule broken" in " ".join(t["output"] for t in results["captured_conv_reference"]["tests"])
+
+
+def test_hostile_text_is_neutralised_in_feedback(graded) -> None:
+    _, _, out = graded
+    text = (out / "hostile_feedback" / "feedback.md").read_text(encoding="utf-8")
+    assert "\x1b" not in text and "\u202e" not in text  # no terminal or bidi control
+    assert "<img" not in text.replace("\\<img", "")  # no HTML
+    assert "](" not in text.replace("\\](", "")  # no link or image
+    assert len(text) < 64 * 1024
+
+
+def test_tampering_is_flagged_for_review(graded) -> None:
+    _, results, _ = graded
+    for adversary in ("conv_in_a_thread", "pops_and_pushes_mode", "engine_bypass",
+                      "forward_mode_ad", "forges_reply", "patches_torch"):
+        assert results[adversary]["extra_data"]["review"], adversary
+    assert results[CONTROL]["extra_data"]["review"] == []

@@ -7,6 +7,7 @@ root); they are skipped with the reason when it is unusable here.
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import socket
@@ -208,6 +209,27 @@ def serve(sock, code_dir):
             hoard = []
             while True:
                 hoard.append(bytearray(16 * 2**20))
+        elif op == "find_in_memory":  # search this process's heap and anonymous memory
+            # Each needle comes in two halves, never joined here: a hit is the first half
+            # followed by the second, which the request's own copies of the halves are not.
+            halves = [(a.encode(), b.encode()) for a, b in arg]
+            found = False
+            with open("/proc/self/maps") as maps:
+                regions = [line.split() for line in maps]
+            for fields in regions:
+                name = fields[5] if len(fields) > 5 else ""
+                if not fields[1].startswith("r") or name not in ("", "[heap]", "[stack]"):
+                    continue  # (a file mapping may end past its file: SIGBUS)
+                start, end = (int(x, 16) for x in fields[0].split("-"))
+                chunk = ctypes.string_at(start, end - start)
+                for head, tail in halves:
+                    at = chunk.find(head)
+                    while at >= 0 and not found:
+                        found = chunk[at + len(head):at + len(head) + len(tail)] == tail
+                        at = chunk.find(head, at + 1)
+                if found:
+                    break
+            wire.send(sock, {"found": found})
         elif op == "alloc_forked":  # arg processes, each holding most of RLIMIT_AS
             for _ in range(arg[0]):
                 if os.fork() == 0:
@@ -401,6 +423,20 @@ def test_output_is_bounded(sandbox):
     assert info.exit_code == 0 and "printed more than the 1 MiB allowed" in info.reason
     assert len(info.output) < LIMITS.output_bytes + 100
     assert info.output.startswith("xxx") and "bytes of output omitted" in info.output
+
+
+def test_no_child_can_find_an_earlier_submission_in_its_memory(jail):
+    """Submissions never pass through the zygote, so its heap (which every child inherits)
+    holds none of them: a spy finds neither the text nor its base64 form."""
+    secret = "def corr2d(X, K):  # SECRET-7f3a-of-an-earlier-student " * 20
+    first = jail.spawn({**SUBMISSION, "convolutions/cross_correlation.py": secret.encode()})
+    needles = [(text[:30], text[30:60]) for text in
+               (secret, base64.b64encode(secret.encode()).decode())]
+    assert first.request({"op": "find_in_memory", "arg": needles}, timeout=30) == {"found": True}
+    first.close()
+    spy = jail.spawn(SUBMISSION)
+    assert spy.request({"op": "find_in_memory", "arg": needles}, timeout=30) == {"found": False}
+    spy.close()
 
 
 def test_memory_is_bounded_per_submission_not_per_process(jail):
