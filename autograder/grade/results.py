@@ -2,6 +2,12 @@
 
 Every file is written to a temporary name and renamed into place; a submission's directory is
 swapped as a whole, so a run killed at any moment leaves either the old results or the new.
+Nothing is written through a symlink or outside ``OUT``.
+
+Everything a submission can influence (its name, notes, check messages quoting its exceptions,
+its printed output, review flags) is untrusted: it is stripped of terminal escape sequences and
+control characters, escaped for Markdown (results.json's texts are Markdown too, see
+``output_format``), and capped, so one submission cannot forge or flood what others read.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -17,8 +24,140 @@ from typing import Any
 from .bank import Bank
 from .runner import SubmissionResult
 
-MAX_OUTPUT = 8000
+MAX_OUTPUT = 8000            # characters of the student's printed output kept in results.json
+MAX_CHECK_TEXT = 1500        # characters of one check's feedback
+MAX_NOTES = 20               # notes (or review flags) listed; the rest are counted
+MAX_NOTE = 500               # characters of one note or flag
+MAX_CELL = 1000              # characters of one gradebook cell
+MAX_FEEDBACK = 64 * 1024     # bytes of feedback.md
+TRUNCATED = "[... truncated]"
 
+GRADEBOOK = "gradebook.csv"
+# What the grader itself writes at OUT's top level (lower case): no submission may be named so.
+RESERVED = frozenset({GRADEBOOK, GRADEBOOK + ".tmp"})
+# A submission's output name: one path component that cannot be hidden, relative or an option.
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+
+# -- untrusted text
+
+# ANSI/VT escape sequences (CSI, OSC/DCS/APC/PM/SOS strings, two-byte ESC sequences), in their
+# 7-bit and 8-bit (C1) forms: a terminal would act on them.
+_ESCAPES = re.compile(r"""
+    (?:\x1b\[|\x9b) [0-?]* [ -/]* [@-~]?                                 # CSI ... final
+  | (?:\x1b[]PX^_]|[\x90\x98\x9d\x9e\x9f]) .*? (?:\x07|\x1b\\|\x9c|$)   # OSC, DCS... strings
+  | \x1b [ -/]* [0-~]?                                                   # other ESC sequences
+""", re.VERBOSE | re.DOTALL)
+# Other C0/C1 controls, DEL, lone surrogates and bidi overrides (which reorder what is shown).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+# Markdown's inline syntax: code spans, emphasis, links and images, HTML and entities, GFM tables,
+# strikethrough and math. '_' only at a word's edge (conv2d_backward stays readable), and '>'
+# is left alone: it only means something at a line's start, where student text never is.
+_MD_SPECIAL = re.compile(r"[\\`*\[\]<&|~$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_BLOCK_LEADER = re.compile(r"[#>+=-]|\d{1,9}(?=[.)])")
+
+
+def plain(text: object, *, newlines: bool = True) -> str:
+    """``text`` safe for a terminal and for UTF-8: no escape sequences, no control characters but
+    newlines (turned into spaces when not ``newlines``), tabs as spaces, surrogates replaced."""
+    text = _SURROGATES.sub("\ufffd", str(text))
+    text = _ESCAPES.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _CONTROLS.sub("", text.replace("\t", "    "))
+    return text if newlines else " ".join(text.split("\n"))
+
+
+def cap(text: str, limit: int) -> str:
+    """At most ``limit`` characters of ``text``, then a marker saying it was cut."""
+    return text if len(text) <= limit else f"{text[:limit]} {TRUNCATED}"
+
+
+def md_inline(text: object, limit: int = MAX_NOTE) -> str:
+    """Untrusted text as one line of Markdown that reads as written: cut first, so an escape is
+    never split, then every inline construct escaped with a backslash."""
+    raw = plain(text, newlines=False).strip()
+    short = raw[:limit]
+    escaped = _MD_SPECIAL.sub(lambda m: "\\" + m.group(), short)
+    return escaped if short == raw else f"{escaped} {TRUNCATED}"
+
+
+def code_span(text: object) -> str:
+    """Untrusted text as a Markdown code span, with a fence longer than any run of backticks in
+    it (inside, nothing is interpreted)."""
+    raw = plain(text, newlines=False)[:MAX_NOTE]
+    fence = "`" * (max((len(r) for r in re.findall("`+", raw)), default=0) + 1)
+    pad = " " if raw.startswith("`") or raw.endswith("`") else ""
+    return f"{fence}{pad}{raw}{pad}{fence}"
+
+
+def md_block_start(text: object, limit: int = MAX_NOTE) -> str:
+    """``md_inline`` for text that starts a Markdown block (a list item's first line), where a
+    leading ``#``, ``>``, ``-``, ``+``, ``=`` or ``1.`` would make a heading, quote or list."""
+    escaped = md_inline(text, limit)
+    lead = _BLOCK_LEADER.match(escaped)
+    if lead is None:
+        return escaped
+    if lead.group()[0].isdigit():  # "1." or "1)": escape the punctuation
+        return f"{escaped[:lead.end()]}\\{escaped[lead.end():]}"
+    return "\\" + escaped
+
+
+def md_list(items: list[str], what: str) -> list[str]:
+    """Markdown list lines for untrusted ``items``: at most MAX_NOTES, each capped."""
+    lines = [f"- {md_block_start(i)}" for i in items[:MAX_NOTES]]
+    if len(items) > MAX_NOTES:
+        lines.append(f"- ... and {len(items) - MAX_NOTES} more {what} not shown")
+    return lines
+
+
+def _capped_list(items: list[str]) -> list[str]:
+    """Untrusted ``items`` as data (results.json): at most MAX_NOTES, each plain and capped."""
+    out = [cap(plain(i), MAX_NOTE) for i in items[:MAX_NOTES]]
+    if len(items) > MAX_NOTES:
+        out.append(f"... and {len(items) - MAX_NOTES} more not shown")
+    return out
+
+
+def cap_bytes(text: str, limit: int = MAX_FEEDBACK) -> str:
+    """``text`` cut at a line boundary to at most ``limit`` UTF-8 bytes, marked when cut."""
+    data = text.encode("utf-8", "replace")
+    if len(data) <= limit:
+        return text
+    marker = f"\n\n{TRUNCATED}: this feedback was longer than {limit // 1024} KiB\n"
+    head = data[: limit - len(marker.encode())].decode("utf-8", "ignore")
+    return head[: head.rfind("\n") + 1] + marker
+
+
+def _points(x: float) -> str:
+    return f"{x:g} point" + ("" if x == 1 else "s")
+
+
+# -- scores
+
+def split_score(result: SubmissionResult, bank: Bank) -> tuple[float, float]:
+    """(score on the required parts, extra credit from the optional parts)."""
+    parts = result.part_scores(bank)
+    required = sum(s for p, (s, _) in parts.items() if p in bank.manifest.parts)
+    extra = sum(s for p, (s, _) in parts.items() if p in bank.manifest.optional)
+    return round(required, 2), round(extra, 2)
+
+
+def score_line(result: SubmissionResult, bank: Bank) -> str:
+    """The score out of the autograded maximum, extra credit apart, e.g. ``Autograded score:
+    90 / 90 (+5 extra credit)`` (never "95 / 90")."""
+    required, extra = split_score(result, bank)
+    line = f"Autograded score: {required:g} / {bank.manifest.auto_max:g}"
+    return line + (f" (+{extra:g} extra credit)" if extra else "")
+
+
+def _label(part: str, bank: Bank) -> str:
+    return f"{part} (extra credit)" if part in bank.manifest.optional else part
+
+
+def _manual(bank: Bank) -> str:
+    return ", ".join(f"{p} ({_points(m)})" for p, m in bank.manifest.manual.items())
+
+
+# -- the files
 
 def results_json(result: SubmissionResult, bank: Bank) -> dict[str, Any]:
     tests = [{
@@ -27,64 +166,76 @@ def results_json(result: SubmissionResult, bank: Bank) -> dict[str, Any]:
         "max_score": r.check.points,
         "status": "passed" if r.passed else "failed",
         "visibility": r.check.visibility,
-        "output": r.feedback(),
+        "output": md_inline(r.feedback(), MAX_CHECK_TEXT),
+        "output_format": "md",
         "tags": [r.check.part],
         "extra_data": {"id": r.check.id, "seconds": round(r.seconds, 3)},
     } for r in result.results]
     parts = result.part_scores(bank)
+    error = result.submission.error
     return {
         "score": result.total(),
         "execution_time": round(result.seconds, 3),
         "output": summary_text(result, bank),
+        "output_format": "md",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
         "extra_data": {
-            "submission": result.submission.name,
-            "source": result.submission.source,
+            "submission": plain(result.submission.name, newlines=False),
+            "source": plain(result.submission.source, newlines=False),
             "parts": {p: {"score": s, "max_score": m} for p, s, m in
                       ((p, *parts[p]) for p in parts)},
             "max_score": bank.manifest.auto_max,
             "manual": bank.manifest.manual,
             "isolation": result.isolation,
             "devices": result.devices,
-            "error": result.submission.error,
-            "student_output": result.output[:MAX_OUTPUT],
+            "error": None if error is None else cap(plain(error), MAX_NOTE),
+            "review": _capped_list(result.review),
+            "student_output": cap(plain(result.output), MAX_OUTPUT),
         },
     }
 
 
 def summary_text(result: SubmissionResult, bank: Bank) -> str:
-    lines = [f"Autograded score: {result.total():g} / {bank.manifest.auto_max:g}"]
-    lines += [f"- {p}: {s:g} / {m:g}" for p, (s, m) in result.part_scores(bank).items()]
+    """The Markdown summary Gradescope shows above the tests."""
+    blocks = [[score_line(result, bank)],
+              [f"- {_label(p, bank)}: {s:g} / {m:g}"
+               for p, (s, m) in result.part_scores(bank).items()]]
     if bank.manifest.manual:
-        lines.append("Graded by hand later: " + ", ".join(
-            f"{p} ({m:g} points)" for p, m in bank.manifest.manual.items()))
-    lines += [f"Devices: {d}: {what}" for d, what in result.devices.items()]
-    lines += [f"Note: {n}" for n in result.notes]
-    return "\n".join(lines)
+        blocks.append([f"Graded by hand later: {_manual(bank)}"])
+    blocks.append([f"- Devices: {d}: {md_inline(w)}" for d, w in result.devices.items()])
+    if result.notes:
+        blocks.append(["Problems with the submission:", *md_list(result.notes, "problems")])
+    if result.review:
+        blocks.append(["Flagged for review by your instructor:",
+                       *md_list(result.review, "flags")])
+    return cap_bytes("\n\n".join("\n".join(b) for b in blocks if b))
 
 
 def feedback_markdown(result: SubmissionResult, bank: Bank) -> str:
     out = io.StringIO()
-    name = result.submission.name
-    out.write(f"# Feedback for `{name}`\n\n")
-    out.write(f"**Autograded score: {result.total():g} / {bank.manifest.auto_max:g}**")
-    if bank.manifest.optional:
+    out.write(f"# Feedback for {code_span(result.submission.name)}\n\n")
+    _, extra = split_score(result, bank)
+    out.write(f"**{score_line(result, bank)}**")
+    if bank.manifest.optional and not extra:
         out.write(" (optional parts are extra credit)")
     out.write("\n\n")
     if bank.manifest.manual:
-        manual = ", ".join(f"{p} ({m:g} points)" for p, m in bank.manifest.manual.items())
-        out.write(f"Graded by hand after the deadline: {manual}.\n\n")
+        out.write(f"Graded by hand after the deadline: {_manual(bank)}.\n\n")
     out.write("| part | score | max |\n|---|---:|---:|\n")
     for part, (score, top) in result.part_scores(bank).items():
-        out.write(f"| {part} | {score:g} | {top:g} |\n")
+        out.write(f"| {_label(part, bank)} | {score:g} | {top:g} |\n")
     if result.devices:
-        out.write("\nDevices: " + "; ".join(f"{d}: {w}" for d, w in result.devices.items())
-                  + ".\n")
+        out.write("\nDevices: " + "; ".join(f"{d}: {md_inline(w)}"
+                                            for d, w in result.devices.items()) + ".\n")
     if result.notes:
         out.write("\n## Problems with the submission\n\n")
-        out.write("".join(f"- {_md(n)}\n" for n in result.notes))
+        out.write("".join(f"{line}\n" for line in md_list(result.notes, "problems")))
+    if result.review:
+        out.write("\n## Flagged for review by your instructor\n\n"
+                  "An automatic scan found these; your instructor will look at them by hand.\n\n")
+        out.write("".join(f"{line}\n" for line in md_list(result.review, "flags")))
     failed = [r for r in result.results if not r.passed]
     if failed:
         out.write("\n## Checks that failed\n\n")
@@ -94,18 +245,12 @@ def feedback_markdown(result: SubmissionResult, bank: Bank) -> str:
         for r in failed:
             if r.check.part != part:
                 part = r.check.part
-                out.write(f"\n### {part}\n\n")
-            out.write(f"- **{_md(r.check.name)}** ({r.check.points:g} points): "
-                      f"{_md(r.feedback())}\n")
+                out.write(f"\n### {md_inline(part)}\n\n")
+            out.write(f"- **{md_inline(r.check.name)}** ({_points(r.check.points)}): "
+                      f"{md_inline(r.feedback(), MAX_CHECK_TEXT)}\n")
     else:
         out.write("\nEvery check passed.\n")
-    return out.getvalue()
-
-
-def _md(text: str) -> str:
-    """Keep student-controlled text from breaking the Markdown (or injecting HTML)."""
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("\n", " ").replace("|", "\\|"))[:1200]
+    return cap_bytes(out.getvalue())
 
 
 def write_submission(out: Path, result: SubmissionResult, bank: Bank) -> Path:
@@ -114,18 +259,27 @@ def write_submission(out: Path, result: SubmissionResult, bank: Bank) -> Path:
                      feedback_markdown(result, bank))
 
 
+def check_name(name: str) -> None:
+    """Refuse an output name that is not one plain entry of OUT, or is one the grader uses."""
+    if not SAFE_NAME.fullmatch(name) or name.lower() in RESERVED:
+        raise ValueError(f"unsafe output name {name!r}")
+
+
 def write_raw(out: Path, name: str, results: dict[str, Any], feedback: str) -> Path:
-    """Replace ``out/<name>/`` with these files, atomically (stage, then swap)."""
+    """Replace ``out/<name>/`` with these files, atomically (stage, then swap). A symlink planted
+    at any of the names used is removed or moved aside, never followed."""
+    check_name(name)
     final, staged, old = out / name, out / f".{name}.new", out / f".{name}.old"
-    shutil.rmtree(staged, ignore_errors=True)
-    staged.mkdir(parents=True)
+    out.mkdir(parents=True, exist_ok=True)
+    _remove(staged)
+    staged.mkdir()  # fails rather than reuse anything that appeared meanwhile
     _write(staged / "results.json", json.dumps(results, indent=2))
-    _write(staged / "feedback.md", feedback)
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        final.rename(old)
+    _write(staged / "feedback.md", cap_bytes(feedback))
+    _remove(old)
+    if final.is_symlink() or final.exists():
+        final.rename(old)  # renames a link itself, not its target
     staged.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
+    _remove(old, quiet=True)
     return final
 
 
@@ -133,37 +287,74 @@ def recover(out: Path) -> None:
     """Finish or undo swaps a killed run left half done."""
     for old in out.glob(".*.old"):
         final = out / old.name[1:-4]
-        if final.exists():
-            shutil.rmtree(old, ignore_errors=True)
+        if old.is_symlink() or final.is_symlink() or final.exists():
+            _remove(old, quiet=True)
         else:
             old.rename(final)
     for staged in out.glob(".*.new"):
-        shutil.rmtree(staged, ignore_errors=True)
+        _remove(staged, quiet=True)
+
+
+def _remove(path: Path, *, quiet: bool = False) -> None:
+    """Delete a file, a link or a tree; a link is deleted itself, its target never touched."""
+    try:
+        if path.is_symlink() or not path.is_dir():
+            path.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(path)  # does not follow links inside the tree either
+    except OSError:
+        if not quiet:
+            raise
 
 
 def _write(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    _remove(tmp)
+    # O_EXCL | O_NOFOLLOW: a file or link planted at the temporary name is an error, not a target
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    with open(fd, "w", encoding="utf-8", errors="replace") as fh:
         fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 
+def _cell(value: object) -> str:
+    """A gradebook cell: one capped line that no spreadsheet takes for a formula."""
+    text = cap(plain(value, newlines=False), MAX_CELL)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _row(results: Path, parts: list[str], manual: list[str]) -> list[Any]:
+    name = results.parent.name
+    try:
+        data = json.loads(results.read_text(encoding="utf-8"))
+        extra = data.get("extra_data", {})
+        scores = extra.get("parts", {})
+        review = extra.get("review") or []
+        return [name, data["score"], extra.get("max_score", ""),
+                *[scores.get(p, {}).get("score", "") for p in parts], *["" for _ in manual],
+                _cell(extra.get("error") or ""), _cell("; ".join(map(str, review)))]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        return [name, "", "", *["" for _ in parts], *["" for _ in manual],
+                _cell(f"{results} cannot be read ({type(exc).__name__}); grade it again"), ""]
+
+
 def write_gradebook(out: Path, bank: Bank) -> Path:
-    """One row per submission found in ``out``: total and per-part scores."""
+    """One row per submission directory in ``out``: total and per-part scores, the error that
+    kept it from being graded, and the flags for review."""
     parts = [*bank.manifest.parts, *bank.manifest.optional]
     manual = list(bank.manifest.manual)
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["submission", "total", "max_score", *parts, *manual, "error"])
-    for results in sorted(out.glob("*/results.json")):
-        data = json.loads(results.read_text())
-        extra = data.get("extra_data", {})
-        scores = extra.get("parts", {})
-        writer.writerow([results.parent.name, data["score"], extra.get("max_score", ""),
-                         *[scores.get(p, {}).get("score", "") for p in parts],
-                         *["" for _ in manual], extra.get("error") or ""])
-    path = out / "gradebook.csv"
+    writer.writerow(["submission", "total", "max_score", *parts, *manual, "error", "review"])
+    for entry in sorted(out.iterdir()):
+        results = entry / "results.json"
+        # our own directories only: not hidden staging, not links planted to elsewhere
+        if entry.name.startswith(".") or entry.is_symlink() or not entry.is_dir() \
+                or results.is_symlink() or not results.is_file():
+            continue
+        writer.writerow(_row(results, parts, manual))
+    path = out / GRADEBOOK
     _write(path, buf.getvalue())
     return path

@@ -1,0 +1,233 @@
+"""What the grader writes: escaping of untrusted text, caps, scores, review flags, safe writes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+
+import pytest
+
+from autograder.grade.bank import Bank, Check, Manifest
+from autograder.grade.intake import Submission
+from autograder.grade.results import (MAX_FEEDBACK, MAX_OUTPUT, TRUNCATED, feedback_markdown,
+                                      md_inline, plain, recover, results_json, summary_text,
+                                      write_gradebook, write_raw, write_submission)
+from autograder.grade.runner import CheckResult, SubmissionResult
+
+HOSTILE = ("3 -> 5 channels [click](http://evil.example) ![pic](http://evil.example/p.png) "
+           "<script>alert(1)</script> <b>bold</b> &lt; | a | b | `tick` ``two`` *em* _u_ "
+           "~~gone~~ $x$ \x1b[31mred\x1b[0m \x1b]8;;http://evil.example\x07osc\x1b]8;;\x07 "
+           "\x9b2J bell\x07 nul\x00 \u202eevil\u202c lone\udcff surrogate\ud800 \\")
+
+
+def _noop(student) -> None:
+    pass
+
+
+def _bank() -> Bank:
+    manifest = Manifest(parts={"part_a": 9, "part_b": 1}, optional={"extra": 5},
+                        manual={"written": 10, "oral": 1}, timeout=5.0)
+    checks = [Check("a.one", "part_a", "one", _noop, points=4.5, visibility="visible"),
+              Check("a.two", "part_a", "two", _noop, points=4.5),
+              Check("b.one", "part_b", "b one", _noop, points=1),
+              Check("x.one", "extra", "bonus", _noop, points=5)]
+    return Bank(manifest, checks)
+
+
+def _result(bank: Bank, failing: dict[str, str] | None = None, **fields) -> SubmissionResult:
+    """Every check passes but those in ``failing`` (id -> message)."""
+    failing = failing or {}
+    sub = Submission(name=fields.pop("name", "alice"), source="/subs/alice")
+    results = [CheckResult(c, c.id not in failing, failing.get(c.id, ""),
+                           failing.get(c.id) if c.visibility == "visible" else None)
+               for c in bank.checks]
+    return SubmissionResult(sub, results=results, devices={"cpu": "all checks"}, **fields)
+
+
+def _html(markdown: str) -> str:
+    mdit = pytest.importorskip("markdown_it")
+    return mdit.MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown)
+
+
+# -- scores
+
+
+def test_extra_credit_is_shown_apart_from_the_autograded_score() -> None:
+    bank = _bank()
+    r = _result(bank)
+    assert r.total() == 15
+    assert summary_text(r, bank).startswith("Autograded score: 10 / 10 (+5 extra credit)")
+    assert "**Autograded score: 10 / 10 (+5 extra credit)**" in feedback_markdown(r, bank)
+    assert results_json(r, bank)["score"] == 15  # Gradescope's score still counts it
+    none = _result(bank, {"x.one": "no"})
+    assert summary_text(none, bank).startswith("Autograded score: 10 / 10\n")
+    assert "(optional parts are extra credit)" in feedback_markdown(none, bank)
+
+
+def test_points_are_singular_or_plural() -> None:
+    bank = _bank()
+    r = _result(bank, {"b.one": "wrong", "a.two": "wrong"})
+    text = feedback_markdown(r, bank)
+    assert "written (10 points), oral (1 point)" in text
+    assert "(1 point):" in text and "(4.5 points):" in text
+    assert "1 points" not in text and "1 points" not in summary_text(r, bank)
+
+
+# -- escaping
+
+
+def test_student_text_cannot_inject_markdown_html_or_terminal_codes() -> None:
+    bank = _bank()
+    r = _result(bank, {"a.one": HOSTILE, "a.two": HOSTILE}, notes=[HOSTILE, "# not a heading"],
+                review=[HOSTILE], output=HOSTILE, name="alice")
+    text = feedback_markdown(r, bank)
+    text.encode("utf-8")  # no lone surrogate left
+    html = _html(text)
+    for forbidden in ("<a ", "<img", "<script", "<b>", "<del", "<em>", "<blockquote"):
+        assert forbidden not in html, forbidden
+    assert html.count("<code>") == 1  # ours, around the name
+    assert html.count("<table>") == 1  # ours, with the scores
+    assert html.count("<h1>") == 1 and "not a heading" not in html.split("<h2>")[0]
+    assert "3 -> 5 channels" in text  # reads as written: no &gt; or \>
+    assert "&amp;gt;" not in html and "3 -&gt; 5 channels" in html  # the HTML renders "->"
+    data = json.dumps(results_json(r, bank), ensure_ascii=False)
+    data.encode("utf-8")
+    for blob in (text, data):
+        for control in ("\x1b", "\x9b", "\x07", "\x00", "\u202e", "\ud800", "\udcff"):
+            assert control not in blob, repr(control)
+    for t in results_json(r, bank)["tests"]:
+        assert "<a " not in _html(t["output"]) and t["output_format"] == "md"
+
+
+def test_plain_keeps_newlines_and_text_but_no_escape_sequences() -> None:
+    assert plain("a\x1b[1;31mb\x1b[0m\r\nc\td\x7f") == "ab\nc    d"
+    assert plain("x\ny", newlines=False) == "x y"
+    assert plain("\x1b]0;title\x07after") == "after"
+    assert md_inline("conv2d_backward(x) -> y") == "conv2d_backward(x) -> y"
+
+
+def test_rich_markup_in_a_name_is_printed_not_interpreted(capsys) -> None:
+    from autograder.grade.cli import print_table
+
+    bank = _bank()
+    r = _result(bank, name="[bold red]x[/]\x1b[2J")
+    print_table([r], bank)
+    shown = capsys.readouterr().out
+    assert "[bold red]x[/]" in shown and "\x1b[2J" not in shown
+
+
+# -- caps
+
+
+def test_four_megabytes_of_notes_give_a_small_feedback() -> None:
+    bank = _bank()
+    notes = ["x" * 400 for _ in range(10_000)]  # 4 MB
+    long = "y" * 4_000_000
+    r = _result(bank, {c.id: long for c in bank.checks}, notes=[*notes, long], review=notes,
+                output=long)
+    text = feedback_markdown(r, bank)
+    assert len(text.encode()) <= MAX_FEEDBACK
+    assert "more problems not shown" in text and "more flags not shown" in text
+    assert TRUNCATED in text
+    data = results_json(r, bank)
+    assert len(json.dumps(data)) < 200_000
+    assert all(len(t["output"]) < 1600 for t in data["tests"])
+    assert len(data["extra_data"]["student_output"]) < MAX_OUTPUT + 50
+    assert data["extra_data"]["student_output"].endswith(TRUNCATED)
+    assert len(data["extra_data"]["review"]) <= 21
+    assert len(data["output"].encode()) <= MAX_FEEDBACK
+
+
+def test_the_whole_feedback_is_capped_with_a_marker() -> None:
+    checks = [Check(f"c.{i}", "part_a", f"check {i}", _noop, points=0.1) for i in range(200)]
+    bank = Bank(Manifest({"part_a": 20}, {}, {}, 5.0), checks)
+    r = _result(bank, {c.id: "z" * 5000 for c in checks})
+    text = feedback_markdown(r, bank)
+    assert len(text.encode()) <= MAX_FEEDBACK
+    assert text.rstrip().endswith("longer than 64 KiB")
+    assert TRUNCATED in text.splitlines()[-1]
+
+
+# -- review flags
+
+
+def test_review_flags_in_feedback_results_and_gradebook(tmp_path) -> None:
+    bank = _bank()
+    flagged = _result(bank, review=["reads tests/hidden", "=HYPERLINK(\"http://x\")"],
+                      name="bob")
+    clean = _result(bank, name="carol")
+    for r in (flagged, clean):
+        write_submission(tmp_path, r, bank)
+    text = (tmp_path / "bob" / "feedback.md").read_text()
+    assert "## Flagged for review by your instructor" in text and "reads tests/hidden" in text
+    assert "Flagged" not in (tmp_path / "carol" / "feedback.md").read_text()
+    data = json.loads((tmp_path / "bob" / "results.json").read_text())
+    assert data["extra_data"]["review"] == flagged.review
+    rows = list(csv.reader(io.StringIO(write_gradebook(tmp_path, bank).read_text())))
+    assert rows[0] == ["submission", "total", "max_score", "part_a", "part_b", "extra",
+                       "written", "oral", "error", "review"]
+    by_name = {row[0]: row for row in rows[1:]}
+    assert by_name["bob"][-1] == "reads tests/hidden; =HYPERLINK(\"http://x\")"
+    assert by_name["carol"][-2:] == ["", ""]
+
+
+def test_gradebook_cells_are_not_formulas(tmp_path) -> None:
+    bank = _bank()
+    r = _result(bank, review=["=1+1"], name="dave")
+    r.submission.error = "@SUM(A1)\nsecond line"
+    write_submission(tmp_path, r, bank)
+    row = list(csv.reader(io.StringIO(write_gradebook(tmp_path, bank).read_text())))[1]
+    assert row[-2:] == ["'@SUM(A1) second line", "'=1+1"]
+
+
+# -- writing safely
+
+
+def test_write_raw_never_follows_planted_symlinks(tmp_path) -> None:
+    out, outside = tmp_path / "out", tmp_path / "outside"
+    out.mkdir()
+    outside.mkdir()
+    (outside / "keep.txt").write_text("keep")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("victim")
+    os.symlink(outside, out / "alice")           # the result directory itself
+    os.symlink(outside, out / ".alice.new")      # the staging directory
+    os.symlink(outside, out / ".alice.old")      # the directory moved aside
+    os.symlink(victim, out / "gradebook.csv.tmp")
+    write_raw(out, "alice", {"score": 1}, "hello")
+    assert (out / "alice").is_dir() and not (out / "alice").is_symlink()
+    assert json.loads((out / "alice" / "results.json").read_text()) == {"score": 1}
+    assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]
+    write_gradebook(out, _bank())
+    assert victim.read_text() == "victim" and not (out / "gradebook.csv").is_symlink()
+    assert sorted(p.name for p in out.iterdir()) == ["alice", "gradebook.csv"]
+
+
+@pytest.mark.parametrize("name", ["../escape", "a/b", ".hidden", "", "gradebook.csv",
+                                  "GradeBook.CSV", "-rf", "x" * 300])
+def test_write_raw_refuses_names_outside_or_reserved(tmp_path, name) -> None:
+    with pytest.raises(ValueError):
+        write_raw(tmp_path / "out", name, {}, "")
+    assert not (tmp_path / "escape").exists()
+
+
+def test_gradebook_skips_links_and_survives_a_broken_results_file(tmp_path) -> None:
+    bank = _bank()
+    elsewhere = tmp_path / "elsewhere"
+    write_submission(elsewhere, _result(bank, name="mallory"), bank)
+    out = tmp_path / "out"
+    write_submission(out, _result(bank, name="alice"), bank)
+    os.symlink(elsewhere / "mallory", out / "mallory")
+    (out / "broken").mkdir()
+    (out / "broken" / "results.json").write_text("{not json")
+    rows = list(csv.reader(io.StringIO(write_gradebook(out, bank).read_text())))
+    assert [row[0] for row in rows[1:]] == ["alice", "broken"]
+    assert "cannot be read" in rows[2][-2]
+
+
+def test_recover_does_not_restore_a_planted_link(tmp_path) -> None:
+    os.symlink(tmp_path, tmp_path / ".bob.old")
+    recover(tmp_path)
+    assert not (tmp_path / "bob").exists() and not (tmp_path / ".bob.old").is_symlink()
