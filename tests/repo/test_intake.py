@@ -6,8 +6,7 @@ import zipfile
 
 import pytest
 
-from autograder.grade.intake import (MAX_DEPTH, MAX_FILE, MAX_NOTES, read_submission,
-                                     submission_name)
+from autograder.grade.intake import MAX_DEPTH, MAX_FILE, MAX_NOTES, read_submission, submission_name
 
 GOOD = b"def corr2d(X, K):\n    return X\n"
 
@@ -152,7 +151,7 @@ def _flatten(top) -> None:
 
 
 def test_too_many_entries_stop_the_walk_with_a_note(tmp_path, monkeypatch) -> None:
-    import autograder.grade.intake as intake
+    from autograder.grade import intake
 
     monkeypatch.setattr(intake, "MAX_ENTRIES", 300)
     root = _package(tmp_path / "wide")
@@ -214,7 +213,7 @@ def test_zip_paths_deeper_than_the_limit_are_skipped(tmp_path) -> None:
 
 
 def test_zip_with_too_many_entries_is_an_error(tmp_path, monkeypatch) -> None:
-    import autograder.grade.intake as intake
+    from autograder.grade import intake
 
     monkeypatch.setattr(intake, "MAX_ZIP_ENTRIES", 50)
     z = _zip(tmp_path / "many.zip", {f"convolutions/m{i}.py": GOOD for i in range(60)})
