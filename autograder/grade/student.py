@@ -18,6 +18,7 @@ from .bank import CheckFailed
 from .judge import DEVICE, to_wire
 
 HELLO_TIMEOUT = 30.0  # importing a package: generous, but a module-level infinite loop must end
+WALL_FACTOR, WALL_SLACK = 3.0, 5.0  # wall-clock backstop of a CPU-time limit t: 3 t + 5 s
 RESPAWN_LIMIT = 40  # restarts of one submission's process; past it, checks fail without running
 
 
@@ -98,9 +99,15 @@ class SandboxedStudent(StudentBase):
         return self.hello
 
     def _ask(self, request: dict[str, Any], timeout: float) -> Any:
-        """One request and its reply, which must carry the request's random id."""
+        """One request and its reply, which must carry the request's random id. ``timeout``
+        is CPU time where the sandbox counts it (so that load does not change results), with
+        a wall-clock backstop for code that sleeps or waits; wall-clock time otherwise."""
         request = {**request, "id": secrets.token_hex(8)}
-        reply = self.child.request(request, timeout)
+        if self.sandbox.cpu_seconds() is None:  # no CPU counter: the wall clock decides
+            reply = self.child.request(request, timeout)
+        else:
+            reply = self.child.request(request, WALL_FACTOR * timeout + WALL_SLACK,
+                                       cpu_limit=timeout)
         if not isinstance(reply, dict) or reply.get("id") != request["id"]:
             # Written by the submission itself (to fd 3), or a stale reply: trust nothing more
             # from this process.
@@ -112,14 +119,19 @@ class SandboxedStudent(StudentBase):
     def _request(self, request: dict[str, Any], timeout: float) -> Any:
         from autograder.sandbox import ChildDied, ChildTimeout
 
+        limit = timeout
         if self.child is None or not self.child.alive:
             timeout = self._respawn(timeout)
         try:
             return self._ask(request, timeout)
         except ChildTimeout as exc:
             self._lost(exc)
-            raise CheckFailed(f"your code did not finish within the time limit of {timeout:.3g} s"
-                              " (an infinite loop, or far too slow)") from None
+            cpu = "CPU" in exc.info.reason
+            raise CheckFailed(f"your code did not finish within the {'CPU ' if cpu else ''}time "
+                              f"limit of {limit:.3g} s" + (" (an infinite loop, or far too slow)"
+                                                           if cpu else " (an infinite loop, a "
+                                                           "sleep or a wait, or far too slow)")
+                              ) from None
         except ChildDied as exc:
             self._lost(exc)
             raise CheckFailed(f"your code's process died: {exc.info.reason}") from None

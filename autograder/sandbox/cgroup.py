@@ -1,15 +1,18 @@
-"""One memory cgroup per sandbox: what all of a submission's processes hold, together.
+"""Cgroups per sandbox: what all of a submission's processes hold and use, together.
 
-RLIMIT_AS bounds each process; a submission that forks can hold that much per process. The
-zygote (and so every child it forks) runs inside a memory cgroup whose limit is the zygote's
-own usage plus ``Limits.memory_bytes``. Only one child of a sandbox runs at a time, so that is
-a limit per submission. Each child sets its oom_score_adj to 1000, so the kernel's OOM killer
-picks the student's processes first; the zygote also asks for -1000 (exempt) where the host
-allows lowering it.
+* Memory. RLIMIT_AS bounds each process; a submission that forks can hold that much per
+  process. The zygote (and so every child it forks) runs inside a memory cgroup whose limit is
+  the zygote's own usage plus ``Limits.memory_bytes``. Only one child of a sandbox runs at a
+  time, so that is a limit per submission. Each child sets its oom_score_adj to 1000, so the
+  kernel's OOM killer picks the student's processes first; the zygote also asks for -1000
+  (exempt) where the host allows lowering it.
+* CPU time. The cgroup's CPU counter (every thread of every process in it) lets the grader
+  give each check a limit in CPU seconds, which does not depend on how loaded the machine is;
+  a wall-clock limit stays as a backstop (see pool.Child.request).
 
-Works with cgroup v2 (memory.max) or the v1 memory controller, where the grader runs as root
-and the controller is writable; elsewhere ``MemoryCgroup.create`` returns None and only the
-per-process limits apply (the sandbox says so in a warning).
+Works with cgroup v2 (one hierarchy) or v1 (the memory and cpuacct controllers), where the
+grader runs as root and the controllers are writable; elsewhere ``SandboxCgroup.create``
+returns None and only the per-process limits and wall-clock time limits apply.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ ROOT = Path("/sys/fs/cgroup")
 
 
 def _own_paths() -> dict[str, str]:
-    """Controller ("memory", or "" for v2) -> this process's cgroup path."""
+    """Controller ("memory", "cpuacct", or "" for v2) -> this process's cgroup path."""
     out = {}
     try:
         lines = Path("/proc/self/cgroup").read_text().splitlines()
@@ -37,67 +40,86 @@ def _own_paths() -> dict[str, str]:
     return out
 
 
-class MemoryCgroup:
-    """A cgroup of our own under this process's memory cgroup."""
+def _make(path: Path, needed: tuple[str, ...]) -> bool:
+    """Create ``path`` as a fresh cgroup that has the files ``needed``."""
+    try:
+        path.mkdir()
+    except OSError:
+        return False
+    if all((path / name).is_file() for name in ("cgroup.procs", *needed)):
+        return True
+    _remove(path)
+    return False
 
-    def __init__(self, path: Path, version: int) -> None:
-        self.path, self.version = path, version
+
+def _remove(path: Path) -> None:
+    """Delete a cgroup once its processes are gone (they may take a moment to exit)."""
+    for _ in range(50):
+        try:
+            path.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.02)
+
+
+class SandboxCgroup:
+    """Our own cgroup(s) under this process's: ``memory`` and ``cpu`` paths (the same
+    directory on v2, two hierarchies on v1)."""
+
+    def __init__(self, memory: Path, cpu: Path | None, version: int) -> None:
+        self.memory, self.cpu, self.version = memory, cpu, version
 
     @classmethod
-    def create(cls, name: str) -> MemoryCgroup | None:
-        """A fresh cgroup called ``name``, or None where memory cgroups cannot be used."""
+    def create(cls, name: str) -> SandboxCgroup | None:
+        """Fresh cgroups called ``name``, or None where they cannot be used."""
         if os.geteuid() != 0:
             return None
         own = _own_paths()
-        candidates = []
         if "memory" in own and (ROOT / "memory").is_dir():  # v1
-            candidates.append((ROOT / "memory" / own["memory"].lstrip("/"), 1))
+            memory = ROOT / "memory" / own["memory"].lstrip("/") / name
+            if _make(memory, ("memory.limit_in_bytes",)):
+                cpu = None
+                if "cpuacct" in own and (ROOT / "cpuacct").is_dir():
+                    cpu = ROOT / "cpuacct" / own["cpuacct"].lstrip("/") / name
+                    cpu = cpu if _make(cpu, ("cpuacct.usage",)) else None
+                return cls(memory, cpu, 1)
         if "" in own:  # v2, mounted at /sys/fs/cgroup or /sys/fs/cgroup/unified
             for mount in (ROOT, ROOT / "unified"):
                 base = mount / own[""].lstrip("/")
-                if (base / "cgroup.controllers").is_file():
-                    candidates.append((base, 2))
-        for parent, version in candidates:
-            group = cls(parent / name, version)
-            if group._make():
-                return group
+                if (base / "cgroup.controllers").is_file() and _make(base / name,
+                                                                     ("memory.max",)):
+                    cpu = base / name if (base / name / "cpu.stat").is_file() else None
+                    return cls(base / name, cpu, 2)
         return None
 
-    def _make(self) -> bool:
-        limit = "memory.limit_in_bytes" if self.version == 1 else "memory.max"
-        try:
-            self.path.mkdir()
-        except OSError:
-            return False
-        if (self.path / limit).is_file() and (self.path / "cgroup.procs").is_file():
-            return True
-        self.remove()  # v2 without the memory controller delegated to us
-        return False
-
     @property
-    def procs(self) -> Path:
-        """Write a pid here to move that process into the cgroup."""
-        return self.path / "cgroup.procs"
+    def procs(self) -> list[Path]:
+        """Write a pid to each of these to move that process into the cgroup(s)."""
+        paths = [self.memory / "cgroup.procs"]
+        if self.cpu is not None and self.cpu != self.memory:
+            paths.append(self.cpu / "cgroup.procs")
+        return paths
 
-    def set_limit(self, limit: int) -> None:
+    def set_memory_limit(self, limit: int) -> None:
         name = "memory.limit_in_bytes" if self.version == 1 else "memory.max"
-        (self.path / name).write_text(str(limit))
-        if self.version == 2 and (self.path / "memory.swap.max").is_file():
-            (self.path / "memory.swap.max").write_text("0")
-        elif self.version == 1 and (self.path / "memory.memsw.limit_in_bytes").is_file():
+        (self.memory / name).write_text(str(limit))
+        swap = "memory.memsw.limit_in_bytes" if self.version == 1 else "memory.swap.max"
+        if (self.memory / swap).is_file():
             try:
-                (self.path / "memory.memsw.limit_in_bytes").write_text(str(limit))
+                (self.memory / swap).write_text(str(limit) if self.version == 1 else "0")
             except OSError:
                 pass  # swap accounting off
 
-    def usage(self) -> int:
+    def memory_usage(self) -> int:
         name = "memory.usage_in_bytes" if self.version == 1 else "memory.current"
-        return int((self.path / name).read_text())
+        return int((self.memory / name).read_text())
 
-    def peak(self) -> int | None:
+    def memory_peak(self) -> int | None:
         name = "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak"
         try:
-            return int((self.path / name).read_text())
+            return int((self.memory / name).read_text())
         except (OSError, ValueError):
             return None
 
@@ -105,7 +127,7 @@ class MemoryCgroup:
         """How many processes the kernel has killed here for want of memory."""
         name = "memory.oom_control" if self.version == 1 else "memory.events"
         try:
-            for line in (self.path / name).read_text().splitlines():
+            for line in (self.memory / name).read_text().splitlines():
                 key, _, value = line.partition(" ")
                 if key == "oom_kill":
                     return int(value)
@@ -113,13 +135,21 @@ class MemoryCgroup:
             pass
         return 0
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time used so far by every process that ran in the cgroup (None: not counted)."""
+        if self.cpu is None:
+            return None
+        try:
+            if self.version == 1:
+                return int((self.cpu / "cpuacct.usage").read_text()) / 1e9
+            for line in (self.cpu / "cpu.stat").read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == "usage_usec":
+                    return int(value) / 1e6
+        except (OSError, ValueError):
+            pass
+        return None
+
     def remove(self) -> None:
-        """Delete the cgroup (once its processes are gone; they may take a moment to exit)."""
-        for _ in range(50):
-            try:
-                self.path.rmdir()
-                return
-            except FileNotFoundError:
-                return
-            except OSError:
-                time.sleep(0.02)
+        for path in {self.memory, *([self.cpu] if self.cpu else [])}:
+            _remove(path)

@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import wire
-from .cgroup import MemoryCgroup
+from .cgroup import SandboxCgroup
 from .limits import Limits, format_bytes
 from .wire import WireError
 
@@ -215,7 +215,7 @@ class Sandbox:
         self._uid_lock: int | None = None
         self._children: set[Child] = set()
         self._closed = False
-        self.cgroup: MemoryCgroup | None = None  # all of a submission's memory, when available
+        self.cgroup: SandboxCgroup | None = None  # a submission's memory and CPU, when available
         self.memory_limit: int | None = None  # the cgroup's limit, bytes
 
     def _choose(self, isolation: str) -> tuple[str, str]:
@@ -257,10 +257,11 @@ class Sandbox:
             self._uid_base, self._uid_lock = claim_uid_block(self.slot)
         self._scratch_base = self._make_scratch_base()
         if self.uid_drop:
-            self.cgroup = MemoryCgroup.create(
+            self.cgroup = SandboxCgroup.create(
                 f"autograder-{os.getpid()}-{self.slot}-{next(_CGROUP_IDS)}")
             if self.cgroup is None:
-                log.warning("no memory cgroup available: memory is limited per process only")
+                log.warning("no cgroup available: memory is limited per process only, and "
+                            "time limits are wall-clock time")
         self._ctrl, theirs = socket.socketpair()
         with theirs:
             self._proc = subprocess.Popen(
@@ -269,8 +270,8 @@ class Sandbox:
                 env=self._environment(), cwd="/", start_new_session=True)
         reply = self._call(self._config(), timeout=START_TIMEOUT)
         if self.cgroup is not None:  # the zygote's own memory, plus one submission's
-            self.memory_limit = self.cgroup.usage() + self.limits.memory_bytes
-            self.cgroup.set_limit(self.memory_limit)
+            self.memory_limit = self.cgroup.memory_usage() + self.limits.memory_bytes
+            self.cgroup.set_memory_limit(self.memory_limit)
         return reply
 
     def _in_cgroup(self, command: list[str]) -> list[str]:
@@ -279,13 +280,17 @@ class Sandbox:
         joins the cgroup, then execs the command."""
         if self.cgroup is None:
             return command
-        script = ('echo $$ > "$0" || exit 1; (echo -1000 > /proc/self/oom_score_adj) 2>/dev/null;'
-                  ' exec "$@"')
-        return ["/bin/sh", "-c", script, str(self.cgroup.procs), *command]
+        joins = "".join(f'echo $$ > "{path}" || exit 1; ' for path in self.cgroup.procs)
+        script = joins + '(echo -1000 > /proc/self/oom_score_adj) 2>/dev/null; exec "$@"'
+        return ["/bin/sh", "-c", script, "sh", *command]
 
     def oom_kills(self) -> int:
         """Processes the kernel killed in this sandbox's memory cgroup so far."""
         return self.cgroup.oom_kills() if self.cgroup is not None else 0
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time every process of this sandbox has used so far (None: not measurable)."""
+        return self.cgroup.cpu_seconds() if self.cgroup is not None else None
 
     def close(self) -> None:
         """Kill every child and the zygote; idempotent."""
@@ -464,18 +469,38 @@ def _check_path(path: str) -> str:
 
 # --------------------------------------------------------------------------------- child
 
-class _Deadline:
-    """A socket whose recv() honours one deadline across the many calls wire.recv makes."""
+class _OutOfTime(TimeoutError):
+    """A request ran past its limit: ``kind`` is "cpu" or "wall"."""
 
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+class _Deadline:
+    """A socket whose recv() honours one wall-clock deadline across the many calls wire.recv
+    makes, and optionally a CPU-time budget (polled while waiting for data)."""
+
+    POLL = 0.05  # seconds between looks at the CPU counter
+
+    def __init__(self, sock: socket.socket, deadline: float, cpu=None,
+                 cpu_deadline: float | None = None) -> None:
         self.sock, self.deadline = sock, deadline
+        self.cpu, self.cpu_deadline = cpu, cpu_deadline
 
     def recv(self, n: int) -> bytes:
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError("deadline passed")
-        self.sock.settimeout(remaining)
-        return self.sock.recv(n)
+        while True:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise _OutOfTime("wall")
+            if self.cpu_deadline is not None and (self.cpu() or 0.0) > self.cpu_deadline:
+                raise _OutOfTime("cpu")
+            self.sock.settimeout(remaining if self.cpu_deadline is None
+                                 else min(remaining, self.POLL))
+            try:
+                return self.sock.recv(n)
+            except TimeoutError:
+                continue
 
 
 class Child:
@@ -510,20 +535,28 @@ class Child:
         except OSError:
             raise ChildDied(self._finish("hung-up", EOF_GRACE)) from None
 
-    def request(self, message: dict, timeout: float) -> dict:
-        """Send ``message`` and wait at most ``timeout`` seconds (wall clock) for the reply."""
+    def request(self, message: dict, timeout: float, cpu_limit: float | None = None) -> dict:
+        """Send ``message`` and wait at most ``timeout`` seconds (wall clock) for the reply;
+        with ``cpu_limit``, also at most that many seconds of CPU time, where the sandbox can
+        count it (``Sandbox.cpu_seconds``), so that the limit does not depend on load."""
         if self._info is not None:
             raise ChildDied(self._info)
         if not timeout > 0:
             raise ValueError(f"timeout must be positive, not {timeout!r}")
         data = wire.dumps(message)  # a message we cannot encode is our bug, not the child's
         deadline = time.monotonic() + timeout
+        used = self._sandbox.cpu_seconds() if cpu_limit is not None else None
+        cpu_deadline = None if used is None else used + cpu_limit
         try:
             self._sock.settimeout(timeout)
             self._sock.sendall(data)
-            reply = wire.recv(_Deadline(self._sock, deadline))
-        except TimeoutError:
-            raise ChildTimeout(self._finish("timeout", 0, timeout=timeout)) from None
+            reply = wire.recv(_Deadline(self._sock, deadline, self._sandbox.cpu_seconds,
+                                        cpu_deadline))
+        except _OutOfTime as exc:
+            limit, kind = (cpu_limit, "cpu") if exc.kind == "cpu" else (timeout, "wall")
+            raise ChildTimeout(self._finish("timeout", 0, timeout=limit, detail=kind)) from None
+        except TimeoutError:  # sending: the child does not read
+            raise ChildTimeout(self._finish("timeout", 0, timeout=timeout, detail="wall")) from None
         except WireError as exc:
             raise ChildGarbled(self._finish("garbled", 0, detail=str(exc))) from None
         except (EOFError, OSError):
@@ -568,7 +601,9 @@ def explain(why: str, reply: dict, limits: Limits, timeout: float = 0,
     code, sig, output = reply["exit_code"], reply["signal"], reply["output"]
     killed = reply["killed"]  # still running when the grader ended it
     out_of_memory = oom or any(marker in output for marker in MEMORY_MARKERS)
-    if why == "timeout":
+    if why == "timeout" and detail == "cpu":
+        reason = f"used more than its CPU time limit of {timeout:g} s"
+    elif why == "timeout":
         reason = f"ran past its time limit of {timeout:g} s"
     elif why == "garbled":
         reason = f"sent the grader a malformed message ({detail})"

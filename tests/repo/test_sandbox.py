@@ -11,6 +11,8 @@ import base64
 import os
 import signal
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -155,6 +157,9 @@ def _syscalls():
             "subprocess": ran.stdout.strip()}
 
 
+HELD = []
+
+
 def serve(sock, code_dir):
     while True:
         try:
@@ -209,6 +214,9 @@ def serve(sock, code_dir):
             hoard = []
             while True:
                 hoard.append(bytearray(16 * 2**20))
+        elif op == "hold":  # keep a file's text in memory
+            HELD.append(open(arg).read())
+            wire.send(sock, {"held": len(HELD)})
         elif op == "find_in_memory":  # search this process's heap and anonymous memory
             # Each needle comes in two halves, never joined here: a hit is the first half
             # followed by the second, which the request's own copies of the halves are not.
@@ -398,6 +406,34 @@ def test_timeout_kills_the_child(sandbox):
     assert_healthy(sandbox)
 
 
+def test_per_request_cpu_time_limit(jail):
+    """Where the sandbox counts CPU time, a request's limit can be CPU seconds: spinning ends
+    at the CPU limit, sleeping at the wall-clock backstop, and a busy machine changes neither."""
+    if jail.cpu_seconds() is None:
+        pytest.skip("no CPU accounting cgroup here")
+    child = jail.spawn(SUBMISSION)
+    with pytest.raises(ChildTimeout) as caught:
+        child.request({"op": "spin"}, timeout=10, cpu_limit=0.4)
+    assert caught.value.info.reason == "used more than its CPU time limit of 0.4 s"
+    child = jail.spawn(SUBMISSION)
+    began = time.monotonic()
+    with pytest.raises(ChildTimeout) as caught:
+        child.request({"op": "sleep", "arg": 1000}, timeout=0.6, cpu_limit=0.4)
+    assert caught.value.info.reason == "ran past its time limit of 0.6 s"
+    assert 0.6 <= time.monotonic() - began < 3
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(6)]
+    try:  # 6 busy processes on this machine's cores: the child gets a fraction of a core
+        child = jail.spawn(SUBMISSION)
+        began = time.monotonic()
+        reply = child.request({"op": "torch"}, timeout=60, cpu_limit=2)
+        assert reply["matmul"] == 3920.0
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    child.close()
+
+
 def test_cpu_limit(sandbox):
     child = sandbox.spawn(SUBMISSION)
     with pytest.raises(ChildDied) as caught:
@@ -432,6 +468,7 @@ def test_no_child_can_find_an_earlier_submission_in_its_memory(jail):
     first = jail.spawn({**SUBMISSION, "convolutions/cross_correlation.py": secret.encode()})
     needles = [(text[:30], text[30:60]) for text in
                (secret, base64.b64encode(secret.encode()).decode())]
+    first.request({"op": "hold", "arg": "convolutions/cross_correlation.py"}, timeout=10)
     assert first.request({"op": "find_in_memory", "arg": needles}, timeout=30) == {"found": True}
     first.close()
     spy = jail.spawn(SUBMISSION)
@@ -447,7 +484,7 @@ def test_memory_is_bounded_per_submission_not_per_process(jail):
     each = LIMITS.memory_bytes * 3 // 4
     reply = child.request({"op": "alloc_forked", "arg": [4, each]}, timeout=30)
     assert reply == {"done": True}
-    assert jail.cgroup.peak() <= jail.memory_limit  # 4 * each would be 3 times the limit
+    assert jail.cgroup.memory_peak() <= jail.memory_limit  # 4 * each would be 3 times the limit
     assert jail.oom_kills() >= 1
     child.close()
     assert_healthy(jail)
