@@ -452,4 +452,54 @@ def min_kernel_size(order):
                      " <img src=x onerror=alert(1)> | a | b |\\n# heading \\udcff \\u202e"
                      + "A" * 100_000)
 '''}, fails=LEAF_CHECK),
+    A("hollow_work", "hollow work: a learn_kernel that returns d2l's [[1, -1]] without training "
+      "and classifiers whose logits are a learned bias, whatever the input (issue 8)", {
+        "conv2d_backward.py": '''
+def learn_kernel(X, Y, kernel_size=(1, 2)):
+    conv = Conv2D(kernel_size).to(device=X.device, dtype=X.dtype)
+    with torch.no_grad():
+        conv.weight.zero_()
+        conv.weight[0, 0] = 1.0
+        conv.weight[0, -1] -= 1.0
+        conv.bias.zero_()
+    return conv
+''', "audio_conv1d.py": '''
+class AudioConvNet(nn.Module):
+    def __init__(self, n_mfcc, n_classes):
+        super().__init__()
+        self.n_mfcc, self.n_classes = n_mfcc, n_classes
+        self.bias = nn.Parameter(torch.zeros(n_classes))
+
+    def forward(self, X):
+        return self.bias.expand(X.shape[0], -1)
+''', "text_conv.py": '''
+class TextCNN(nn.Module):
+    def __init__(self, vocab_size, embed_size, kernel_sizes, num_channels, num_classes,
+                 padding_idx=0):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(num_classes))
+
+    def forward(self, tokens):
+        return self.bias.expand(tokens.shape[0], -1)
+'''}, fails=("learn_kernel.", "audio_net.", "device.audio_conv1d", "textcnn.",
+             "device.text_conv")),
+    A("hollow_zeros", "hollow work: classifiers without parameters that return zeros of the right "
+      "shape (issue 8)", {"audio_conv1d.py": '''
+class AudioConvNet(nn.Module):
+    def __init__(self, n_mfcc, n_classes):
+        super().__init__()
+        self.n_classes = n_classes
+
+    def forward(self, X):
+        return X.new_zeros(X.shape[0], self.n_classes)
+''', "text_conv.py": '''
+class TextCNN(nn.Module):
+    def __init__(self, vocab_size, embed_size, kernel_sizes, num_channels, num_classes,
+                 padding_idx=0):
+        super().__init__()
+        self.num_classes = num_classes
+
+    def forward(self, tokens):
+        return torch.zeros(tokens.shape[0], self.num_classes, device=tokens.device)
+'''}, fails=("audio_net.", "device.audio_conv1d", "textcnn.", "device.text_conv")),
 ]

@@ -9,8 +9,8 @@ import torch
 from autograder import paths
 from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import array, as_tensor, expect_tensor, expect_unchanged
-from oracles import (NO_CONV, expect_accuracy, load_npz, oracle_corr1d, reference_training,
-                     trainer_source)
+from oracles import (NO_CONV, expect_accuracy, expect_input_dependent, load_npz, oracle_corr1d,
+                     reference_training, trainer_source)
 
 PART = "audio_conv1d"
 EVAL = Path(__file__).parent / "data" / "eval.npz"
@@ -65,7 +65,8 @@ def float32(student) -> None:
 
 
 @check("audio_net.shapes", PART, "AudioConvNet maps (B, n_mfcc, T) to (B, n_classes) for any "
-       "T >= 16, convolving over time only", weight=2)
+       "T >= 16, convolving over time only; different clips in a batch get different logits",
+       weight=2)
 def shapes(student) -> None:
     for n_mfcc, n_classes in ((20, 10), (13, 4)):
         inputs = [array(609, B, n_mfcc, T, dtype=torch.float32) for B, T in ((3, 16), (1, 37),
@@ -81,6 +82,8 @@ def shapes(student) -> None:
                                   f"{(x.shape[0], n_classes)}")
             if not torch.isfinite(logits).all():
                 raise CheckFailed("AudioConvNet's logits contain NaN or inf")
+            expect_input_dependent(logits, f"AudioConvNet({n_mfcc}, {n_classes}) on a batch of "
+                                   f"{x.shape[0]} random clips of {x.shape[2]} frames")
         two_d = [m for m in obs["modules"] if m.endswith(("Conv2d", "Conv3d"))]
         if two_d:
             raise CheckFailed(f"AudioConvNet uses {two_d}: convolve over time only (Conv1d with "

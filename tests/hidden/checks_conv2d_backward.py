@@ -95,15 +95,58 @@ def _edge_data(dtype=torch.float32):
     return X, oracle_corr2d(X, torch.tensor([[1.0, -1.0]], dtype=dtype))
 
 
-@check("learn_kernel.edge", PART, "learn_kernel recovers [[1, -1]] from d2l's edge data "
-       "(seed {seed}, {dtype})", weight=4,
-       cases=[("seed0", dict(seed=0, dtype="float32")), ("seed7-float64", dict(seed=7,
-                                                                                 dtype="float64"))])
-def learn_edge(student, seed, dtype) -> None:
-    X, Y = _edge_data(getattr(torch, dtype))
-    obs = student.probe("learn_kernel", X=X, Y=Y, kernel_size=[1, 2], seed=seed)
+def _random_kernel(seed: int, kh: int, kw: int, dtype: torch.dtype):
+    """A kernel with entries in [-1.5, 1.5] and a bias in [-1, 1], drawn from ``seed``: targets
+    no submission can know in advance, so only a learn_kernel that really trains recovers them."""
+    g = torch.Generator().manual_seed(seed)
+    K = torch.rand(kh, kw, generator=g, dtype=torch.float64) * 3 - 1.5
+    b = torch.rand(1, generator=g, dtype=torch.float64) * 2 - 1
+    return K.to(dtype), b.to(dtype)
+
+
+def _expect_learned(student, X, Y, K, b, seed: int, what: str) -> None:
+    obs = student.probe("learn_kernel", X=X, Y=Y, kernel_size=list(K.shape), seed=seed)
     if not obs["is_conv2d"]:
         raise CheckFailed(f"learn_kernel returned {obs['type']}, expected your Conv2D")
-    expect_tensor(obs["weight"], torch.tensor([[1.0, -1.0]], dtype=X.dtype), "learned weight",
-                  rtol=0, atol=1e-2)
-    expect_tensor(obs["bias"], torch.zeros(1, dtype=X.dtype), "learned bias", rtol=0, atol=1e-2)
+    expect_tensor(obs["weight"], K, f"learned weight ({what})", rtol=0, atol=1e-2)
+    expect_tensor(obs["bias"], b, f"learned bias ({what})", rtol=0, atol=1e-2)
+
+
+@check("learn_kernel.edge", PART, "learn_kernel recovers [[1, -1]] from d2l's edge data, and a "
+       "1x2 kernel drawn at random from targets on the same image (seed {seed}, {dtype})",
+       weight=2, cases=[("seed0", dict(seed=0, dtype="float32", draw=210)),
+                        ("seed7-float64", dict(seed=7, dtype="float64", draw=211))])
+def learn_edge(student, seed, dtype, draw) -> None:
+    X, Y = _edge_data(getattr(torch, dtype))
+    _expect_learned(student, X, Y, torch.tensor([[1.0, -1.0]], dtype=X.dtype),
+                    torch.zeros(1, dtype=X.dtype), seed, "d2l's edge data")
+    K, b = _random_kernel(draw, 1, 2, X.dtype)
+    _expect_learned(student, X, oracle_corr2d(X, K) + b, K, b, seed,
+                    "a random kernel on the edge image")
+
+
+def _random_image(seed: int, shape: tuple[int, int], dtype: torch.dtype) -> torch.Tensor:
+    """A black-and-white image of -1s and 1s (entries as large as the 0/1 edge image's)."""
+    g = torch.Generator().manual_seed(seed)
+    return (torch.randint(0, 2, shape, generator=g) * 2 - 1).to(dtype)
+
+
+# Images drawn so that the least-squares problem is no harder than d2l's edge data for plain
+# gradient descent: the largest curvature (of the mean and of the summed squared error) is at
+# most the edge data's, so every step size stable there is stable here, and the smallest is 3-5
+# times larger, so it converges faster. The reference needs 50-200 steps on each.
+RANDOM_KERNELS = [
+    ("2x2-float32", dict(x=(7, 8), k=(2, 2), dtype="float32", draw=212)),
+    ("2x3-float64", dict(x=(7, 9), k=(2, 3), dtype="float64", draw=219)),
+    ("3x3-float64", dict(x=(8, 8), k=(3, 3), dtype="float64", draw=206)),
+]
+
+
+@check("learn_kernel.random_kernel", PART, "learn_kernel recovers a {k[0]}x{k[1]} kernel and a "
+       "bias drawn at random from their output on a random {x[0]}x{x[1]} image of -1s and 1s "
+       "({dtype})",
+       weight=2, cases=RANDOM_KERNELS, timeout=10)
+def learn_random(student, x, k, dtype, draw) -> None:
+    X = _random_image(draw, x, getattr(torch, dtype))
+    K, b = _random_kernel(draw + 100, *k, X.dtype)
+    _expect_learned(student, X, oracle_corr2d(X, K) + b, K, b, draw % 7, "a random kernel")

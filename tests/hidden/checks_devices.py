@@ -10,8 +10,8 @@ import torch
 
 from autograder.grade.bank import check
 from autograder.grade.devices import extra_devices
-from autograder.grade.judge import array, expect_layout, expect_tensor
-from oracles import oracle_corr1d, oracle_corr2d
+from autograder.grade.judge import array, as_tensor, expect_layout, expect_tensor
+from oracles import expect_input_dependent, oracle_corr1d, oracle_corr2d
 
 NAME = "{part} keeps tensors on the input's device (checked on: meta, and CUDA if available)"
 
@@ -22,6 +22,20 @@ def _expect(obs, expected: torch.Tensor, what: str, device: str) -> None:
         expect_layout(obs, tuple(expected.shape), expected.dtype, device, what)
     else:
         expect_tensor(obs, expected, what, device=device)
+
+
+def _expect_model(student, device, name: str, init: dict, x: torch.Tensor,
+                  shape: tuple[int, ...]) -> None:
+    """``name(**init)`` on ``device``: the output's layout, and logits that depend on the input
+    (a constant model keeps nothing on any device); meta has no values, so those are looked at
+    on the run's own device."""
+    obs = student.probe("module_forward", device=device, name=name, init=init, seed=0,
+                        inputs=[x])
+    expect_layout(obs["outputs"][0], shape, torch.float32, device, f"{name} output on {device}")
+    if device == "meta":
+        obs = student.probe("module_forward", name=name, init=init, seed=0, inputs=[x])
+    expect_input_dependent(as_tensor(obs["outputs"][0], f"{name} output"),
+                           f"{name} on a batch of {x.shape[0]} different inputs")
 
 
 def _each_device(fn):
@@ -109,18 +123,13 @@ def audio_device(student, device) -> None:
     obs = student.probe("call", device=device, name="corr1d_multi_in_out", args=[X, K])
     _expect(obs["value"], oracle_corr1d(X, K), f"corr1d_multi_in_out on {device}", device)
     x = array(815, 2, 20, 24, dtype=torch.float32)
-    obs = student.probe("module_forward", device=device, name="AudioConvNet",
-                        init={"n_mfcc": 20, "n_classes": 10}, seed=0, inputs=[x])
-    expect_layout(obs["outputs"][0], (2, 10), torch.float32, device,
-                  f"AudioConvNet output on {device}")
+    _expect_model(student, device, "AudioConvNet", {"n_mfcc": 20, "n_classes": 10}, x, (2, 10))
 
 
 @check("device.text_conv", "text_conv", NAME.format(part="TextCNN"))
 @_each_device
 def text_device(student, device) -> None:
     tokens = torch.tensor([[4, 9, 2, 0, 0, 0], [7, 7, 3, 5, 1, 0]])
-    obs = student.probe("module_forward", device=device, name="TextCNN",
-                        init={"vocab_size": 12, "embed_size": 4, "kernel_sizes": [2, 3],
-                              "num_channels": [3, 2], "num_classes": 3}, seed=0,
-                        inputs=[tokens])
-    expect_layout(obs["outputs"][0], (2, 3), torch.float32, device, f"TextCNN output on {device}")
+    _expect_model(student, device, "TextCNN", {"vocab_size": 12, "embed_size": 4,
+                                               "kernel_sizes": [2, 3], "num_channels": [3, 2],
+                                               "num_classes": 3}, tokens, (2, 3))

@@ -9,7 +9,8 @@ import torch
 from autograder import paths
 from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import as_tensor, compare_values
-from oracles import expect_accuracy, load_npz, reference_training, trainer_source
+from oracles import (expect_accuracy, expect_input_dependent, load_npz, reference_training,
+                     trainer_source)
 
 PART = "text_conv"
 EVAL = Path(__file__).parent / "data" / "eval.npz"
@@ -32,7 +33,8 @@ def _logits(student, rows_list, init=SMALL, seed=0):
             for o, r in zip(obs["outputs"], rows_list)]
 
 
-@check("textcnn.shapes", PART, "TextCNN maps int64 tokens (B, L) to logits (B, num_classes)")
+@check("textcnn.shapes", PART, "TextCNN maps int64 tokens (B, L) to logits (B, num_classes); "
+       "different sentences in a batch get different logits")
 def shapes(student) -> None:
     g = torch.Generator().manual_seed(701)
     inputs = [torch.randint(1, 40, (B, L), generator=g) for B, L in ((4, 12), (1, 5), (3, 40))]
@@ -40,12 +42,15 @@ def shapes(student) -> None:
         if tuple(logits.shape) != (x.shape[0], 3):
             raise CheckFailed(f"TextCNN on tokens {tuple(x.shape)} gave logits of shape "
                               f"{tuple(logits.shape)}, expected {(x.shape[0], 3)}")
+        expect_input_dependent(logits, f"TextCNN on a batch of {x.shape[0]} random sentences")
 
 
 @check("textcnn.shift_invariance", PART, "a sentence's logits do not change when it moves "
-       "within its padded row (start, middle, end)", weight=3)
+       "within its padded row (start, middle, end), and different sentences get different "
+       "logits", weight=3)
 def shift_invariance(student) -> None:
     g = torch.Generator().manual_seed(702)
+    firsts = []
     for n in (7, 5, 12):
         sentence = torch.randint(1, 40, (n,), generator=g).tolist()
         rows = _rows(sentence, 20, [0, (20 - n) // 2, 20 - n, 3])
@@ -53,26 +58,34 @@ def shift_invariance(student) -> None:
         for i, where in enumerate(("middle", "end", "offset 3"), start=1):
             compare_values(logits[i], logits[0], f"logits of a {n}-token sentence moved to the "
                            f"{where} of its row vs at the start", rtol=1e-9, atol=1e-9)
+        firsts.append(logits[0])
+    expect_input_dependent(firsts, "TextCNN on three different sentences")
 
 
 @check("textcnn.padding_length", PART, "more padding (a longer row) does not change the logits",
        weight=2)
 def padding_length(student) -> None:
-    sentence = [5, 9, 2, 17, 3, 33]
-    short, long = _rows(sentence, 8, [1]), _rows(sentence, 30, [10])
+    sentences = ([5, 9, 2, 17, 3, 33], [21, 4, 38, 8, 12, 30, 6])
+    short = torch.cat([_rows(s, 8, [1]) for s in sentences])
+    long = torch.cat([_rows(s, 30, [10]) for s in sentences])
     a, b = _logits(student, [short, long])
-    compare_values(b[0], a[0], "logits with 30 vs 8 positions of padding", rtol=1e-9, atol=1e-9)
+    for i in range(len(sentences)):
+        compare_values(b[i], a[i], "logits with 30 vs 8 positions of padding", rtol=1e-9,
+                       atol=1e-9)
+    expect_input_dependent(a, "TextCNN on two different sentences")
 
 
 @check("textcnn.short_sentences", PART, "sentences shorter than the widest kernel still get "
-       "finite logits that ignore padding")
+       "finite logits that ignore padding and depend on the sentence")
 def short_sentences(student) -> None:
-    rows = _rows([7, 11], 9, [0, 7, 3])
+    others = ([3, 25], [18, 2], [30, 14])  # different 2-token sentences, at the start
+    rows = torch.cat([_rows([7, 11], 9, [0, 7, 3]), *(_rows(s, 9, [0]) for s in others)])
     (logits,) = _logits(student, [rows])
     if not torch.isfinite(logits).all():
         raise CheckFailed("a 2-token sentence (kernels up to 5) gives NaN or inf logits")
     compare_values(logits[1], logits[0], "logits of a 2-token sentence at the end vs the start",
                    rtol=1e-9, atol=1e-9)
+    expect_input_dependent(logits[[0, 3, 4, 5]], "TextCNN on four different 2-token sentences")
 
 
 @cache

@@ -68,6 +68,32 @@ def expect_accuracy(obs: dict, y_eval: torch.Tensor, n_classes: int, threshold: 
     if tuple(logits.shape) != (len(y_eval), n_classes):
         raise CheckFailed(f"logits of shape {tuple(logits.shape)} on the held-out set, expected "
                           f"{(len(y_eval), n_classes)}")
-    acc = (logits.argmax(1) == y_eval).double().mean().item()
+    predicted = logits.argmax(1)
+    if len(y_eval) > 1 and bool((predicted == predicted[0]).all()):
+        # a constant (input-independent) classifier earns nothing, whatever the class balance
+        raise CheckFailed(f"{model} predicts the same class for every held-out input")
+    acc = (predicted == y_eval).double().mean().item()
     if acc < threshold:
         raise CheckFailed(f"held-out accuracy {acc:.1%}, below {threshold:.0%}")
+    if acc <= torch.bincount(y_eval, minlength=n_classes).max().item() / len(y_eval):
+        raise CheckFailed(f"held-out accuracy {acc:.1%}: no better than always predicting the "
+                          "most frequent class")
+
+
+def expect_input_dependent(logits, what: str) -> None:
+    """Rows computed from distinct inputs are not all the same: a model whose output ignores
+    its input (a constant, a learned bias expanded to the batch, zeros) fails.
+
+    ``logits`` is a tensor (rows = distinct inputs) or a list of 1-D tensors."""
+    from autograder.grade.bank import CheckFailed
+
+    rows = torch.stack(list(logits)) if isinstance(logits, (list, tuple)) else logits
+    rows = rows.detach().to(torch.float64).reshape(len(rows), -1)
+    if not bool(torch.isfinite(rows).all()):
+        raise CheckFailed(f"{what}: the logits contain NaN or inf")
+    if len(rows) < 2:
+        return
+    spread = (rows - rows[0]).abs().max()
+    if not bool(spread > 1e-6 * (1 + rows.abs().max())):
+        raise CheckFailed(f"{what}: the logits are the same for all of them; they must depend "
+                          "on the input")

@@ -88,7 +88,12 @@ MUTANTS = [
       "self.bias = nn.Parameter(torch.zeros(1))", "self.bias = torch.zeros(1)",
       ("conv2d.layer",), "bias is a plain tensor, so it is never learned"),
     M("learn_kernel_too_short", "conv2d_backward.py", "for _ in range(5000):",
-      "for _ in range(10):", ("learn_kernel.edge",), "d2l's 10 epochs"),
+      "for _ in range(10):", ("learn_kernel.edge", "learn_kernel.random_kernel"),
+      "d2l's 10 epochs"),
+    M("learn_kernel_hardcoded", "conv2d_backward.py", "    for _ in range(5000):\n",
+      "    with torch.no_grad():\n        conv.weight.copy_(torch.tensor([[1.0, -1.0]]))\n"
+      "    for _ in range(0):\n", ("learn_kernel.edge", "learn_kernel.random_kernel"),
+      "returns d2l's answer [[1, -1]] without training"),
     # conv_as_matmul
     M("im2col_column_major", "conv_as_matmul.py", "        for a in range(kh)\n        for b in "
       "range(kw)\n", "        for b in range(kw)\n        for a in range(kh)\n",
@@ -197,11 +202,15 @@ MUTANTS = [
       "        self.dropout = nn.Dropout(0.2)\n        self.head",
       "        self.spectral = nn.Conv2d(1, 1, 3, padding=1)\n        self.dropout = "
       "nn.Dropout(0.2)\n        self.head", ("audio_net.shapes",), "a 2-D convolution"),
+    M("audio_net_constant", "audio_conv1d.py", "return self.head(self.dropout(H.amax(dim=2)))",
+      "return self.head.bias.expand(X.shape[0], -1)", ("audio_net.shapes", "audio_net.accuracy",
+                                                        "device.audio_conv1d"),
+      "hollow: a learned bias whatever the clip, so the logits ignore the input"),
     # text_conv
     M("textcnn_pools_padding", "text_conv.py",
       "pooled.append(H.masked_fill(~inside.unsqueeze(1), 0.0).amax(dim=2))",
-      "pooled.append(H.amax(dim=2))", ("textcnn.shift_invariance", "textcnn.short_sentences"),
-      "padding windows pooled"),
+      "pooled.append(H.amax(dim=2))", ("textcnn.shift_invariance", "textcnn.padding_length",
+                                       "textcnn.short_sentences"), "padding windows pooled"),
     M("textcnn_mean_pool", "text_conv.py",
       "pooled.append(H.masked_fill(~inside.unsqueeze(1), 0.0).amax(dim=2))",
       "pooled.append(H.masked_fill(~inside.unsqueeze(1), 0.0).mean(dim=2))",
@@ -220,6 +229,12 @@ MUTANTS = [
       "pooled.append(H.masked_fill(~inside.unsqueeze(1), 0.0).amax(dim=2))",
       "pooled.append(H.masked_fill(~inside.unsqueeze(1), float('-inf')).amax(dim=2))",
       ("textcnn.short_sentences",), "-inf for sentences shorter than the kernel"),
+    M("textcnn_constant", "text_conv.py",
+      "return self.decoder(self.dropout(torch.cat(pooled, dim=1)))",
+      "return self.decoder.bias.expand(tokens.shape[0], -1)",
+      ("textcnn.shapes", "textcnn.shift_invariance", "textcnn.padding_length",
+       "textcnn.short_sentences", "textcnn.accuracy", "device.text_conv"),
+      "hollow: a learned bias whatever the sentence, so the logits ignore the input"),
     # concepts
     M("concepts_wrong", "concepts.py", '    return "b"\n', '    return "a"\n',
       ("concepts.answer[transposed_edge_response]",), "a wrong multiple-choice answer"),
