@@ -82,7 +82,7 @@ def run_checks(student: StudentBase, bank: Bank,
             results.append(CheckResult(check, False, f"not run: grading your submission used up "
                                        f"its time budget of {budget:g} s"))
             continue
-        student.deadline = start + check.timeout
+        student.begin_check(check.timeout)
         try:
             check.fn(student)
             result = CheckResult(check, True)

@@ -29,8 +29,14 @@ MODULES = {
     "torch._C": "torch internals (torch._C)", "torch._dynamo": "torch internals",
     "autograder": "the grader's own modules",
     "torch.autograd.forward_ad": "forward-mode autograd", "torch.func": "torch.func transforms",
-    "functorch": "torch.func transforms",
+    "functorch": "torch.func transforms", "pkgutil": "dynamic imports",
+    "asyncio": "threads (asyncio)", "operator": "attribute access by name (operator)",
+    "torch.jit": "TorchScript (runs autograd and operators in C++)",
+    "scipy.signal": "library convolutions (scipy)", "scipy.ndimage": "library convolutions (scipy)",
+    "numpy.lib.stride_tricks": "strided views (numpy stride tricks)",
 }
+# Any private module or attribute of torch (torch._C, torch._decomp, torch._refs, ...).
+TORCH_PRIVATE = "torch internals"
 # Attribute names (anywhere in an a.b.c chain) worth a look.
 ATTRIBUTES = {
     "_C": "torch internals (torch._C)", "library": "torch's dispatcher (torch.library)",
@@ -42,9 +48,21 @@ ATTRIBUTES = {
     "fork": "processes", "forkpty": "processes", "dup2": "file descriptors",
     "fdopen": "file descriptors", "inference_mode": "torch.inference_mode (skips guards)",
     "settrace": "tracing hooks", "setprofile": "tracing hooks", "modules": None,
+    "tb_frame": "stack frames", "gi_frame": "stack frames", "cr_frame": "stack frames",
+    "__self__": "introspection of bound methods", "__func__": "introspection",
+    "__wrapped__": "introspection", "__dict__": "introspection of objects' attributes",
+    "sliding_window_view": "strided views (numpy stride tricks)",
+    "stride_tricks": "strided views (numpy stride tricks)",
+    "as_strided": "strided views (as_strided)", "convolve": "library convolutions",
+    "correlate": "library convolutions", "fftconvolve": "library convolutions",
+    "script": None, "trace": None,
 }
+# Calls that reach attributes or objects by computed names: how the flags above get dodged.
+BY_NAME = {"getattr", "setattr", "delattr", "vars", "globals", "locals", "__import__"}
 CALLS = {"__import__": "dynamic imports", "exec": "dynamic code (exec)",
-         "eval": "dynamic code (eval)", "compile": "dynamic code (compile)"}
+         "eval": "dynamic code (eval)", "compile": "dynamic code (compile)",
+         "vars": "introspection (vars)", "globals": "introspection (globals)",
+         "locals": "introspection (locals)", "breakpoint": "debugger"}
 # Modules whose attributes a submission should not assign to (monkeypatching); names they are
 # imported as are followed (``import torch as _t``).
 PATCHABLE = ("torch", "numpy", "json", "base64", "builtins", "sys", "os", "struct", "math")
@@ -57,7 +75,11 @@ OS_CALLS = {"write": "file descriptors", "dup": "file descriptors", "close": "fi
 # In Corr2dFunction.backward, these mean autograd is being used to compute the gradient.
 AUTOGRAD_IN_BACKWARD = {"enable_grad", "set_grad_enabled", "grad_fn", "backward", "autograd",
                         "vjp", "jacobian", "jacrev", "jacfwd", "func", "functorch",
-                        "requires_grad_", "forward_ad", "next_functions"}
+                        "requires_grad_", "forward_ad", "next_functions", "_backward"}
+# In a module that defines a backward, these anywhere (in helpers the backward calls, too):
+# turning gradients back on, or asking autograd for a gradient directly.
+AUTOGRAD_IN_MODULE = {"enable_grad", "set_grad_enabled", "vjp", "jacrev", "jacfwd", "jacobian",
+                      "forward_ad", "grad_fn", "next_functions", "_backward"}
 SYSTEM_PATHS = ("/proc", "/sys", "/dev", "/tmp", "/etc", "/root", "/home", "/work", "/autograder",
                 "/usr", "/var", "/mnt", "/run")
 
@@ -76,10 +98,12 @@ def scan(files: dict[str, bytes]) -> list[str]:
         except (RecursionError, MemoryError, ValueError):
             found = [(0, "source too convoluted to scan", "")]
         name = path.removeprefix("convolutions/")
+        seen: set[tuple[int, str]] = set()
         for line, why, what in found:
-            flag = f"{why} ({name}:{line}: {what})" if what else f"{why} ({name})"
-            if flag not in flags:
-                flags.append(flag)
+            if (line, what) in seen:  # one flag per expression, even when two rules match
+                continue
+            seen.add((line, what))
+            flags.append(f"{why} ({name}:{line}: {what})" if what else f"{why} ({name})")
     if len(flags) > MAX_FLAGS:
         flags = [*flags[:MAX_FLAGS], f"... and {len(flags) - MAX_FLAGS} more"]
     return flags
@@ -100,6 +124,9 @@ def _module_flag(module: str) -> str | None:
     for prefix, why in MODULES.items():
         if module == prefix or module.startswith(prefix + "."):
             return why
+    parts = module.split(".")
+    if parts[0] == "torch" and any(p.startswith("_") for p in parts[1:]):
+        return TORCH_PRIVATE
     return None
 
 
@@ -124,6 +151,8 @@ def _aliases(tree: ast.AST) -> dict[str, str]:
 
 def _flags_in(tree: ast.AST) -> Iterator[tuple[int, str, str]]:
     aliases = _aliases(tree)
+    has_backward = any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                       and n.name == "backward" for n in ast.walk(tree))
     for node in ast.walk(tree):
         line = getattr(node, "lineno", 0)
         if isinstance(node, ast.Import):
@@ -144,10 +173,21 @@ def _flags_in(tree: ast.AST) -> Iterator[tuple[int, str, str]]:
                 why = "sys.modules (patching or finding the grader's modules)"
             if root == "os" and len(chain) == 2 and node.attr in OS_CALLS:
                 why = OS_CALLS[node.attr]
+            if root == "torch" and node.attr in ("script", "trace") and "jit" in chain:
+                why = "TorchScript (runs autograd and operators in C++)"
+            if not why and root == "torch" and node.attr.startswith("_") \
+                    and not node.attr.startswith("__"):
+                why = TORCH_PRIVATE
+            if has_backward and node.attr in AUTOGRAD_IN_MODULE:
+                why = "autograd in the module of Corr2dFunction.backward"
             if why:
                 yield line, why, ".".join(chain) or node.attr
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             why = CALLS.get(node.func.id)
+            if node.func.id in BY_NAME and len(node.args) >= 2 and not (
+                    isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)
+                    and not node.args[1].value.startswith("_")):
+                why = "attributes reached by computed or private names"
             if why:
                 yield line, why, f"{node.func.id}(...)"
             elif node.func.id in ("setattr", "delattr") and node.args:
@@ -161,6 +201,12 @@ def _flags_in(tree: ast.AST) -> Iterator[tuple[int, str, str]]:
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             if node.value.startswith(SYSTEM_PATHS):
                 yield line, "paths outside the submission", repr(node.value[:60])
+            elif "autograder" in node.value:
+                yield line, "the grader's own modules", repr(node.value[:60])
+            elif node.value.startswith("__") or node.value.startswith(("f_", "tb_")):
+                yield line, "names of internals in a string", repr(node.value[:60])
+        elif isinstance(node, ast.Name) and has_backward and node.id in AUTOGRAD_IN_MODULE:
+            yield line, "autograd in the module of Corr2dFunction.backward", node.id
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "backward":
             yield from _autograd_in_backward(node)
 

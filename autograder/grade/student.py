@@ -49,22 +49,43 @@ def _verdict(reply: Any) -> dict[str, Any]:
 
 
 class StudentBase:
-    """What checks call. Subclasses implement ``_request``."""
+    """What checks call. Subclasses implement ``_request``.
 
-    deadline: float | None = None
+    A check's time limit covers all the probes it makes. Where the student's CPU time is
+    counted (``cpu_seconds``), the limit is CPU time, so a busy machine does not change a
+    result, with a wall-clock backstop of ``WALL_FACTOR * limit + WALL_SLACK`` for code that
+    sleeps or waits; elsewhere it is wall-clock time."""
+
+    limit: float = HELLO_TIMEOUT
+    _wall_start: float | None = None
+    _cpu_start: float | None = None
+
+    def begin_check(self, limit: float) -> None:
+        """Start the clocks of a check whose time limit is ``limit`` seconds."""
+        self.limit, self._wall_start, self._cpu_start = limit, time.monotonic(), self.cpu_seconds()
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time the student's processes have used so far (None: not counted)."""
+        return None
 
     def probe(self, probe: str, /, *, device: str | None = None, **args: Any) -> dict[str, Any]:
         """Run ``probe`` in the student process on ``args`` (tensors on ``device``, by default
         the run's device); its observations, or CheckFailed."""
         request = {"probe": probe, "args": to_wire(args), "device": device or DEVICE.get()}
-        return _verdict(self._request(request, self._time_left()))
+        return _verdict(self._request(request, *self._time_left()))
 
-    def _time_left(self) -> float:
-        if self.deadline is None:
-            return HELLO_TIMEOUT
-        return max(0.05, self.deadline - time.monotonic())
+    def _time_left(self) -> tuple[float, float | None]:
+        """(wall-clock seconds left, CPU seconds left or None where CPU time is not counted)."""
+        if self._wall_start is None:
+            return HELLO_TIMEOUT, None
+        wall = time.monotonic() - self._wall_start
+        if self._cpu_start is None:
+            return max(0.05, self.limit - wall), None
+        cpu = (self.cpu_seconds() or self._cpu_start) - self._cpu_start
+        return (max(0.05, WALL_FACTOR * self.limit + WALL_SLACK - wall),
+                max(0.05, self.limit - cpu))
 
-    def _request(self, request: dict[str, Any], timeout: float) -> Any:
+    def _request(self, request: dict[str, Any], timeout: float, cpu_limit: float | None) -> Any:
         raise NotImplementedError
 
 
@@ -83,13 +104,17 @@ class SandboxedStudent(StudentBase):
         self.outputs: list[str] = []
         self.respawns, self.respawn_limit = 0, respawn_limit
 
-    def start(self, timeout: float = HELLO_TIMEOUT) -> dict[str, Any]:
+    def cpu_seconds(self) -> float | None:
+        return self.sandbox.cpu_seconds()
+
+    def start(self, timeout: float = HELLO_TIMEOUT,
+              cpu_limit: float | None = None) -> dict[str, Any]:
         """Spawn the child and wait for the import; ``CheckFailed`` if it never finishes."""
         from autograder.sandbox import ChildDied
 
         try:
             self.child = self.sandbox.spawn(self.files)
-            reply = self._ask({"probe": "hello", "args": {}}, timeout)
+            reply = self._ask({"probe": "hello", "args": {}}, timeout, cpu_limit)
         except ChildDied as exc:
             self._lost(exc)
             raise CheckFailed(f"importing your package failed: {exc.info.reason}") from None
@@ -98,16 +123,10 @@ class SandboxedStudent(StudentBase):
         self.hello = _verdict(reply)
         return self.hello
 
-    def _ask(self, request: dict[str, Any], timeout: float) -> Any:
-        """One request and its reply, which must carry the request's random id. ``timeout``
-        is CPU time where the sandbox counts it (so that load does not change results), with
-        a wall-clock backstop for code that sleeps or waits; wall-clock time otherwise."""
+    def _ask(self, request: dict[str, Any], timeout: float, cpu_limit: float | None) -> Any:
+        """One request and its reply, which must carry the request's random id."""
         request = {**request, "id": secrets.token_hex(8)}
-        if self.sandbox.cpu_seconds() is None:  # no CPU counter: the wall clock decides
-            reply = self.child.request(request, timeout)
-        else:
-            reply = self.child.request(request, WALL_FACTOR * timeout + WALL_SLACK,
-                                       cpu_limit=timeout)
+        reply = self.child.request(request, timeout, cpu_limit=cpu_limit)
         if not isinstance(reply, dict) or reply.get("id") != request["id"]:
             # Written by the submission itself (to fd 3), or a stale reply: trust nothing more
             # from this process.
@@ -116,29 +135,28 @@ class SandboxedStudent(StudentBase):
                               "(something in your code wrote to the grader's connection)")
         return reply
 
-    def _request(self, request: dict[str, Any], timeout: float) -> Any:
+    def _request(self, request: dict[str, Any], timeout: float, cpu_limit: float | None) -> Any:
         from autograder.sandbox import ChildDied, ChildTimeout
 
-        limit = timeout
         if self.child is None or not self.child.alive:
-            timeout = self._respawn(timeout)
+            timeout, cpu_limit = self._respawn(timeout, cpu_limit)
         try:
-            return self._ask(request, timeout)
+            return self._ask(request, timeout, cpu_limit)
         except ChildTimeout as exc:
             self._lost(exc)
-            cpu = "CPU" in exc.info.reason
-            raise CheckFailed(f"your code did not finish within the {'CPU ' if cpu else ''}time "
-                              f"limit of {limit:.3g} s" + (" (an infinite loop, or far too slow)"
-                                                           if cpu else " (an infinite loop, a "
-                                                           "sleep or a wait, or far too slow)")
-                              ) from None
+            if "CPU" in exc.info.reason:
+                raise CheckFailed(f"your code used more than this check's CPU time limit of "
+                                  f"{self.limit:.3g} s (an infinite loop, or far too slow)"
+                                  ) from None
+            raise CheckFailed("your code did not finish in time (an infinite loop, a sleep or a "
+                              f"wait; this check's limit is {self.limit:.3g} s)") from None
         except ChildDied as exc:
             self._lost(exc)
             raise CheckFailed(f"your code's process died: {exc.info.reason}") from None
 
-    def _respawn(self, timeout: float) -> float:
+    def _respawn(self, timeout: float, cpu_limit: float | None) -> tuple[float, float | None]:
         """A fresh child for the next request, after the old one is reaped (every process it
-        left killed, its scratch removed); returns the request's time left."""
+        left killed, its scratch removed); returns the request's time left (wall, CPU)."""
         if self.child is not None:  # alive no more (e.g. it closed its socket): reap it
             info = self.child.close()
             self.faults.append(info.reason)
@@ -149,13 +167,9 @@ class SandboxedStudent(StudentBase):
             raise CheckFailed(f"not run: your code's process had to be restarted "
                               f"{self.respawns} times already (crashes, exits or time-outs)")
         self.respawns += 1
-        began = time.monotonic()
-        self.start(min(timeout, HELLO_TIMEOUT))
-        left = timeout - (time.monotonic() - began)
-        if left <= 0:
-            raise CheckFailed("your package took the whole time limit of this check to import "
-                              "again after a crash")
-        return left
+        self.start(min(timeout, HELLO_TIMEOUT), cpu_limit)
+        timeout, cpu_limit = self._time_left()  # the import is charged to this check
+        return timeout, cpu_limit
 
     def _lost(self, exc: Any) -> None:
         self.faults.append(exc.info.reason)
@@ -181,7 +195,7 @@ class InProcessStudent(StudentBase):
         self.hello = {"import_error": self.student.import_error,
                       "module_errors": self.student.module_errors}
 
-    def _request(self, request: dict[str, Any], timeout: float) -> Any:
+    def _request(self, request: dict[str, Any], timeout: float, cpu_limit: float | None) -> Any:
         from autograder.sandbox.guards import lift_unneeded
         from autograder.sandbox.worker import handle
 

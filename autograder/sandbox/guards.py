@@ -35,22 +35,32 @@ from typing import Any
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_leaves
 
 # Operator names (without namespace and overload) of the forbidden families.
 FORBIDDEN_FAMILY = re.compile(
     r"(^|_)conv(olution|[123]d|_transpose|_tbc|_depthwise|_pointwise|_prepack|_unpack)"
-    r"|convolution|im2col|col2im|unfold|as_strided|_reshape_alias|slow_conv|thnn_conv")
+    r"|convolution|im2col|col2im|unfold|as_strided|_reshape_alias|slow_conv|thnn_conv"
+    r"|_nested_view_from")  # (nested views take arbitrary sizes and strides, like as_strided)
 # Overloads of set_ that rebuild a tensor with arbitrary sizes and strides (as_strided by hand).
 FORBIDDEN_OVERLOADS = frozenset({"aten::set_.source_Storage_storage_offset",
                                  "aten::set_.source_Tensor_storage_offset"})
 # Views torch's own kernels build other views from (slicing calls as_strided, repeat calls
 # unfold): refused where only calls from outside torch's kernels arrive, the autograd keys.
 TOP_LEVEL_ONLY = frozenset({"as_strided", "as_strided_", "unfold", "_reshape_alias"})
-FORWARD_AD = frozenset({"aten::_make_dual", "aten::_make_dual_copy", "aten::_make_dual_copy.out"})
+# Operators refused on the autograd keys and the backends alike: the ones whose autograd kernel
+# does the work itself (dual tensors, nested views) or that are composite (the C++ engine).
+EVERYWHERE = frozenset({"_make_dual", "_nested_view_from_buffer", "_nested_view_from_jagged",
+                        "_backward"})
+# Inside Corr2dFunction.backward: forward-mode AD (dual tensors) and the C++ engine's entry.
+AUTOGRAD_OPS = frozenset({"aten::_make_dual", "aten::_make_dual_copy",
+                          "aten::_make_dual_copy.out", "aten::_backward"})
 BACKEND_KEYS = ("CPU", "CUDA", "Meta", "MkldnnCPU", "QuantizedCPU", "QuantizedCUDA",
                 "SparseCPU", "SparseCUDA", "SparseCsrCPU", "SparseCsrCUDA", "NestedTensorCPU",
                 "NestedTensorCUDA", "XPU", "MPS")
-MAIN_KEYS = frozenset({"CPU", "CUDA", "Meta"})
+# Composite operators run on these through a computed kernel: override those too. (On MKLDNN
+# tensors, convolution is composite down to mkldnn_convolution.)
+MAIN_KEYS = frozenset({"CPU", "CUDA", "Meta", "MkldnnCPU"})
 ALLOWED_NAMESPACES = frozenset({"aten", "prims"})
 
 
@@ -124,8 +134,8 @@ class _Overrides:
                 if lib is None:
                     lib = libraries[namespace] = torch.library.Library(namespace, "IMPL")
                 qualified = f"{namespace}::{name}"
-                what = ("forward-mode autograd inside Corr2dFunction.backward"
-                        if qualified in FORWARD_AD else _describe(qualified))
+                what = ("autograd inside Corr2dFunction.backward"
+                        if qualified in AUTOGRAD_OPS else _describe(qualified))
                 try:
                     lib.impl(name, self.refuse(qualified, what), key)
                 except RuntimeError:
@@ -171,18 +181,17 @@ def _backend_keys(qualified: str) -> list[str]:
             if (has(qualified, key) if key in MAIN_KEYS else direct(qualified, key))]
 
 
-def _convolution_keys(qualified: str) -> list[str]:
-    base = qualified.split("::", 1)[1].split(".", 1)[0]
-    return ["Autograd"] if base in TOP_LEVEL_ONLY else _backend_keys(qualified)
+def _keys(qualified: str) -> list[str]:
+    base = qualified.split("::", 1)[1].split(".", 1)[0].removesuffix("_copy")
+    if base in TOP_LEVEL_ONLY:
+        return ["Autograd"]
+    return ["Autograd", *_backend_keys(qualified)] if base in EVERYWHERE else \
+        _backend_keys(qualified)
 
 
 _ALL_OPS = sorted(torch._C._dispatch_get_all_op_names())
-CONVOLUTION = _Overrides(_operator_table([n for n in _ALL_OPS if is_forbidden(n)],
-                                         _convolution_keys))
-# Dual tensors are made by _make_dual's autograd kernel itself: refuse it there (and on the
-# backends, where inference mode, which skips the autograd keys, would send it).
-FORWARD_MODE = _Overrides(_operator_table(sorted(FORWARD_AD & set(_ALL_OPS)),
-                                          lambda q: ["Autograd", *_backend_keys(q)]))
+CONVOLUTION = _Overrides(_operator_table([n for n in _ALL_OPS if is_forbidden(n)], _keys))
+FORWARD_MODE = _Overrides(_operator_table(sorted(AUTOGRAD_OPS & set(_ALL_OPS)), _keys))
 
 
 def _convolution_canary() -> None:
@@ -192,6 +201,19 @@ def _convolution_canary() -> None:
 
 def _as_strided_canary() -> None:
     torch.zeros(1).as_strided((1,), (1,))
+
+
+def _builds_graph_in_backward(args: Any, kwargs: Any) -> bool:
+    """While the no-autograd rule holds: an operator that runs inside a backward node (the
+    engine is executing one on this thread) with grad mode on and an input that requires grad
+    records an autograd graph there, whichever engine (Python, C++, TorchScript) would then
+    differentiate it."""
+    if ENGINE is None or ENGINE.current is None or torch._C._current_autograd_node() is None:
+        return False
+    if not torch.is_grad_enabled():
+        return False
+    return any(isinstance(leaf, torch.Tensor) and leaf.requires_grad
+               for leaf in tree_leaves((args, kwargs)))
 
 
 class NoTorchConvolution(TorchDispatchMode):
@@ -216,6 +238,9 @@ class NoTorchConvolution(TorchDispatchMode):
                     f"{qualified} (an operator outside torch's aten namespace)")
             self.violations.add(what)
             raise RuleViolation(f"rule broken: {qualified} may not be used in this part")
+        if _builds_graph_in_backward(args, kwargs):
+            self.violations.add("autograd inside Corr2dFunction.backward (it builds a graph)")
+            raise RuleViolation("rule broken: Corr2dFunction.backward may not use autograd")
         return func(*args, **(kwargs or {}))
 
     def check_intact(self) -> None:

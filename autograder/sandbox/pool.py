@@ -39,10 +39,11 @@ from .wire import WireError
 log = logging.getLogger(__name__)
 
 REPO = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 120.0  # importing torch on a cold disk can be slow
+START_TIMEOUTS = (120.0, 300.0)  # importing torch on a cold disk or a saturated machine
 CONTROL_TIMEOUT = 60.0  # a spawn or reap that takes longer means the zygote is stuck
 EOF_GRACE = 0.25  # after EOF, how long the child may take to finish exiting by itself
 CLOSE_GRACE = 0.5  # after close(), how long serve may take to return on EOF
+MAX_REPLY = 16 * 1024 * 1024  # a child's reply: the largest real one is well under 1 MiB
 MEMORY_MARKERS = ("MemoryError", "can't allocate memory", "Cannot allocate memory",
                   "Unable to allocate", "std::bad_alloc")
 UID_BASE = 900_000_000  # far from real users, systemd's dynamic users and subordinate uid ranges
@@ -240,18 +241,26 @@ class Sandbox:
             if self.isolation_used == "none":
                 self._warn_unisolated()
             began = time.monotonic()
-            try:
-                reply = self._launch()
-            except BaseException:
-                self._abort("the zygote could not start")
-                raise
+            for attempt, timeout in enumerate(START_TIMEOUTS):
+                try:
+                    reply = self._launch(timeout)
+                    break
+                except SandboxError as exc:  # e.g. importing torch on a saturated machine
+                    self._abort("the zygote could not start")
+                    if attempt == len(START_TIMEOUTS) - 1:
+                        raise
+                    log.warning("sandbox slot %d: zygote start failed (%s); trying again",
+                                self.slot, str(exc).splitlines()[0])
+                except BaseException:
+                    self._abort("the zygote could not start")
+                    raise
             self.zygote_info = reply
             self.start_seconds = time.monotonic() - began
             if reply.get("threads", 1) > 1:
                 log.warning("zygote has %d threads before forking (unsafe fork)",
                             reply["threads"])
 
-    def _launch(self) -> dict:
+    def _launch(self, timeout: float) -> dict:
         self._log = tempfile.TemporaryFile(prefix="zygote-log-")
         if self.uid_drop:
             self._uid_base, self._uid_lock = claim_uid_block(self.slot)
@@ -268,7 +277,7 @@ class Sandbox:
                 self._in_cgroup(self._command(theirs.fileno())), pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
                 env=self._environment(), cwd="/", start_new_session=True)
-        reply = self._call(self._config(), timeout=START_TIMEOUT)
+        reply = self._call(self._config(), timeout=timeout)
         if self.cgroup is not None:  # the zygote's own memory, plus one submission's
             self.memory_limit = self.cgroup.memory_usage() + self.limits.memory_bytes
             self.cgroup.set_memory_limit(self.memory_limit)
@@ -551,7 +560,7 @@ class Child:
             self._sock.settimeout(timeout)
             self._sock.sendall(data)
             reply = wire.recv(_Deadline(self._sock, deadline, self._sandbox.cpu_seconds,
-                                        cpu_deadline))
+                                        cpu_deadline), limit=MAX_REPLY)
         except _OutOfTime as exc:
             limit, kind = (cpu_limit, "cpu") if exc.kind == "cpu" else (timeout, "wall")
             raise ChildTimeout(self._finish("timeout", 0, timeout=limit, detail=kind)) from None

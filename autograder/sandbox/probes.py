@@ -47,10 +47,12 @@ def rules_of(name: str, args: dict[str, Any]) -> list[str]:
     return list(rules or [])
 
 
-def _encode(value: Any) -> dict[str, Any]:
-    from .worker import encode_value
+ENCODE: Callable[[Any], dict[str, Any]] | None = None  # worker.encode_value, set by the worker
 
-    return encode_value(value)
+
+def _encode(value: Any) -> dict[str, Any]:
+    assert ENCODE is not None, "probes run inside the worker"
+    return ENCODE(value)
 
 
 @contextlib.contextmanager

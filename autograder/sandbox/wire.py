@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-MAX_MESSAGE = 64 * 1024 * 1024  # a reply larger than this is a fault, not data
+MAX_MESSAGE = 64 * 1024 * 1024  # a message larger than this is a fault, not data
+MAX_NESTING_NODES = 200_000  # objects and arrays in one message: decoding costs ~100 bytes each
 DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
           "bfloat16"}
 
@@ -75,6 +76,10 @@ def dumps(message: Any) -> bytes:
 
 
 def loads(body: bytes) -> Any:
+    """Decode one message; one with more than ``MAX_NESTING_NODES`` objects and arrays (a few
+    megabytes of ``[{},{},...]`` would cost gigabytes decoded) is refused unread."""
+    if body.count(b"{") + body.count(b"[") > MAX_NESTING_NODES:
+        raise WireError(f"message has more than {MAX_NESTING_NODES} objects and arrays")
     try:
         return _decode_json(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: huge ints too
@@ -101,9 +106,10 @@ def _recv_exact(sock: socket.socket, n: int) -> bytes:
     return b"".join(chunks)
 
 
-def recv(sock: socket.socket) -> Any:
-    """Read one message; raises EOFError on a closed peer, WireError on garbage."""
+def recv(sock: socket.socket, limit: int = MAX_MESSAGE) -> Any:
+    """Read one message of at most ``limit`` bytes; raises EOFError on a closed peer,
+    WireError on garbage."""
     (size,) = struct.unpack(">I", _recv_exact(sock, 4))
-    if size > MAX_MESSAGE:
-        raise WireError(f"message of {size} bytes exceeds {MAX_MESSAGE}")
+    if size > limit:
+        raise WireError(f"message of {size} bytes exceeds {limit}")
     return loads(_recv_exact(sock, size))

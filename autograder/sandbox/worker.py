@@ -130,6 +130,9 @@ def encode_value(value: Any, depth: int = 0) -> dict[str, Any]:
     return {"kind": "object", "type": f"{kind.__module__}.{kind.__qualname__}"[:200]}
 
 
+probes.ENCODE = encode_value  # bound once: student code cannot swap the encoder by module name
+
+
 def decode_inputs(value: Any, device: str) -> Any:
     """Arrays in a request become tensors on ``device``; everything else stays plain."""
     if _isinstance(value, dict) and set(value) == {"__array__"}:
@@ -179,12 +182,21 @@ def _warm_up() -> None:
 _warm_up()
 
 
+def _forget_grader_modules() -> None:
+    """Drop the grader's modules from ``sys.modules`` before the submission is imported: this
+    code keeps its own references, and a submission that imports ``autograder`` by name gets
+    fresh copies that are connected to nothing (the static scan flags the attempt too)."""
+    for name in [m for m in sys.modules if m == "autograder" or m.startswith("autograder.")]:
+        del sys.modules[name]
+
+
 def serve(sock: socket.socket, code_dir: str) -> None:
     """Load the submission, then answer requests until the grader hangs up.
 
     The grader's first request is the ``hello`` probe: its reply says how the import went, and
     its time limit bounds an import that never finishes.
     """
+    _forget_grader_modules()
     student = Student(code_dir)
     # Builtins as the submission left them at import: a patch made during one request is
     # undone before the next, so one hostile call cannot spoil later checks.

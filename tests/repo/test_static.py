@@ -34,6 +34,26 @@ TAMPERING = [
     ("inference-mode", "import torch\nwith torch.inference_mode():\n    pass\n", "inference_mode"),
     ("paths", "open('/tmp/child-1/convolutions/a.py').read()\n", "paths outside"),
     ("grader", "import autograder.sandbox.guards\n", "the grader's own modules"),
+    ("pkgutil", "import pkgutil\ng = pkgutil.resolve_name('x.y')\n", "dynamic imports"),
+    ("getattr-computed", "def f(o, n):\n    return getattr(o, 'ru' + n)\n", "computed"),
+    ("getattr-private", "def f(o):\n    return getattr(o, '_engine')\n", "private names"),
+    ("dunder-string", "x = '__clo' + 'sure__'\n", "names of internals"),
+    ("grader-by-string", "name = 'autograder.sandbox.guards'\n", "the grader's own"),
+    ("torch-private", "import torch._decomp.decompositions as D\n", "torch internals"),
+    ("torch-private-attr", "import torch\nf = torch._refs.unfold\n", "torch internals"),
+    ("aten-backward", "import torch\ntorch.ops.aten._backward(y, [x], g, None, False)\n",
+     "torch internals"),
+    ("asyncio", "import asyncio\n", "threads (asyncio)"),
+    ("torchscript", "import torch\n@torch.jit.script\ndef f(x):\n    return x\n",
+     "TorchScript"),
+    ("numpy-windows", "from numpy.lib.stride_tricks import sliding_window_view\n",
+     "stride tricks"),
+    ("scipy", "from scipy.signal import correlate2d\n", "scipy"),
+    ("tb-frame", "try:\n    1 / 0\nexcept ZeroDivisionError as e:\n"
+     "    f = e.__traceback__.tb_frame\n", "stack frames"),
+    ("enable-grad-in-helper", "import torch\ndef helper(x):\n    with torch.enable_grad():\n"
+     "        return x\nclass F(torch.autograd.Function):\n    @staticmethod\n"
+     "    def backward(ctx, dY):\n        return helper(dY)\n", "autograd in the module"),
     ("autograd-in-backward", "import torch\nclass F(torch.autograd.Function):\n"
      "    @staticmethod\n    def backward(ctx, dY):\n        with torch.enable_grad():\n"
      "            pass\n", "autograd inside backward"),
