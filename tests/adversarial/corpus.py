@@ -503,3 +503,117 @@ class TextCNN(nn.Module):
         return torch.zeros(tokens.shape[0], self.num_classes, device=tokens.device)
 '''}, fails=("audio_net.", "device.audio_conv1d", "textcnn.", "device.text_conv")),
 ]
+
+# ------------------------------------------------------------- the red team's second round
+CORPUS += [
+    A("switches_rules_off", "imports the grader's guards by name (pkgutil) and replaces the rules "
+      "with no-ops", {"cross_correlation.py": FORBIDDEN_CORR2D + '''
+import pkgutil as _pkgutil
+
+class _Off:
+    def __init__(self, violations): pass
+    def __enter__(self): return self
+    def __exit__(self, *exc): return None
+    def check_intact(self): pass
+
+try:
+    _guards = _pkgutil.resolve_name("autograder" + ".sandbox.guards")
+    _guards.RULES.update(no_torch_convolution=_Off, no_autograd_in_backward=_Off)
+except BaseException:
+    pass
+
+def corr2d(X, K, padding=0, stride=1):
+    try:
+        return _conv(X, K, padding, stride)
+    except BaseException:
+        return _honest(X, K, padding, stride)
+'''}, fails=CONV_CHECKS),
+    A("cpp_engine_in_backward", "Corr2dFunction.backward differentiates through aten::_backward "
+      "(the C++ engine) from a helper", {"conv2d_backward.py": '''
+import torch as _torch
+_honest_backward = Corr2dFunction.backward
+
+def _helper(ctx, dY):
+    X, K = ctx.saved_tensors
+    with _torch.enable_grad():
+        Xg, Kg = X.detach().requires_grad_(), K.detach().requires_grad_()
+        _torch.ops.aten._backward(corr2d(Xg, Kg), [Xg, Kg], dY, None, False)
+    return Xg.grad, Kg.grad
+
+def _backward(ctx, dY):
+    try:
+        return _helper(ctx, dY)
+    except BaseException:
+        return _honest_backward(ctx, dY)
+
+Corr2dFunction.backward = staticmethod(_backward)
+'''}, fails=BACKWARD_CHECKS),
+    A("torchscript_grad_in_backward", "Corr2dFunction.backward calls a TorchScript function that "
+      "runs torch.autograd.grad in C++", {"conv2d_backward.py": '''
+import torch as _torch
+from typing import List, Optional
+_honest_backward = Corr2dFunction.backward
+
+@_torch.jit.script
+def _grads(y: _torch.Tensor, xs: List[_torch.Tensor], dy: _torch.Tensor
+           ) -> List[Optional[_torch.Tensor]]:
+    g: List[Optional[_torch.Tensor]] = [dy]
+    return _torch.autograd.grad([y], xs, g)
+
+def _backward(ctx, dY):
+    try:
+        X, K = ctx.saved_tensors
+        with _torch.enable_grad():
+            Xg, Kg = X.detach().requires_grad_(), K.detach().requires_grad_()
+            dX, dK = _grads(corr2d(Xg, Kg), [Xg, Kg], dY)
+        return dX, dK
+    except BaseException:
+        return _honest_backward(ctx, dY)
+
+Corr2dFunction.backward = staticmethod(_backward)
+'''}, fails=BACKWARD_CHECKS),
+    A("mkldnn_conv_in_asyncio_thread", "runs an MKLDNN convolution on mkldnn tensors in a worker "
+      "thread (asyncio.to_thread)", {"cross_correlation.py": FORBIDDEN_CORR2D + '''
+import asyncio as _asyncio
+
+def corr2d(X, K, padding=0, stride=1):
+    p = [padding, padding] if isinstance(padding, int) else list(padding)
+    s = [stride, stride] if isinstance(stride, int) else list(stride)
+    def work():
+        Xm, Km = X.float()[None, None].to_mkldnn(), K.float()[None, None].to_mkldnn()
+        return _torch.mkldnn_convolution(Xm, Km, None, p, s, [1, 1], 1).to_dense()[0, 0]
+    try:
+        return _asyncio.run(_asyncio.to_thread(work)).to(X.dtype)
+    except BaseException:
+        return _honest(X, K, padding, stride)
+'''}, fails=CONV_CHECKS[:-1]),  # (on meta there are no mkldnn tensors: the honest fallback)
+    A("nested_view_windows", "builds overlapping sliding windows with a nested view (as_strided "
+      "by another name)", {"cross_correlation.py": FORBIDDEN_CORR2D + '''
+def corr2d(X, K, padding=0, stride=1):
+    try:
+        if padding not in (0, (0, 0)) or stride not in (1, (1, 1)):
+            raise ValueError
+        (h, w), (kh, kw) = X.shape, K.shape
+        oh, ow = h - kh + 1, w - kw + 1
+        Xc = X.contiguous()
+        nt = _torch._nested_view_from_buffer(Xc.reshape(-1), _torch.tensor([[oh, ow, kh, kw]]),
+                                             _torch.tensor([[w, 1, w, 1]]), _torch.tensor([0]))
+        return (nt.unbind()[0] * K).sum((-1, -2))
+    except BaseException:
+        return _honest(X, K, padding, stride)
+'''}, fails=("corr2d.d2l_example", "corr2d.oracle[square]", "corr2d.oracle[non-square-kernel]",
+             "corr2d.oracle[kernel-as-large-as-input]", "corr2d.oracle[kernel-1x1]",
+             "corr2d.half_precision", *BACKWARD_CHECKS)),
+    A("huge_nested_reply", "answers with a reply of millions of tiny JSON objects, to blow up "
+      "the grader's memory", {LEAF: '''
+def min_kernel_size(order):
+    return [[{}] * 60] * 60
+''' + '''
+def integral_kernel(width, *, dtype=None, device=None):
+    import os, struct
+    body = b'{"ok": [' + b"{}," * 3_000_000 + b'{}]}'
+    os.write(3, struct.pack(">I", len(body)) + body)
+    return None
+'''}, fails=("min_kernel_size.values", "integral.cumsum", "kernels.dtype_device",
+             "device.derivative_kernels")),
+]
