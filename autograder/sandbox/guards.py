@@ -217,11 +217,16 @@ def _builds_graph_in_backward(args: Any, kwargs: Any) -> bool:
 
 
 class NoTorchConvolution(TorchDispatchMode):
-    """Refuse the forbidden families process-wide while active (see the module docstring)."""
+    """Refuse the forbidden families process-wide while active (see the module docstring).
+
+    It also counts the operators the calling thread runs: ``ops`` in all, ``backward_ops``
+    those run inside a backward node (how vectorisation is judged: a count that grows with the
+    number of output positions means a loop over them)."""
 
     def __init__(self, violations: Violations) -> None:
         super().__init__()
         self.violations = violations
+        self.ops = self.backward_ops = 0
 
     def __enter__(self) -> NoTorchConvolution:
         CONVOLUTION.install()
@@ -233,6 +238,9 @@ class NoTorchConvolution(TorchDispatchMode):
         namespace = qualified.split("::", 1)[0]
         if CONVOLUTION.canary:  # the grader's own probe of its overrides: let it through
             return func(*args, **(kwargs or {}))
+        self.ops += 1
+        if torch._C._current_autograd_node() is not None:
+            self.backward_ops += 1
         if is_forbidden(qualified) or namespace not in ALLOWED_NAMESPACES:
             what = (_describe(qualified) if namespace in ALLOWED_NAMESPACES else
                     f"{qualified} (an operator outside torch's aten namespace)")
