@@ -223,15 +223,18 @@ class NoTorchConvolution(TorchDispatchMode):
     those run inside a backward node (how vectorisation is judged: a count that grows with the
     number of output positions means a loop over them)."""
 
-    def __init__(self, violations: Violations) -> None:
+    def __init__(self, violations: Violations, watch: bool = True) -> None:
+        """``watch=False``: the process-wide overrides only, without the dispatch mode (no
+        counting, no namespace or graph checks) -- for long computations such as training,
+        where the mode's cost per operator would dominate."""
         super().__init__()
-        self.violations = violations
+        self.violations, self.watch = violations, watch
         self.ops = self.backward_ops = 0
 
     def __enter__(self) -> NoTorchConvolution:
         CONVOLUTION.install()
         CONVOLUTION.current = self.violations
-        return super().__enter__()
+        return super().__enter__() if self.watch else self
 
     def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
         qualified = func.name()
@@ -260,6 +263,8 @@ class NoTorchConvolution(TorchDispatchMode):
         from torch.utils._python_dispatch import _get_current_dispatch_mode
 
         CONVOLUTION.current = None
+        if not self.watch:
+            return None
         # Student code that popped this mode (hoping to call a forbidden operator unseen).
         if _get_current_dispatch_mode() is not self:
             self.violations.add("tampering with the grader's rule guard")
@@ -269,56 +274,66 @@ class NoTorchConvolution(TorchDispatchMode):
 
 # ------------------------------------------------------------------------- autograd engine
 
-class _EngineProxy:
-    """Stands in for autograd's engine from before student code is imported.
+class _EngineState:
+    """Backward passes running in the whole process, and where a violation goes."""
 
-    Counts the backward passes running in the whole process; while ``NoAutogradInBackward`` is
-    active, one started inside another (from ``Corr2dFunction.backward``) is a violation."""
-
-    def __init__(self, engine: Any) -> None:
-        self._depth = 0
-        self._lock = threading.Lock()
+    def __init__(self) -> None:
+        self.depth = 0
+        self.lock = threading.Lock()
         self.current: Violations | None = None
-        run = engine.run_backward
+        self.proxy: Any = None  # the instance in Variable._execution_engine
 
-        def run_backward(*args: Any, **kwargs: Any) -> Any:
-            with self._lock:
-                nested, self._depth = self._depth > 0, self._depth + 1
+
+def _make_engine_class(engine: Any, state: _EngineState) -> type:
+    """A class standing in for autograd's engine class. Every instance (the one put in place of
+    ``Variable._execution_engine``, or one a submission makes from ``torch._C``) counts backward
+    passes in ``state``: while ``NoAutogradInBackward`` is active, one started inside another
+    (from ``Corr2dFunction.backward``) is a violation. The real engine stays in this closure."""
+    run = engine.run_backward
+
+    class ImperativeEngine:
+        def run_backward(self, *args: Any, **kwargs: Any) -> Any:
+            with state.lock:
+                nested, state.depth = state.depth > 0, state.depth + 1
             try:
-                if nested and self.current is not None:
-                    self.current.add("autograd called inside Corr2dFunction.backward")
+                if nested and state.current is not None:
+                    state.current.add("autograd called inside Corr2dFunction.backward")
                     raise RuleViolation("rule broken: Corr2dFunction.backward may not call "
                                         "autograd")
                 return run(*args, **kwargs)
             finally:
-                with self._lock:
-                    self._depth -= 1
+                with state.lock:
+                    state.depth -= 1
 
-        self.run_backward = run_backward
-        # Everything else (queue_callback, is_checkpoint_valid, ...) is the engine's own.
-        for name in ("queue_callback", "is_checkpoint_valid"):
-            if hasattr(engine, name):
-                setattr(self, name, getattr(engine, name))
+        def queue_callback(self, callback: Any) -> Any:
+            return engine.queue_callback(callback)
+
+        def is_checkpoint_valid(self) -> Any:
+            return engine.is_checkpoint_valid()
+
+    return ImperativeEngine
 
 
-ENGINE: _EngineProxy | None = None
+ENGINE: _EngineState | None = None
 
 
 def install_engine_proxy() -> None:
-    """Put the proxy in place of autograd's engine and hide the engine's constructors; call
-    once per process, before student code is imported."""
+    """Put a proxy in place of autograd's engine, and its class in place of the engine's
+    classes in ``torch._C``; call once per process, before student code is imported."""
     global ENGINE
     from torch.autograd import variable
 
     if ENGINE is not None:
         return
-    ENGINE = _EngineProxy(variable.Variable._execution_engine)
-    variable.Variable._execution_engine = ENGINE
-    for name in ("_ImperativeEngine", "_EngineBase"):
-        if hasattr(torch._C, name):
-            delattr(torch._C, name)
-    if hasattr(variable, "ImperativeEngine"):
-        delattr(variable, "ImperativeEngine")
+    state = _EngineState()
+    proxy_class = _make_engine_class(variable.Variable._execution_engine, state)
+    variable.Variable._execution_engine = proxy_class()
+    for owner, name in ((torch._C, "_ImperativeEngine"), (torch._C, "_EngineBase"),
+                        (variable, "ImperativeEngine")):
+        if hasattr(owner, name):
+            setattr(owner, name, proxy_class)
+    state.proxy = variable.Variable._execution_engine
+    ENGINE = state
 
 
 class NoAutogradInBackward:
@@ -340,7 +355,7 @@ class NoAutogradInBackward:
     def check_intact(self) -> None:
         from torch.autograd import variable
 
-        if variable.Variable._execution_engine is not ENGINE:
+        if ENGINE is None or variable.Variable._execution_engine is not ENGINE.proxy:
             self.violations.add("tampering with the grader's autograd guard")
 
     def __exit__(self, *exc: Any) -> None:
@@ -352,12 +367,14 @@ class NoAutogradInBackward:
 RULES = {"no_torch_convolution": NoTorchConvolution, "no_autograd_in_backward": NoAutogradInBackward}
 
 
-def guard(rules: list[str], violations: Violations) -> list[Any]:
-    """The context managers enforcing ``rules`` (names from ``RULES``)."""
+def guard(rules: list[str], violations: Violations, watch: bool = True) -> list[Any]:
+    """The context managers enforcing ``rules`` (names from ``RULES``); ``watch``: see
+    ``NoTorchConvolution``."""
     unknown = set(rules) - set(RULES)
     if unknown:
         raise ValueError(f"unknown rules {sorted(unknown)}")
-    return [RULES[r](violations) for r in rules]
+    return [NoTorchConvolution(violations, watch) if r == "no_torch_convolution"
+            else RULES[r](violations) for r in rules]
 
 
 def lift_unneeded(rules: list[str]) -> None:

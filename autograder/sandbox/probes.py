@@ -15,11 +15,13 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch._decomp import decompositions as _decompositions
 
 from .guards import Violations, guard
 
 # Captured before student code is imported, so a patched torch cannot answer for us.
 _grad, _manual_seed, _no_grad = torch.autograd.grad, torch.manual_seed, torch.no_grad
+_im2col = _decompositions.im2col
 _Linear, _Conv2d, _Module = nn.Linear, nn.Conv2d, nn.Module
 
 PROBES: dict[str, Callable[..., dict[str, Any]]] = {}
@@ -55,22 +57,71 @@ def _encode(value: Any) -> dict[str, Any]:
     return ENCODE(value)
 
 
-@contextlib.contextmanager
-def _rules(rules: list[str], violations: Violations) -> Iterator[Callable[[Any], Any]]:
-    """Run the block under ``rules``; it returns its observations through the yielded
-    ``seal``, which checks that the guards still hold. Observations are encoded inside the
-    block, before the rules are lifted, so that no work can be deferred past them."""
-    managers = guard(rules, violations)
+class _Guarded:
+    """What a block under ``_rules`` gets: ``seal(observations)`` checks that the guards still
+    hold and returns them; ``watch`` is the operator-counting guard (or None)."""
 
-    def seal(observations: Any) -> Any:
-        for manager in managers:
+    def __init__(self, managers: list[Any]) -> None:
+        self.managers = managers
+        self.watch = next((m for m in managers if getattr(m, "watch", False)), None)
+
+    def seal(self, observations: Any) -> Any:
+        for manager in self.managers:
             manager.check_intact()
         return observations
 
+
+@contextlib.contextmanager
+def _rules(rules: list[str], violations: Violations, watch: bool = True) -> Iterator[_Guarded]:
+    """Run the block under ``rules``. Observations are encoded inside the block, before the
+    rules are lifted, so that no work can be deferred past them."""
+    guarded = _Guarded(guard(rules, violations, watch))
     with contextlib.ExitStack() as stack:
-        for manager in managers:
+        for manager in guarded.managers:
             stack.enter_context(manager)
-        yield seal
+        yield guarded
+
+
+def _pair(value: Any) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
+
+
+def _oracle_corr2d(X: torch.Tensor, K: torch.Tensor, padding: Any = 0,
+                   stride: Any = 1) -> torch.Tensor:
+    """``corr2d`` from torch's own decomposition of im2col (plain aten indexing, none of the
+    forbidden operators): what the student's ``corr2d`` is replaced by while another part is
+    graded, so that a fault in ``corr2d`` costs its own part only."""
+    (ph, pw), (sh, sw) = _pair(padding), _pair(stride)
+    (h, w), (kh, kw) = X.shape, K.shape
+    cols = _im2col(X[None, None], [kh, kw], [1, 1], [ph, pw], [sh, sw])[0]
+    out_h, out_w = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+    return (K.reshape(1, -1).to(cols.dtype) @ cols).reshape(out_h, out_w)
+
+
+ORACLES = {"corr2d": _oracle_corr2d}
+
+
+@contextlib.contextmanager
+def _graded_alone(student: Any) -> Iterator[None]:
+    """While the block runs, every reference the submission's modules hold to its own
+    functions in ``ORACLES`` (``from .cross_correlation import corr2d``, the package's export,
+    the function itself) points to the oracle instead. Restored afterwards."""
+    patched = []
+    for name, oracle in ORACLES.items():
+        try:
+            own = student.get(name)
+        except BaseException:  # noqa: BLE001 - missing or broken: nothing to replace
+            continue
+        for module in student.modules():
+            namespace = vars(module)
+            for attr in [a for a, v in list(namespace.items()) if v is own]:
+                namespace[attr] = oracle
+                patched.append((namespace, attr, own))
+    try:
+        yield
+    finally:
+        for namespace, attr, own in reversed(patched):
+            namespace[attr] = own
 
 
 def _type_name(obj: Any) -> str:
@@ -87,28 +138,65 @@ def hello(student: Any, violations: Violations) -> dict[str, Any]:
 @probe(FROM_REQUEST)
 def call(student: Any, violations: Violations, name: str, args: list[Any] | None = None,
          kwargs: dict[str, Any] | None = None, rules: list[str] | None = None,
-         seed: int | None = None) -> dict[str, Any]:
-    """``name(*args, **kwargs)``; observes the result and the inputs afterwards."""
+         seed: int | None = None, count: bool = False) -> dict[str, Any]:
+    """``name(*args, **kwargs)``; observes the result and the inputs afterwards, and with
+    ``count`` the number of operators the call ran (``ops``)."""
     args, kwargs = args or [], kwargs or {}
     fn = student.get(name)
     if seed is not None:
         _manual_seed(seed)
-    with _rules(rules or [], violations) as seal:
+    with _rules(rules or [], violations) as guarded:
         out = fn(*args, **kwargs)
-        return seal({"value": _encode(out), "inputs": [_encode(a) for a in args]})
+        observed = {"value": _encode(out), "inputs": [_encode(a) for a in args]}
+        if count and guarded.watch is not None:
+            observed["ops"] = guarded.watch.ops
+        return guarded.seal(observed)
 
 
 @probe(BACKWARD)
 def corr2d_function(student: Any, violations: Violations, X: torch.Tensor, K: torch.Tensor,
-                    dY: torch.Tensor) -> dict[str, Any]:
-    """Forward and backward of ``Corr2dFunction`` with dY given; autograd banned inside."""
+                    dY: torch.Tensor, requires: list[bool] | None = None) -> dict[str, Any]:
+    """Forward and backward of ``Corr2dFunction`` with dY given; autograd banned inside, the
+    student's ``corr2d`` replaced by the oracle. ``requires``: which of X, K require grad.
+    Observes Y, dX, dK, the operators run inside backward, and what backward itself returned
+    for each input (None or a tensor)."""
     fn = student.get("Corr2dFunction")
-    Xg, Kg = X.clone().requires_grad_(True), K.clone().requires_grad_(True)
-    with _rules(BACKWARD, violations) as seal:
+    need_x, need_k = requires or (True, True)
+    Xg, Kg = X.clone().requires_grad_(need_x), K.clone().requires_grad_(need_k)
+    returned: list[Any] = []
+    with _graded_alone(student), _recording_backward(fn, returned), \
+            _rules(BACKWARD, violations) as guarded:
         Y = fn.apply(Xg, Kg)
-        dX, dK = _grad(Y, (Xg, Kg), dY, allow_unused=True)
-        return seal({"Y": _encode(Y), "dX": _encode(dX), "dK": _encode(dK),
-                     "inputs": [_encode(Xg), _encode(Kg), _encode(dY)]})
+        wanted = [t for t in (Xg, Kg) if t.requires_grad]
+        grads = dict(zip([id(t) for t in wanted], _grad(Y, wanted, dY, allow_unused=True)))
+        dX, dK = grads.get(id(Xg)), grads.get(id(Kg))
+        return guarded.seal({
+            "Y": _encode(Y), "dX": _encode(dX), "dK": _encode(dK),
+            "inputs": [_encode(Xg), _encode(Kg), _encode(dY)],
+            "backward_ops": guarded.watch.backward_ops if guarded.watch else None,
+            "returned": [None if r is None else _type_name(r) for r in returned[0]]
+            if returned and isinstance(returned[0], tuple) else None})
+
+
+@contextlib.contextmanager
+def _recording_backward(fn: Any, returned: list[Any]) -> Iterator[None]:
+    """Record what ``fn.backward`` returns (autograd drops gradients of inputs that do not
+    require them, so this is the only way to see whether ``needs_input_grad`` was honoured)."""
+    original = getattr(fn, "__dict__", {}).get("backward")
+    if not isinstance(original, staticmethod):
+        yield
+        return
+
+    def backward(ctx: Any, *grads: Any) -> Any:
+        out = original.__func__(ctx, *grads)
+        returned.append(out)
+        return out
+
+    type.__setattr__(fn, "backward", staticmethod(backward))
+    try:
+        yield
+    finally:
+        type.__setattr__(fn, "backward", original)
 
 
 @probe(BACKWARD)
@@ -116,7 +204,7 @@ def corr2d_jacobians(student: Any, violations: Violations, X: torch.Tensor, K: t
                      eps: float = 1e-6) -> dict[str, Any]:
     """gradcheck's two Jacobians: from the backward (analytic) and from the forward (numeric)."""
     fn = student.get("Corr2dFunction")
-    with _rules(BACKWARD, violations) as seal:
+    with _graded_alone(student), _rules(BACKWARD, violations) as guarded:
         Xg, Kg = X.clone().requires_grad_(True), K.clone().requires_grad_(True)
         Y = fn.apply(Xg, Kg)
         n = Y.numel()
@@ -141,29 +229,30 @@ def corr2d_jacobians(student: Any, violations: Violations, X: torch.Tensor, K: t
                     down = fn.apply(*pair).reshape(-1)
                     cols.append((up - down) / (2 * eps))
                 numeric.append(torch.stack(cols, dim=1))
-        return seal({"analytic_X": _encode(torch.stack(rows_x)),
-                     "analytic_K": _encode(torch.stack(rows_k)),
-                     "numeric_X": _encode(numeric[0]), "numeric_K": _encode(numeric[1])})
+        return guarded.seal({"analytic_X": _encode(torch.stack(rows_x)),
+                             "analytic_K": _encode(torch.stack(rows_k)),
+                             "numeric_X": _encode(numeric[0]), "numeric_K": _encode(numeric[1])})
 
 
 @probe(BACKWARD)
-def conv2d_layer(student: Any, violations: Violations, kernel_size: list[int], seed: int,
+def conv2d_layer(student: Any, violations: Violations, kernel_size: int | list[int], seed: int,
                  X: torch.Tensor) -> dict[str, Any]:
-    """Build ``Conv2D``, run it, back-propagate ``Y.sum()``; observe parameters and grads."""
+    """Build ``Conv2D(kernel_size)`` (an int or a pair), run it, back-propagate ``Y.sum()``;
+    observe parameters and grads."""
     cls = student.get("Conv2D")
     _manual_seed(seed)
-    with _rules(BACKWARD, violations) as seal:
-        layer = cls(tuple(kernel_size))
+    with _graded_alone(student), _rules(BACKWARD, violations) as guarded:
+        layer = cls(kernel_size if isinstance(kernel_size, int) else tuple(kernel_size))
         if isinstance(layer, _Module):
             layer = layer.to(X.device)  # d2l's Conv2D creates its parameters on the CPU
         params = dict(layer.named_parameters()) if isinstance(layer, _Module) else {}
         Y = layer(X)
         nodes = _graph_nodes(Y)
         Y.sum().backward()
-        return seal({"is_module": isinstance(layer, _Module),
-                     "params": {n: _encode(p.detach()) for n, p in params.items()},
-                     "grads": {n: _encode(p.grad) for n, p in params.items()},
-                     "Y": _encode(Y), "nodes": sorted(nodes)})
+        return guarded.seal({"is_module": isinstance(layer, _Module),
+                             "params": {n: _encode(p.detach()) for n, p in params.items()},
+                             "grads": {n: _encode(p.grad) for n, p in params.items()},
+                             "Y": _encode(Y), "nodes": sorted(nodes)})
 
 
 def _graph_nodes(t: Any) -> set[str]:
@@ -183,12 +272,13 @@ def learn_kernel(student: Any, violations: Violations, X: torch.Tensor, Y: torch
     """Train with the student's ``learn_kernel``; observe the returned layer's parameters."""
     fn, cls = student.get("learn_kernel"), student.get("Conv2D")
     _manual_seed(seed)
-    with _rules(BACKWARD, violations) as seal:
+    # Training runs thousands of operators: the process-wide guards only, no counting mode.
+    with _graded_alone(student), _rules(BACKWARD, violations, watch=False) as guarded:
         conv = fn(X, Y, tuple(kernel_size))
         ok = isinstance(conv, cls) and isinstance(conv, _Module)
-        return seal({"type": _type_name(conv), "is_conv2d": ok,
-                     "weight": _encode(conv.weight.detach()) if ok else None,
-                     "bias": _encode(conv.bias.detach()) if ok else None})
+        return guarded.seal({"type": _type_name(conv), "is_conv2d": ok,
+                             "weight": _encode(conv.weight.detach()) if ok else None,
+                             "bias": _encode(conv.bias.detach()) if ok else None})
 
 
 @probe()

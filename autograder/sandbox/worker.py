@@ -72,6 +72,11 @@ class Student:
             except BaseException as exc:  # noqa: BLE001
                 self.module_errors[stem] = _describe_exception(exc)
 
+    def modules(self) -> list[types.ModuleType]:
+        """The submission's modules imported so far (the package and its submodules)."""
+        return [m for n, m in list(sys.modules.items())
+                if (n == PACKAGE or n.startswith(PACKAGE + ".")) and _isinstance(m, types.ModuleType)]
+
     def get(self, name: str) -> Any:
         """The student's object ``name`` (``from convolutions import name``), or the module
         ``convolutions.<name>`` (e.g. ``concepts``). A name the package forgot to export is
@@ -174,8 +179,10 @@ def _warm_up() -> None:
     use of a dispatch mode imports about a second's worth of modules."""
     from .guards import NoTorchConvolution, Violations, lift_unneeded
 
+    import torch._dynamo  # noqa: F401 - what the first factory call under a mode imports
+
     with NoTorchConvolution(Violations()):
-        torch.ones(2) * 2  # noqa: B018 - a tiny single-threaded op, safe before fork
+        torch.rand(2) * 2  # noqa: B018 - tiny single-threaded ops, safe before fork
     lift_unneeded([])
 
 

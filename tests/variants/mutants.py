@@ -249,4 +249,51 @@ MUTANTS = [
       "forgets the + 1"),
     M("concepts_wrong_type", "concepts.py", "    return 21 * 21\n", "    return 441.0\n",
       ("concepts.answer[conv_parameter_count]",), "a float where an int is asked"),
+    # vectorisation: the same values, computed by loops over output positions (issue 9)
+    M("corr2d_pixel_loop", "cross_correlation.py",
+      "    for a in range(kh):\n        for b in range(kw):\n            window = Xp[a : a + s_h * "
+      "(out_h - 1) + 1 : s_h, b : b + s_w * (out_w - 1) + 1 : s_w]\n"
+      "            Y = Y + K[a, b] * window\n",
+      "    for i in range(out_h):\n        for j in range(out_w):\n"
+      "            Y[i, j] = (Xp[i * s_h : i * s_h + kh, j * s_w : j * s_w + kw] * K).sum()\n",
+      ("corr2d.vectorised",), "d2l's double loop over output pixels"),
+    M("im2col_pixel_loop", "conv_as_matmul.py", (
+        "    columns = [\n", "        for a in range(kh)\n        for b in range(kw)\n    ]\n"
+        "    return torch.stack(columns, dim=1)\n"), (
+        "    columns = [\n", "        for a in range(kh)\n        for b in range(kw)\n    ]\n"
+        "    rows = [Xp[i * s_h : i * s_h + kh, j * s_w : j * s_w + kw].reshape(-1)\n"
+        "            for i in range(out_h) for j in range(out_w)]\n"
+        "    return torch.stack(rows, dim=0)\n"),
+      ("im2col.vectorised",), "one row of the matrix per output pixel"),
+    M("kernel_matrix_pixel_loop", "conv_as_matmul.py", (
+        "            cols = ((i + a) * w + (j + b)).reshape(-1)\n"
+        "            M[rows, cols] = K[a, b]\n"), (
+        "            for r in range(out_h):\n                for c in range(out_w):\n"
+        "                    M[r * out_w + c, (r + a) * w + (c + b)] = K[a, b]\n"),
+      ("kernel_matrix.vectorised",), "one entry per output pixel and kernel offset"),
+    M("corr1d_position_loop", "audio_conv1d.py", (
+        "    for a in range(k.shape[0]):\n        y = y + k[a] * x[a : a + n]\n"), (
+        "    for t in range(n):\n        y[t] = (k * x[t : t + k.shape[0]]).sum()\n"),
+      ("corr1d.vectorised[corr1d]",), "one output position at a time"),
+    M("multi_in_position_loop", "audio_conv1d.py", (
+        "    for a in range(K.shape[1]):\n        y = y + K[:, a] @ X[:, a : a + n]\n"), (
+        "    for t in range(n):\n        y[t] = (K * X[:, t : t + K.shape[1]]).sum()\n"),
+      ("corr1d.vectorised[multi-in]",), "one output position at a time"),
+    M("multi_in_out_position_loop", "audio_conv1d.py", (
+        "    for a in range(K.shape[2]):\n        Y = Y + K[:, :, a] @ X[:, a : a + n]\n"), (
+        "    for t in range(n):\n"
+        "        Y[:, t] = (K * X[None, :, t : t + K.shape[2]]).sum(dim=(1, 2))\n"),
+      ("corr1d.vectorised[multi-in-out]",), "one output position at a time"),
+    M("backward_loops_over_dY", "conv2d_backward.py", (
+        "        for a in range(kh):\n            for b in range(kw):\n"
+        "                if dK is not None:\n"
+        "                    dK[a, b] = (dY * X[a : a + out_h, b : b + out_w]).sum()\n"
+        "                if dX is not None:\n"
+        "                    dX[a : a + out_h, b : b + out_w] += K[a, b] * dY\n"), (
+        "        for i in range(out_h):\n            for j in range(out_w):\n"
+        "                if dK is not None:\n"
+        "                    dK += dY[i, j] * X[i : i + kh, j : j + kw]\n"
+        "                if dX is not None:\n"
+        "                    dX[i : i + kh, j : j + kw] += dY[i, j] * K\n"),
+      ("backward.vectorised",), "scatters each entry of dY on its own"),
 ]

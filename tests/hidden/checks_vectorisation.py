@@ -1,0 +1,100 @@
+"""Vectorisation checks: every part's rule "loop over the kernel offsets at most, never over
+output positions", judged without a clock.
+
+The rule guard counts the operators the student's call runs (``ops``; ``backward_ops`` for what
+runs inside the backward pass). Called twice with the kernel fixed and about four times as many
+output positions the second time, vectorised code runs the same number of operators; a loop over
+output pixels (or rows) runs about four (or two) times as many. Deterministic: a count does not
+depend on the machine's speed or load.
+"""
+
+from autograder.grade.bank import CheckFailed, check
+from autograder.grade.judge import array
+from oracles import NO_CONV
+
+NAME = "{fn} is vectorised: its work does not grow with the number of output positions"
+# A count may differ by a few operators between sizes (e.g. a branch on the shape); a loop over
+# output positions grows it by half or more even on the smallest growth used here (rows x 2).
+SLACK_RATIO, SLACK_OPS = 1.25, 8
+
+
+def _grows(small: int, large: int) -> bool:
+    return large > SLACK_RATIO * small + SLACK_OPS
+
+
+def _size(shape) -> str:
+    return "x".join(str(n) for n in shape)
+
+
+def expect_flat(fn: str, counts: list[tuple[int, tuple[int, ...]]]) -> None:
+    """``counts``: (operators, output shape) at a small and a large size."""
+    (small, small_out), (large, large_out) = counts
+    if not isinstance(small, int) or not isinstance(large, int):
+        raise CheckFailed(f"{fn}: the grader could not count the operators your code ran")
+    if _grows(small, large):
+        raise CheckFailed(
+            f"{fn} ran {small} operations for a {_size(small_out)} output and {large} for "
+            f"{_size(large_out)}: its work grows with the number of output positions, so it "
+            "loops over them; loop over the kernel offsets only and let each operation handle "
+            "every output position at once")
+
+
+def _count_call(student, name: str, args: list, kwargs: dict | None = None) -> int:
+    obs = student.probe("call", name=name, args=args, kwargs=kwargs or {}, rules=NO_CONV,
+                        count=True)
+    return obs.get("ops")
+
+
+@check("corr2d.vectorised", "cross_correlation", NAME.format(fn="corr2d"), weight=2)
+def corr2d_vectorised(student) -> None:
+    K = array(801, 3, 2)
+    counts = []
+    for h, w in ((6, 7), (11, 13)):
+        X = array(802, h, w)
+        counts.append((_count_call(student, "corr2d", [X, K], {"padding": 1}),
+                       (h + 2 - 3 + 1, w + 2 - 2 + 1)))
+    expect_flat("corr2d", counts)
+
+
+@check("im2col.vectorised", "conv_as_matmul", NAME.format(fn="im2col"))
+def im2col_vectorised(student) -> None:
+    counts = []
+    for h, w in ((6, 5), (11, 9)):
+        X = array(803, h, w)
+        counts.append((_count_call(student, "im2col", [X, [2, 3]]), (h - 1, w - 2)))
+    expect_flat("im2col", counts)
+
+
+@check("kernel_matrix.vectorised", "conv_as_matmul", NAME.format(fn="kernel_matrix"))
+def kernel_matrix_vectorised(student) -> None:
+    K = array(804, 2, 2)
+    counts = []
+    for h, w in ((5, 6), (9, 11)):
+        counts.append((_count_call(student, "kernel_matrix", [K, [h, w]]), (h - 1, w - 1)))
+    expect_flat("kernel_matrix", counts)
+
+
+@check("corr1d.vectorised", "audio_conv1d", NAME.format(fn="{fn}"), cases=[
+    ("corr1d", dict(fn="corr1d", shapes=lambda T: ((T,), (3,)))),
+    ("multi-in", dict(fn="corr1d_multi_in", shapes=lambda T: ((2, T), (2, 3)))),
+    ("multi-in-out", dict(fn="corr1d_multi_in_out", shapes=lambda T: ((2, T), (3, 2, 3)))),
+])
+def corr1d_vectorised(student, fn, shapes) -> None:
+    counts = []
+    for T in (12, 48):
+        x_shape, k_shape = shapes(T)
+        args = [array(805, *x_shape), array(806, *k_shape)]
+        counts.append((_count_call(student, fn, args), (T - 2,)))
+    expect_flat(fn, counts)
+
+
+@check("backward.vectorised", "conv2d_backward",
+       NAME.format(fn="Corr2dFunction.backward"), weight=2)
+def backward_vectorised(student) -> None:
+    K = array(807, 2, 3)
+    counts = []
+    for h, w in ((5, 6), (9, 12)):
+        X, dY = array(808, h, w), array(809, h - 1, w - 2)
+        obs = student.probe("corr2d_function", X=X, K=K, dY=dY)
+        counts.append((obs.get("backward_ops"), (h - 1, w - 2)))
+    expect_flat("Corr2dFunction.backward", counts)
