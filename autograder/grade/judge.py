@@ -65,26 +65,62 @@ def as_tensor(obs: Any, what: str) -> torch.Tensor:
 
 
 def expect_tensor(obs: Any, expected: torch.Tensor, what: str, *, device: str | None = None,
-                  rtol: float | None = None, atol: float | None = None) -> torch.Tensor:
-    """Check type, dtype, device, shape and values of ``obs`` against ``expected``.
+                  rtol: float | None = None, atol: float | None = None,
+                  layout: bool = False) -> torch.Tensor:
+    """Check that ``obs`` is a tensor of ``expected``'s shape and values (within the tolerance
+    of ``expected``'s dtype).
 
-    ``device`` defaults to the run's device; on ``meta`` there are no values to compare."""
+    One property per check: the dtype and the device are judged only with ``layout=True`` (by
+    the checks whose property they are), so a systematic dtype or device slip costs those
+    checks, not every value check; a value failure says when the dtype or device differ too.
+    ``device`` defaults to the run's device; on ``meta`` there are no values, so the layout is
+    what is judged there."""
     device = DEVICE.get() if device is None else device
-    expect_layout(obs, tuple(expected.shape), expected.dtype, device, what)
-    if torch.device(device).type == "meta":
-        return expected
+    if layout or torch.device(device).type == "meta":
+        expect_layout(obs, tuple(expected.shape), expected.dtype, device, what)
+        if torch.device(device).type == "meta":
+            return expected
+    elif not isinstance(obs, dict) or obs.get("kind") != "tensor":
+        raise CheckFailed(f"{what}: expected a torch.Tensor, got {describe(obs)}")
+    elif tuple(obs.get("shape", ())) != tuple(expected.shape):
+        raise CheckFailed(f"{what}: shape {tuple(obs.get('shape', ()))}, expected "
+                          f"{tuple(expected.shape)}")
     actual = as_tensor(obs, what)
-    compare_values(actual, expected, what, rtol=rtol, atol=atol)
+    compare_values(actual, expected, what, rtol=rtol, atol=atol,
+                   note=_layout_note(obs, expected.dtype, device))
     return actual
 
 
-def expect_layout(obs: Any, shape: tuple[int, ...], dtype: torch.dtype, device: str,
+def expect_dtype(obs: Any, dtype: torch.dtype, what: str) -> None:
+    """A tensor of exactly ``dtype`` (nothing else looked at)."""
+    if not isinstance(obs, dict) or obs.get("kind") != "tensor":
+        raise CheckFailed(f"{what}: expected a torch.Tensor, got {describe(obs)}")
+    want = str(dtype).removeprefix("torch.")
+    if obs.get("dtype") != want:
+        raise CheckFailed(f"{what}: dtype {obs.get('dtype')}, expected {want} (the output must "
+                          "keep the input's dtype)")
+
+
+def _layout_note(obs: dict, dtype: torch.dtype, device: str) -> str:
+    """What else differs, for a value failure's message (judged by other checks)."""
+    notes = []
+    if obs.get("dtype") != str(dtype).removeprefix("torch."):
+        notes.append(f"the result is {obs.get('dtype')}, not {str(dtype).removeprefix('torch.')}")
+    try:
+        if torch.device(obs.get("device", "?")).type != torch.device(device).type:
+            notes.append(f"it is on {obs.get('device')}, not {device}")
+    except (RuntimeError, TypeError):
+        notes.append("its device is unreadable")
+    return "; also " + " and ".join(notes) if notes else ""
+
+
+def expect_layout(obs: Any, shape: tuple[int, ...], dtype: torch.dtype | None, device: str,
                   what: str) -> None:
-    """A plain tensor of this shape and dtype on this device (no values looked at)."""
+    """A plain tensor of this shape and dtype (``None``: any) on this device (no values)."""
     if not isinstance(obs, dict) or obs.get("kind") != "tensor":
         raise CheckFailed(f"{what}: expected a torch.Tensor, got {describe(obs)}")
     want_dtype = str(dtype).removeprefix("torch.")
-    if obs.get("dtype") != want_dtype:
+    if dtype is not None and obs.get("dtype") != want_dtype:
         raise CheckFailed(f"{what}: dtype {obs.get('dtype')}, expected {want_dtype} "
                           "(the output must keep the input's dtype)")
     try:
@@ -100,11 +136,14 @@ def expect_layout(obs: Any, shape: tuple[int, ...], dtype: torch.dtype, device: 
 
 
 def compare_values(actual: torch.Tensor, expected: torch.Tensor, what: str, *,
-                   rtol: float | None = None, atol: float | None = None) -> None:
+                   rtol: float | None = None, atol: float | None = None, note: str = "") -> None:
     """Values equal within tolerance; the message gives count, first index and max error."""
-    default = TOLERANCES.get(str(expected.dtype).removeprefix("torch."), (0.0, 0.0))
-    rtol = default[0] if rtol is None else rtol
-    atol = default[1] if atol is None else atol
+    # The coarser of the two dtypes' tolerances: a result in a less precise dtype is judged on
+    # its values at that precision here, and on its dtype by the checks that judge dtypes.
+    tols = [TOLERANCES.get(str(t.dtype).removeprefix("torch."), (0.0, 0.0))
+            for t in (expected, actual)]
+    rtol = max(t[0] for t in tols) if rtol is None else rtol
+    atol = max(t[1] for t in tols) if atol is None else atol
     a = actual.detach().to(torch.float64)
     e = expected.detach().to(torch.float64)
     if a.shape != e.shape:
@@ -118,7 +157,7 @@ def compare_values(actual: torch.Tensor, expected: torch.Tensor, what: str, *,
     err = float(finite.max()) if finite.numel() else math.inf
     nonfinite = "" if torch.isfinite(a).all() else " (your result contains NaN or inf)"
     message = (f"{what}: {int(bad.sum())} of {e.numel()} values are wrong{nonfinite}; first at "
-               f"index {first}, max abs error {err:.3g} (rtol={rtol:g}, atol={atol:g})")
+               f"index {first}, max abs error {err:.3g} (rtol={rtol:g}, atol={atol:g}){note}")
     detail = f"{message}; at {first} got {a[first].item():.6g}, expected {e[first].item():.6g}"
     raise CheckFailed(message, detail)
 

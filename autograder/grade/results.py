@@ -241,8 +241,9 @@ def feedback_markdown(result: SubmissionResult, bank: Bank) -> str:
         out.write("\n## Checks that failed\n\n")
         out.write("Hidden checks use inputs you have not seen; their messages say what went "
                   "wrong without giving the expected values.\n")
-        part = None
-        for r in failed:
+        order = {p: i for i, p in enumerate([*bank.manifest.parts, *bank.manifest.optional])}
+        part = None  # one heading per part, whichever file of the bank its checks come from
+        for r in sorted(failed, key=lambda r: order.get(r.check.part, len(order))):
             if r.check.part != part:
                 part = r.check.part
                 out.write(f"\n### {md_inline(part)}\n\n")

@@ -22,7 +22,16 @@ WALL_FACTOR, WALL_SLACK = 3.0, 5.0  # wall-clock backstop of a CPU-time limit t:
 RESPAWN_LIMIT = 40  # restarts of one submission's process; past it, checks fail without running
 
 
-def _verdict(reply: Any) -> dict[str, Any]:
+def _device_hint(request: dict[str, Any] | None) -> str:
+    """How to create tensors on the right device, in terms of the call's own arguments."""
+    kwargs = ((request or {}).get("args") or {}).get("kwargs") or {}
+    if isinstance(kwargs, dict) and "device" in kwargs:
+        return " (a tensor was created on another device: pass device=device when you create it)"
+    return (" (a tensor was created on another device: create it from the input, "
+            "X.new_zeros(...), or with device=X.device)")
+
+
+def _verdict(reply: Any, request: dict[str, Any] | None = None) -> dict[str, Any]:
     """Turn a probe's reply into observations, or ``CheckFailed`` with a student-facing reason."""
     if not isinstance(reply, dict):
         raise CheckFailed("the grader received a malformed reply from your code")
@@ -37,10 +46,8 @@ def _verdict(reply: Any) -> dict[str, Any]:
             raise CheckFailed(text.removeprefix("NotImplementedError: ")[:300])
         if kind == "SystemExit":
             raise CheckFailed("your code called sys.exit(); functions must return, not exit")
-        hint = ""
-        if "device" in text and ("meta" in text or "cuda" in text):
-            hint = (" (a tensor was created on another device: use X.new_zeros(...) or "
-                    "device=X.device)")
+        hint = _device_hint(request) if "device" in text and ("meta" in text or "cuda" in text) \
+            else ""
         raise CheckFailed(f"your code raised {text[:600]}{hint}")
     observed = reply.get("ok")
     if not isinstance(observed, dict):
@@ -72,7 +79,7 @@ class StudentBase:
         """Run ``probe`` in the student process on ``args`` (tensors on ``device``, by default
         the run's device); its observations, or CheckFailed."""
         request = {"probe": probe, "args": to_wire(args), "device": device or DEVICE.get()}
-        return _verdict(self._request(request, *self._time_left()))
+        return _verdict(self._request(request, *self._time_left()), request)
 
     def _time_left(self) -> tuple[float, float | None]:
         """(wall-clock seconds left, CPU seconds left or None where CPU time is not counted)."""

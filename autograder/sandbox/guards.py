@@ -364,7 +364,8 @@ class NoAutogradInBackward:
         FORWARD_MODE.current = None
 
 
-RULES = {"no_torch_convolution": NoTorchConvolution, "no_autograd_in_backward": NoAutogradInBackward}
+RULES = {"no_torch_convolution": NoTorchConvolution,
+         "no_autograd_in_backward": NoAutogradInBackward}
 
 
 def guard(rules: list[str], violations: Violations, watch: bool = True) -> list[Any]:

@@ -334,7 +334,8 @@ def _parameters(new: Any, old: Any) -> dict[str, Any]:
 
 @probe()
 def module_forward(student: Any, violations: Violations, name: str, init: dict[str, Any],
-                   seed: int, inputs: list[torch.Tensor], dtype: str | None = None) -> dict[str, Any]:
+                   seed: int, inputs: list[torch.Tensor],
+                   dtype: str | None = None) -> dict[str, Any]:
     """Build ``name(**init)`` in eval mode and run it on each input; observe the outputs."""
     _manual_seed(seed)
     model = student.get(name)(**init)

@@ -75,7 +75,8 @@ class Student:
     def modules(self) -> list[types.ModuleType]:
         """The submission's modules imported so far (the package and its submodules)."""
         return [m for n, m in list(sys.modules.items())
-                if (n == PACKAGE or n.startswith(PACKAGE + ".")) and _isinstance(m, types.ModuleType)]
+                if (n == PACKAGE or n.startswith(PACKAGE + "."))
+                and _isinstance(m, types.ModuleType)]
 
     def get(self, name: str) -> Any:
         """The student's object ``name`` (``from convolutions import name``), or the module
@@ -117,7 +118,8 @@ def encode_value(value: Any, depth: int = 0) -> dict[str, Any]:
     if kind is _Tensor:
         tensor = _detach(value)
         device = _device(tensor)
-        out: dict[str, Any] = {"kind": "tensor", "dtype": str(_dtype(tensor)).removeprefix("torch."),
+        out: dict[str, Any] = {"kind": "tensor",
+                               "dtype": str(_dtype(tensor)).removeprefix("torch."),
                                "device": str(device), "shape": [int(n) for n in _shape(tensor)],
                                "requires_grad": bool(_requires_grad(value))}
         if device.type != "meta":

@@ -448,7 +448,8 @@ def min_kernel_size(order):
     A("hostile_feedback", "raises with markdown links, images, HTML, terminal escapes and lone "
       "surrogates in the message", {LEAF: '''
 def min_kernel_size(order):
-    raise ValueError("\\x1b[2J\\x1b[31m[click me](http://evil.example) ![x](http://evil.example/p.png)"
+    raise ValueError("\\x1b[2J\\x1b[31m[click me](http://evil.example) "
+                     "![x](http://evil.example/p.png)"
                      " <img src=x onerror=alert(1)> | a | b |\\n# heading \\udcff \\u202e"
                      + "A" * 100_000)
 '''}, fails=LEAF_CHECK),

@@ -3,7 +3,7 @@
 import torch
 
 from autograder.grade.bank import CheckFailed, check
-from autograder.grade.judge import array, as_tensor, compare_values, expect_tensor
+from autograder.grade.judge import array, as_tensor, compare_values, expect_dtype, expect_tensor
 
 PART = "conv1x1_fc"
 
@@ -70,3 +70,21 @@ def conv_to_linear(student, c_in, c_out, bias, dtype) -> None:
     expect_tensor(obs["output"], expected, "linear(x)")
     if obs["shares_weight"]:
         raise CheckFailed("the linear layer shares the conv's weight storage; copy it")
+
+
+@check("conv1x1.dtype", PART, "linear_to_conv1x1 and conv1x1_to_linear keep the layer's dtype "
+       "({dtype})", cases=[("float64", dict(dtype="float64")), ("float32", dict(dtype="float32"))])
+def keeps_dtype(student, dtype) -> None:
+    weight, b = _layer(407, 3, 2, True, dtype)
+    obs = student.probe("linear_to_conv1x1", weight=weight, bias=b,
+                        X=array(408, 1, 3, 2, 2, dtype=weight.dtype))
+    if not obs["exact"]:
+        raise CheckFailed(f"linear_to_conv1x1 returned {obs['type']}, expected torch.nn.Conv2d")
+    for name in ("weight", "bias", "output"):
+        expect_dtype(obs[name], weight.dtype, f"linear_to_conv1x1: the conv's {name}")
+    obs = student.probe("conv1x1_to_linear", weight=weight.reshape(2, 3, 1, 1), bias=b,
+                        x=array(409, 4, 3, dtype=weight.dtype))
+    if not obs["exact"]:
+        raise CheckFailed(f"conv1x1_to_linear returned {obs['type']}, expected torch.nn.Linear")
+    for name in ("weight", "bias", "output"):
+        expect_dtype(obs[name], weight.dtype, f"conv1x1_to_linear: the linear layer's {name}")

@@ -4,7 +4,8 @@ import torch
 from torch.autograd.functional import jacobian
 
 from autograder.grade.bank import CheckFailed, check
-from autograder.grade.judge import array, as_tensor, compare_values, expect_tensor, expect_unchanged
+from autograder.grade.judge import (array, as_tensor, compare_values, expect_dtype, expect_tensor,
+                                    expect_unchanged)
 from oracles import oracle_corr2d
 
 PART = "conv2d_backward"
@@ -42,9 +43,8 @@ def float32(student) -> None:
     X, K = array(204, 6, 5, dtype=torch.float32), array(205, 3, 2, dtype=torch.float32)
     dY = array(206, 4, 4, dtype=torch.float32)
     obs = student.probe("corr2d_function", X=X, K=K, dY=dY)
-    dX, dK = _oracle_grads(X, K, dY)
-    expect_tensor(obs["dX"], dX, "dX")
-    expect_tensor(obs["dK"], dK, "dK")
+    for name in ("Y", "dX", "dK"):
+        expect_dtype(obs[name], torch.float32, name)
 
 
 @check("backward.gradcheck", PART, "gradcheck in float64: the backward's Jacobians agree with "
@@ -150,3 +150,34 @@ def learn_random(student, x, k, dtype, draw) -> None:
     X = _random_image(draw, x, getattr(torch, dtype))
     K, b = _random_kernel(draw + 100, *k, X.dtype)
     _expect_learned(student, X, oracle_corr2d(X, K) + b, K, b, draw % 7, "a random kernel")
+
+
+@check("conv2d.int_kernel_size", PART, "Conv2D(k) with an int k makes a (k, k) weight, like "
+       "Conv2D((k, k))")
+def int_kernel_size(student) -> None:
+    obs = student.probe("conv2d_layer", kernel_size=3, seed=0, X=array(213, 5, 6))
+    weight = obs["params"].get("weight") if obs["is_module"] else None
+    if not isinstance(weight, dict) or tuple(weight.get("shape", ())) != (3, 3):
+        raise CheckFailed("Conv2D(3) must have a weight of shape (3, 3), got "
+                          + (f"{tuple(weight.get('shape', ()))}" if isinstance(weight, dict)
+                             else "no weight"))
+
+
+@check("backward.needs_input_grad", PART, "Corr2dFunction.backward returns None for an input "
+       "that does not need a gradient (ctx.needs_input_grad), and the other gradient right "
+       "({which} only)", cases=[("dX", dict(which="X")), ("dK", dict(which="K"))])
+def needs_input_grad(student, which) -> None:
+    X, K = array(214, 5, 6), array(215, 2, 3)
+    dY = array(216, 4, 4)
+    obs = student.probe("corr2d_function", X=X, K=K, dY=dY,
+                        requires=[which == "X", which == "K"])
+    returned = obs.get("returned")
+    if not isinstance(returned, list) or len(returned) != 2:
+        raise CheckFailed("could not see what Corr2dFunction.backward returned: define it as a "
+                          "@staticmethod returning (dX, dK)")
+    other, skipped = ("dX", "dK") if which == "X" else ("dK", "dX")
+    if returned[1 if which == "X" else 0] is not None:
+        raise CheckFailed(f"backward returned a tensor for {skipped[1:]}, which does not require "
+                          f"a gradient: return None for it when ctx.needs_input_grad says so")
+    dX, dK = _oracle_grads(X, K, dY)
+    expect_tensor(obs[other], dX if which == "X" else dK, other)

@@ -5,7 +5,8 @@ import torch.nn.functional as F
 from torch.autograd.functional import jacobian
 
 from autograder.grade.bank import CheckFailed, check
-from autograder.grade.judge import array, as_tensor, compare_values, expect_tensor, expect_unchanged
+from autograder.grade.judge import (array, as_tensor, compare_values, expect_dtype, expect_tensor,
+                                    expect_unchanged)
 from oracles import NO_CONV, oracle_corr2d
 
 PART = "conv_as_matmul"
@@ -76,8 +77,7 @@ def kernel_matrix_transpose(student) -> None:
 @check("conv_as_matmul.float32", PART, "im2col, corr2d_matmul and kernel_matrix keep float32")
 def float32(student) -> None:
     X, K = array(309, 5, 6, dtype=torch.float32), array(310, 2, 2, dtype=torch.float32)
-    obs = student.probe("call", name="im2col", args=[X, [2, 2]], rules=NO_CONV)
-    expect_tensor(obs["value"], F.unfold(X[None, None], (2, 2))[0].T, "im2col in float32")
-    obs = student.probe("call", name="corr2d_matmul", args=[X, K], rules=NO_CONV)
-    expect_tensor(obs["value"], oracle_corr2d(X, K), "corr2d_matmul in float32")
-    _kernel_matrix(student, X, K)
+    for name, args in (("im2col", [X, [2, 2]]), ("corr2d_matmul", [X, K]),
+                       ("kernel_matrix", [K, list(X.shape)])):
+        obs = student.probe("call", name=name, args=args, rules=NO_CONV)
+        expect_dtype(obs["value"], torch.float32, f"{name} in float32")

@@ -6,7 +6,8 @@ import torch
 import torch.nn.functional as F
 
 from autograder.grade.bank import CheckFailed, check
-from autograder.grade.judge import as_tensor, array, compare_values, expect_tensor, expect_value
+from autograder.grade.judge import (as_tensor, array, compare_values, expect_dtype, expect_tensor,
+                                    expect_value)
 from oracles import oracle_corr2d
 
 PART = "derivative_kernels"
@@ -67,14 +68,16 @@ def integral(student, width) -> None:
     compare_values(oracle_corr2d(F.pad(x, (width - 1, 0)), k), x.cumsum(1), "running sum")
 
 
-@check("kernels.dtype_device", PART, "the kernels honour dtype= and device=", weight=1)
+@check("kernels.dtype_device", PART, "the kernels honour dtype= and device=, and default to "
+       "torch's default dtype", weight=1)
 def dtype_device(student) -> None:
-    for name, args, expected in (("finite_difference_kernel", [2], _binomial_row(2)),
-                                 ("second_derivative_kernel", [], _binomial_row(2)),
-                                 ("integral_kernel", [3], torch.ones(1, 3))):
+    for name, args in (("finite_difference_kernel", [2]), ("second_derivative_kernel", []),
+                       ("integral_kernel", [3])):
         obs = student.probe("call", name=name, args=args,
                             kwargs={"dtype": torch.float64, "device": "cpu"})
-        expect_tensor(obs["value"], expected.double(), f"{name}(..., dtype=torch.float64)")
+        expect_dtype(obs["value"], torch.float64, f"{name}(..., dtype=torch.float64)")
+        obs = student.probe("call", name=name, args=args)
+        expect_dtype(obs["value"], torch.get_default_dtype(), f"{name}(...) without dtype=")
 
 
 @check("min_kernel_size.values", PART, "min_kernel_size(order) is order + 1 for orders 0 to 9")

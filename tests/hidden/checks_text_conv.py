@@ -108,3 +108,18 @@ def text_accuracy(student) -> None:
                         trainer_source=trainer_source(), hyper=hyper["TEXT_TRAINING"],
                         X_train=X_train, y_train=y_train, X_eval=X_eval)
     expect_accuracy(obs, y_eval, 2, ACCURACY, "TextCNN")
+
+
+@check("textcnn.rows_shorter_than_kernels", PART, "TextCNN takes rows shorter than its widest "
+       "kernel (it pads internally): finite logits of shape (B, num_classes) that depend on the "
+       "sentence")
+def rows_shorter_than_kernels(student) -> None:
+    g = torch.Generator().manual_seed(705)
+    # (Rows of one token have no window without padding for any kernel: their logits are the
+    # same by design, so at least two tokens.)
+    inputs = [torch.randint(1, 40, (B, L), generator=g) for B, L in ((3, 2), (2, 4))]
+    for x, logits in zip(inputs, _logits(student, inputs)):
+        if tuple(logits.shape) != (x.shape[0], 3):
+            raise CheckFailed(f"TextCNN on tokens {tuple(x.shape)} (kernels up to 5) gave logits "
+                              f"of shape {tuple(logits.shape)}, expected {(x.shape[0], 3)}")
+        expect_input_dependent(logits, f"TextCNN on {x.shape[0]} rows of {x.shape[1]} tokens")

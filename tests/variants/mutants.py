@@ -296,4 +296,19 @@ MUTANTS = [
         "                if dX is not None:\n"
         "                    dX[i : i + kh, j : j + kw] += dY[i, j] * K\n"),
       ("backward.vectorised",), "scatters each entry of dY on its own"),
+    # contract clauses (issue 9)
+    M("textcnn_no_internal_padding", "text_conv.py",
+      "        if tokens.shape[1] < k_max:  # Conv1d needs at least k positions\n",
+      "        if False:  # (forgets rows shorter than the widest kernel)\n",
+      ("textcnn.rows_shorter_than_kernels",), "crashes on rows shorter than the widest kernel"),
+    M("conv2d_int_kernel_one_dimensional", "conv2d_backward.py",
+      "self.weight = nn.Parameter(torch.rand(kh, kw))",
+      "self.weight = nn.Parameter(torch.rand(kernel_size))",
+      ("conv2d.int_kernel_size",), "torch.rand(kernel_size): a 1-D weight for Conv2D(3)"),
+    M("backward_ignores_needs_input_grad", "conv2d_backward.py",
+      "need_dX, need_dK = ctx.needs_input_grad", "need_dX, need_dK = True, True",
+      ("backward.needs_input_grad",), "computes and returns both gradients always"),
+    M("corr2d_always_float32", "cross_correlation.py", "    return Y\n    ### END SOLUTION",
+      "    return Y.float()\n    ### END SOLUTION", ("corr2d.half_precision",),
+      "right values, always float32 (costs the dtype checks only)"),
 ]
