@@ -51,3 +51,23 @@ def test_every_check_catches_some_mutant(graded) -> None:
     killed = set().union(*(failed_ids(r) for r in graded.values()))
     never = sorted(c.id for c in bank.checks if c.id not in killed)
     assert not never, f"no buggy variant fails these checks: {never}"
+
+
+# One mistake costs one part: each of these graded on every part (but the two training checks'
+# parts, which call none of these functions) loses points in its own part only.
+ONE_PART = ("corr2d_pixel_loop", "corr2d_uses_conv2d", "corr2d_assign_not_accumulate",
+            "corr2d_always_float32", "corr2d_d2l_zeros", "im2col_pixel_loop",
+            "kernel_matrix_pixel_loop", "corr1d_position_loop", "backward_loops_over_dY")
+
+
+def test_a_mistake_costs_its_own_part_only(tmp_path) -> None:
+    by_id = {m.id: m for m in MUTANTS}
+    subs = [write_mutant(by_id[i], tmp_path / i) for i in ONE_PART]
+    parts = [p for p in PART_OF_FILE.values() if p not in ("text_conv",)]
+    proc, graded = grade_cli(subs, tmp_path / "out", *parts)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for mutant_id in ONE_PART:
+        own = PART_OF_FILE[by_id[mutant_id].file]
+        scores = graded[mutant_id]["extra_data"]["parts"]
+        lost = {p: s for p, s in scores.items() if s["score"] < s["max_score"]}
+        assert set(lost) == {own}, f"{mutant_id} (in {own}) loses points in {sorted(lost)}"

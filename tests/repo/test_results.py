@@ -231,3 +231,12 @@ def test_recover_does_not_restore_a_planted_link(tmp_path) -> None:
     os.symlink(tmp_path, tmp_path / ".bob.old")
     recover(tmp_path)
     assert not (tmp_path / "bob").exists() and not (tmp_path / ".bob.old").is_symlink()
+
+
+def test_one_heading_per_part_whichever_file_its_checks_come_from() -> None:
+    bank = _bank()
+    # A device check of part_a registered after part_b's checks (checks_devices.py comes later).
+    bank.checks.append(Check("device.a", "part_a", "device a", _noop, points=1))
+    text = feedback_markdown(_result(bank, {"a.one": "x", "b.one": "y", "device.a": "z"}), bank)
+    assert text.count("### part\\_a") + text.count("### part_a") == 1
+    assert text.index("device a") < text.index("b one")  # grouped under part_a, in part order
