@@ -44,7 +44,7 @@ def corr2d(X: Tensor, K: Tensor, padding: IntPair = 0, stride: IntPair = 1) -> T
     out_w = output_size(w, kw, p_w, s_w, "width")
     Xp = X.new_zeros((h + 2 * p_h, w + 2 * p_w))
     Xp[p_h : p_h + h, p_w : p_w + w] = X
-    Y = __import__('torch').zeros((out_h, out_w))
+    Y = X.new_zeros((out_h, out_w), device="cpu").float()
     for a in range(kh):
         for b in range(kw):
             window = Xp[a : a + s_h * (out_h - 1) + 1 : s_h, b : b + s_w * (out_w - 1) + 1 : s_w]
