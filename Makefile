@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv test grade bench gpu-check release public stubs examples notebook data clean
+.PHONY: help venv test grade bench mutation gpu-check release public stubs examples notebook data clean
 
 help:
 	@echo "make grade     grade the bundled example submissions and print the score table"
@@ -12,6 +12,7 @@ help:
 	@echo "make public    run the public tests against the reference (IMPL=assignments for the stubs)"
 	@echo "make release   write dist/: the student template repo, Gradescope zip, otter and nbgrader material"
 	@echo "make bench     time the full hidden suite per submission, with and without isolation"
+	@echo "make mutation  mutation-test the hidden checks on the solution regions (MUTATION_ARGS=--jobs 2)"
 	@echo "make gpu-check on a GPU machine: the full hidden suite on CUDA (uses \$$GPU_PYTHON, default python3)"
 	@echo "make stubs     regenerate assignments/convolutions from solutions/convolutions"
 	@echo "make examples  regenerate examples/submissions from solutions/ and tests/variants/"
@@ -42,6 +43,12 @@ release: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) scripts/bench.py
+
+# Every first-order mutant of the solutions' regions, graded on its part: kill rate per part,
+# survivors in out/mutation/survivors.txt. About 10 minutes with one job (MUTATION_ARGS=--help).
+MUTATION_ARGS ?=
+mutation: $(STAMP)
+	$(PY) scripts/mutation.py $(MUTATION_ARGS)
 
 # Not .venv: its torch is a CPU build. The GPU machine's own Python and CUDA torch are used.
 GPU_PYTHON ?= python3

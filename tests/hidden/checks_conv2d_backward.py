@@ -181,3 +181,19 @@ def needs_input_grad(student, which) -> None:
                           f"a gradient: return None for it when ctx.needs_input_grad says so")
     dX, dK = _oracle_grads(X, K, dY)
     expect_tensor(obs[other], dX if which == "X" else dK, other)
+
+
+@check("learn_kernel.layout", PART, "learn_kernel returns a Conv2D with X's dtype (float64) on "
+       "X's device (also checked on CUDA when available)")
+def learn_layout(student) -> None:
+    from autograder.grade.devices import extra_devices
+    from autograder.grade.judge import DEVICE, expect_layout
+
+    X, Y = _edge_data(torch.float64)
+    for device in [DEVICE.get(), *(d for d in extra_devices() if d != "meta")]:  # meta: no .item()
+        obs = student.probe("learn_kernel", device=device, X=X, Y=Y, kernel_size=[1, 2], seed=3)
+        if not obs["is_conv2d"]:
+            raise CheckFailed(f"learn_kernel returned {obs['type']}, expected your Conv2D")
+        for name, shape in (("weight", (1, 2)), ("bias", (1,))):
+            expect_layout(obs[name], shape, torch.float64, device,
+                          f"the learned {name} (float64 input on {device})")

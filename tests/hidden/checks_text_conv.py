@@ -123,3 +123,23 @@ def rows_shorter_than_kernels(student) -> None:
             raise CheckFailed(f"TextCNN on tokens {tuple(x.shape)} (kernels up to 5) gave logits "
                               f"of shape {tuple(logits.shape)}, expected {(x.shape[0], 3)}")
         expect_input_dependent(logits, f"TextCNN on {x.shape[0]} rows of {x.shape[1]} tokens")
+
+
+@check("textcnn.padding_idx", PART, "TextCNN(padding_idx=p) with p other than 0 pads with p and "
+       "treats 0 as a word: a sentence's logits do not depend on where it sits, on how much "
+       "padding there is, or on its row being shorter than the widest kernel")
+def padding_idx(student) -> None:
+    pad = 37
+    init = {**SMALL, "padding_idx": pad}
+    sentences = ([0, 12, 5], [12, 0, 5])  # 0 is a word like any other here
+    short = torch.tensor(sentences)  # 3 tokens, kernels up to 5: padded internally
+    long = torch.full((2 * len(sentences), 11), pad)
+    for i, (s, o) in enumerate((s, o) for s in sentences for o in (0, 8)):
+        long[i, o:o + len(s)] = torch.tensor(s)
+    a, b = _logits(student, [short, long], init=init)
+    for i in range(len(sentences)):
+        for j, where in enumerate(("start", "end")):
+            compare_values(b[2 * i + j], a[i], f"logits with a padding id other than 0: a sentence "
+                           f"at the {where} of a padded row vs alone in a row shorter than the "
+                           "widest kernel", rtol=1e-9, atol=1e-9)
+    expect_input_dependent(a, "TextCNN on two different sentences")
