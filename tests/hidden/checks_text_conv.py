@@ -36,13 +36,19 @@ def _logits(student, rows_list, init=SMALL, seed=0):
 @check("textcnn.shapes", PART, "TextCNN maps int64 tokens (B, L) to logits (B, num_classes); "
        "different sentences in a batch get different logits")
 def shapes(student) -> None:
-    g = torch.Generator().manual_seed(701)
-    inputs = [torch.randint(1, 40, (B, L), generator=g) for B, L in ((4, 12), (1, 5), (3, 40))]
+    _expect_batch_logits(student, 701, ((4, 12), (1, 5), (3, 40)))
+
+
+def _expect_batch_logits(student, seed: int, sizes) -> None:
+    """Random token rows of each (B, L) in ``sizes``: logits (B, num_classes) that differ
+    between the rows of a batch."""
+    g = torch.Generator().manual_seed(seed)
+    inputs = [torch.randint(1, 40, (B, L), generator=g) for B, L in sizes]
     for x, logits in zip(inputs, _logits(student, inputs)):
         if tuple(logits.shape) != (x.shape[0], 3):
-            raise CheckFailed(f"TextCNN on tokens {tuple(x.shape)} gave logits of shape "
-                              f"{tuple(logits.shape)}, expected {(x.shape[0], 3)}")
-        expect_input_dependent(logits, f"TextCNN on a batch of {x.shape[0]} random sentences")
+            raise CheckFailed(f"TextCNN on tokens {tuple(x.shape)} (kernels up to 5) gave logits "
+                              f"of shape {tuple(logits.shape)}, expected {(x.shape[0], 3)}")
+        expect_input_dependent(logits, f"TextCNN on {x.shape[0]} rows of {x.shape[1]} tokens")
 
 
 @check("textcnn.shift_invariance", PART, "a sentence's logits do not change when it moves "
@@ -114,15 +120,9 @@ def text_accuracy(student) -> None:
        "kernel (it pads internally): finite logits of shape (B, num_classes) that depend on the "
        "sentence")
 def rows_shorter_than_kernels(student) -> None:
-    g = torch.Generator().manual_seed(705)
     # (Rows of one token have no window without padding for any kernel: their logits are the
     # same by design, so at least two tokens.)
-    inputs = [torch.randint(1, 40, (B, L), generator=g) for B, L in ((3, 2), (2, 4))]
-    for x, logits in zip(inputs, _logits(student, inputs)):
-        if tuple(logits.shape) != (x.shape[0], 3):
-            raise CheckFailed(f"TextCNN on tokens {tuple(x.shape)} (kernels up to 5) gave logits "
-                              f"of shape {tuple(logits.shape)}, expected {(x.shape[0], 3)}")
-        expect_input_dependent(logits, f"TextCNN on {x.shape[0]} rows of {x.shape[1]} tokens")
+    _expect_batch_logits(student, 705, ((3, 2), (2, 4)))
 
 
 @check("textcnn.padding_idx", PART, "TextCNN(padding_idx=p) with p other than 0 pads with p and "
