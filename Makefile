@@ -45,7 +45,7 @@ bench: $(STAMP)
 	$(PY) scripts/bench.py
 
 # Every first-order mutant of the solutions' regions, graded on its part: kill rate per part,
-# survivors in out/mutation/survivors.txt. About 10 minutes with one job (MUTATION_ARGS=--help).
+# survivors in out/mutation/survivors.txt. About 6 minutes with one job (MUTATION_ARGS=--help).
 MUTATION_ARGS ?=
 mutation: $(STAMP)
 	$(PY) scripts/mutation.py $(MUTATION_ARGS)

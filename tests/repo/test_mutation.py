@@ -1,6 +1,6 @@
 """The mutation-testing tooling (scripts/mutation.py, ``make mutation``) on small cases: the
 solution regions, the mutator, the equivalents file, and one tiny graded run. The full run is
-``make mutation`` (about ten minutes), not a test."""
+``make mutation`` (about six minutes), not a test."""
 
 from __future__ import annotations
 
