@@ -1,8 +1,10 @@
 """``dist/student/``: the template repository students get (GitHub Classroom).
 
 It holds the stubs, the public tests, the handout notebook and the data, the environment
-files, the students' README, a pytest configuration with the part markers, and the Classroom
-workflow. Nothing else: no solution code, no hidden check (tests/repo/test_release.py proves it).
+files, the students' README, a pytest configuration with the part markers, the Classroom
+workflow, and the two grader files the public tests use (``PUBLIC_GRADER_FILES``: the rule guard
+and the tolerance table, at the paths they have here). Nothing else: no solution code, no hidden
+check (tests/repo/test_release.py proves it).
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from .classroom import workflow_yaml
 
 GITIGNORE = ".venv/\n__pycache__/\n*.pyc\n.pytest_cache/\n.ipynb_checkpoints/\n"
 
+# What tests/public/support.py loads from the grader, by path: the rule guard the grader runs
+# student code under, and the tolerances it compares with. Both import only torch (or nothing).
+PUBLIC_GRADER_FILES = ("autograder/sandbox/guards.py", "autograder/tolerances.py")
+
 
 def _pytest_config() -> str:
     """The part markers of the repository's pyproject, for the students' own copy."""
@@ -29,6 +35,16 @@ def _pytest_config() -> str:
     return "\n".join(lines)
 
 
+def copy_public_tests(root: Path) -> None:
+    """``tests/public/`` and the grader files it loads (``PUBLIC_GRADER_FILES``), under ``root``
+    at the paths they have in this repository: what any student material needs to run them."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+    shutil.copytree(paths.REPO / "tests" / "public", root / "tests" / "public", ignore=ignore)
+    for name in PUBLIC_GRADER_FILES:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(paths.REPO / name, root / name)
+
+
 def build_student(dist: Path) -> Path:
     target = dist / "student"
     if target.exists():
@@ -37,8 +53,7 @@ def build_student(dist: Path) -> Path:
     shutil.copytree(paths.ASSIGNMENTS / paths.PACKAGE, target / paths.PACKAGE, ignore=ignore)
     shutil.copyfile(paths.ASSIGNMENTS / "convolutions.ipynb", target / "convolutions.ipynb")
     shutil.copyfile(paths.ASSIGNMENTS / "README.md", target / "README.md")
-    (target / "tests").mkdir()
-    shutil.copytree(paths.REPO / "tests" / "public", target / "tests" / "public", ignore=ignore)
+    copy_public_tests(target)
     (target / "data").mkdir()
     for npz in sorted(paths.DATA.glob("*.npz")):
         shutil.copyfile(npz, target / "data" / npz.name)

@@ -45,6 +45,10 @@ def _resolve(choice: str | None) -> Path:
 def pytest_configure(config: pytest.Config) -> None:
     impl = _resolve(config.getoption("--impl"))
     config.stash[IMPL_KEY] = impl
+    # As in the grader: autograd's engine is watched from before your code is imported.
+    from support import guards
+
+    guards.install_engine_proxy()
     sys.path.insert(0, str(impl))
     for name in [m for m in sys.modules if m == "convolutions" or m.startswith("convolutions.")]:
         del sys.modules[name]

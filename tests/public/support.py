@@ -1,99 +1,296 @@
-"""Helpers for the public tests: comparisons with actionable messages and the rule guards."""
+"""Helpers for the public tests: the grader's own rule guard and tolerances, comparisons with
+actionable messages, and the oracles the tests compare with.
+
+The rule guard (``autograder/sandbox/guards.py``) and the tolerances (``autograder/tolerances.py``)
+are the grader's own files, not copies kept in step by hand: in the instructors' repository the
+tests load them from there, and ``make release`` puts the same two files at the same paths in the
+student template. So a public test breaks a rule, and compares values, exactly as grading does.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+import importlib.util
+import math
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
-# Tolerances per dtype: float64 results must agree to rounding; float32 to a few ulps of a sum.
-TOLERANCES = {torch.float64: (1e-10, 1e-12), torch.float32: (1e-5, 1e-6)}
+ROOT = Path(__file__).resolve().parents[2]
+GRADER = ROOT / "autograder"
+DATA = ROOT / "data"
 
+
+def _load(name: str, path: Path) -> ModuleType:
+    """The module in ``path``, without importing the package around it (only its file ships)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    if not path.is_file():
+        raise ImportError(f"{path} is missing: it is part of the public tests (do not delete it)")
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+guards = _load("public_tests_guards", GRADER / "sandbox" / "guards.py")
+tolerances = _load("public_tests_tolerances", GRADER / "tolerances.py")
+
+# The rules of the parts, as the grader names them.
+NO_CONV = ("no_torch_convolution",)
+NO_CONV_NO_AUTOGRAD = ("no_torch_convolution", "no_autograd_in_backward")
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")
+
+
+def tolerance(*dtypes: torch.dtype) -> tuple[float, float]:
+    """The grader's (rtol, atol): the coarsest among ``dtypes`` (exact for integer dtypes)."""
+    tols = [tolerances.TOLERANCES.get(_dtype_name(d), (0.0, 0.0)) for d in dtypes]
+    return max(t[0] for t in tols), max(t[1] for t in tols)
+
+
+# ------------------------------------------------------------------------------ the rules
+
+class Rules:
+    """``with Rules(NO_CONV, "corr2d(...)") as guard:`` runs the block under the grader's rule
+    guard. A rule broken inside the block fails the test, even when the code caught the guard's
+    exception (the guard records the violation before it raises). ``guard.ops`` is the number of
+    operators the block ran, ``guard.backward_ops`` those run inside a backward pass.
+
+    ``watch=False`` (for training): the process-wide refusals only, no counting, as the grader
+    does for ``learn_kernel``."""
+
+    def __init__(self, rules: Sequence[str], what: str, watch: bool = True) -> None:
+        self.rules, self.what, self.watch = list(rules), what, watch
+        self.violations = guards.Violations()
+        self._managers: list[Any] = []
+        self._stack = contextlib.ExitStack()
+
+    @property
+    def ops(self) -> int:
+        return self._counter().ops
+
+    @property
+    def backward_ops(self) -> int:
+        return self._counter().backward_ops
+
+    def _counter(self) -> Any:
+        counter = next((m for m in self._managers if isinstance(m, guards.NoTorchConvolution)
+                        and m.watch), None)
+        assert counter is not None, "the operators are counted under NO_CONV with watch=True"
+        return counter
+
+    def __enter__(self) -> Rules:
+        self._managers = guards.guard(self.rules, self.violations, self.watch)
+        for manager in self._managers:
+            self._stack.enter_context(manager)
+        return self
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+        try:
+            if kind is None:
+                for manager in self._managers:
+                    manager.check_intact()
+        finally:
+            try:
+                self._stack.__exit__(kind, exc, tb)
+            finally:
+                # The guard's overrides outlive the block; the tests' own oracles use torch's
+                # convolutions, so lift them now.
+                guards.lift_unneeded([])
+        if self.violations.items:
+            raise AssertionError(
+                f"{self.what} broke the assignment's rules: {'; '.join(self.violations.items)}. "
+                "The grader's rule guard caught it (catching its exception does not help); a "
+                "check that catches a broken rule fails even when the values are right."
+            ) from (exc if isinstance(exc, guards.RuleViolation) else None)
+        return False
+
+
+def count_ops(rules: Sequence[str], fn: Callable[..., Any], *args: Any, what: str,
+              **kwargs: Any) -> int:
+    """The number of operators ``fn(*args, **kwargs)`` runs, under ``rules``."""
+    with Rules(rules, what) as guard:
+        fn(*args, **kwargs)
+    return guard.ops
+
+
+def assert_vectorised(what: str, small: tuple[int, tuple[int, ...]],
+                      large: tuple[int, tuple[int, ...]]) -> None:
+    """``small`` and ``large``: (operators run, output shape) with the kernel fixed and about
+    four times as many output positions in ``large``. Vectorised code runs as many operators
+    for both; the grader's slack (``OPS_GROWTH``) allows a few more."""
+    (few, few_shape), (many, many_shape) = small, large
+    if tolerances.loops_over_outputs(few, many):
+        size = lambda shape: "x".join(map(str, shape))  # noqa: E731
+        factor = math.prod(many_shape) / math.prod(few_shape)
+        what_loop = "output pixels" if many >= 0.75 * factor * few else "output positions"
+        raise AssertionError(
+            f"{what} issued {few} operations for a {size(few_shape)} output and {many} for "
+            f"{size(many_shape)} ({many / max(few, 1):.1f} times as many for {factor:.1f} times "
+            f"the output): it loops over {what_loop}. Loop over the kernel offsets only, and let "
+            "each operation (a slice, a product) cover every output position at once."
+        )
+
+
+# ------------------------------------------------------------------------- comparisons
 
 def assert_tensor(actual: Any, expected: Tensor, what: str, rtol: float | None = None,
-                  atol: float | None = None) -> None:
-    """Assert ``actual`` is a plain tensor equal to ``expected`` in shape, dtype, device, values.
+                  atol: float | None = None, layout: bool = True) -> None:
+    """Assert ``actual`` is a plain tensor like ``expected``: shape and values (within the
+    grader's tolerance), and with ``layout`` also dtype and device. On the ``meta`` device there
+    are no values: shape and device (and dtype with ``layout``) only.
 
-    The message names ``what``, the shapes, the first mismatching index and the max error.
+    Values are compared at the coarser of the two dtypes' tolerances, as the grader does (the
+    dtype itself is judged by the tests with ``layout``). The message names ``what``, the shapes,
+    the count of wrong values, the first wrong index and the max error.
     """
     assert type(actual) is Tensor, f"{what}: expected a torch.Tensor, got {type(actual).__name__}"
+    meta = expected.device.type == "meta"
+    if layout or meta:
+        assert_layout(actual, tuple(expected.shape), expected.dtype if layout else None,
+                      expected.device, what)
     assert tuple(actual.shape) == tuple(expected.shape), (
         f"{what}: shape {tuple(actual.shape)}, expected {tuple(expected.shape)}"
     )
-    assert actual.dtype == expected.dtype, f"{what}: dtype {actual.dtype}, expected {expected.dtype}"
-    assert actual.device == expected.device, (
-        f"{what}: device {actual.device}, expected {expected.device}"
-    )
-    default_rtol, default_atol = TOLERANCES.get(expected.dtype, (1e-3, 1e-3))
+    if meta:
+        return
+    default_rtol, default_atol = tolerance(expected.dtype, actual.dtype)
     rtol = default_rtol if rtol is None else rtol
     atol = default_atol if atol is None else atol
-    a, e = actual.detach(), expected.detach()
+    a = actual.detach().cpu().to(torch.float64)
+    e = expected.detach().cpu().to(torch.float64)
     bad = ~torch.isclose(a, e, rtol=rtol, atol=atol)
     if bad.any():
         first = tuple(int(i) for i in bad.nonzero()[0])
-        err = (a - e).abs().max().item()
+        diff = (a - e).abs()
+        finite = diff[torch.isfinite(diff)]
+        err = float(finite.max()) if finite.numel() else math.inf
+        nonfinite = "" if torch.isfinite(a).all() else " (your result contains NaN or inf)"
         raise AssertionError(
-            f"{what}: {int(bad.sum())} of {e.numel()} values differ; first at index {first}: "
-            f"got {a[first].item():.6g}, expected {e[first].item():.6g}; max abs error {err:.3g} "
-            f"(rtol={rtol}, atol={atol})"
+            f"{what}: {int(bad.sum())} of {e.numel()} values are wrong{nonfinite}; first at index "
+            f"{first}: got {a[first].item():.6g}, expected {e[first].item():.6g}; max abs error "
+            f"{err:.3g} (rtol={rtol:g}, atol={atol:g})"
         )
 
+
+def assert_layout(actual: Any, shape: tuple[int, ...], dtype: torch.dtype | None,
+                  device: torch.device | str, what: str) -> None:
+    """A plain tensor of this dtype (unless None), on this device's type, of this shape (values
+    not read)."""
+    assert type(actual) is Tensor, f"{what}: expected a torch.Tensor, got {type(actual).__name__}"
+    assert dtype is None or actual.dtype == dtype, (
+        f"{what}: dtype {_dtype_name(actual.dtype)}, expected {_dtype_name(dtype)} (the output "
+        "must keep the input's dtype: create tensors with dtype=X.dtype, or X.new_zeros)"
+    )
+    device = torch.device(device)
+    assert actual.device.type == device.type, (
+        f"{what}: tensor on device {actual.device}, but the input was on {device} (create new "
+        "tensors with device=X.device, or X.new_zeros)"
+    )
+    assert tuple(actual.shape) == tuple(shape), (
+        f"{what}: shape {tuple(actual.shape)}, expected {tuple(shape)}"
+    )
+
+
+def assert_unchanged(after: Tensor, before: Tensor, what: str) -> None:
+    """An input after the call equals its copy from before, bit for bit."""
+    assert after.shape == before.shape and torch.equal(after, before), (
+        f"{what} was modified by your function; never change the inputs (work on copies, and "
+        "avoid in-place operations such as +=, mul_ or slicing assignment on an input)"
+    )
+
+
+def assert_input_dependent(rows: Tensor, what: str) -> None:
+    """Rows computed from different inputs are finite and not all the same (a model whose
+    output ignores its input earns nothing)."""
+    rows = rows.detach().cpu().to(torch.float64).reshape(len(rows), -1)
+    assert torch.isfinite(rows).all(), f"{what}: the logits contain NaN or inf"
+    spread = (rows - rows[0]).abs().max()
+    assert spread > 1e-6 * (1 + rows.abs().max()), (
+        f"{what}: the logits are the same for all of them; they must depend on the input"
+    )
+
+
+# ------------------------------------------------------------------------------- oracles
 
 def reference_corr2d(X: Tensor, K: Tensor, padding: Any = 0, stride: Any = 1) -> Tensor:
     """The oracle: torch's own convolution (which is a cross-correlation)."""
     return F.conv2d(X[None, None], K[None, None], padding=padding, stride=stride)[0, 0]
 
 
-def _raiser(name: str) -> Callable[..., Any]:
-    def forbidden(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError(f"rule broken: {name} may not be used in this part")
-
-    return forbidden
+def reference_corr1d(X: Tensor, K: Tensor) -> Tensor:
+    """X (c_in, T), K (c_out, c_in, kw) -> (c_out, T - kw + 1), by torch's conv1d."""
+    return F.conv1d(X[None], K)[0]
 
 
-# (owner, attribute) pairs the "no torch convolution" rule forbids.
-FORBIDDEN_CONVOLUTION = [
-    (torch, "conv1d"), (torch, "conv2d"), (torch, "conv3d"), (torch, "convolution"),
-    (torch, "conv_transpose1d"), (torch, "conv_transpose2d"), (torch, "as_strided"),
-    (F, "conv1d"), (F, "conv2d"), (F, "conv3d"), (F, "conv_transpose1d"),
-    (F, "conv_transpose2d"), (F, "unfold"), (F, "fold"),
-    (Tensor, "unfold"), (Tensor, "as_strided"),
-    (nn.Conv1d, "forward"), (nn.Conv2d, "forward"), (nn.Unfold, "forward"), (nn.Fold, "forward"),
-]
+def _pair(value: Any) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
+
+
+def _indexed_corr2d(X: Tensor, K: Tensor, padding: Any = 0, stride: Any = 1) -> Tensor:
+    """corr2d by indexing and einsum: none of the forbidden operators."""
+    (ph, pw), (sh, sw) = _pair(padding), _pair(stride)
+    Xp = F.pad(X, (pw, pw, ph, ph))
+    (h, w), (kh, kw) = Xp.shape, K.shape
+    arange = lambda n, step=1: torch.arange(0, n * step, step, device=X.device)  # noqa: E731
+    rows = arange((h - kh) // sh + 1, sh)[:, None, None, None] + arange(kh)[None, None, :, None]
+    cols = arange((w - kw) // sw + 1, sw)[None, :, None, None] + arange(kw)[None, None, None, :]
+    return torch.einsum("ijab,ab->ij", Xp[rows, cols], K.to(X.dtype))
 
 
 @contextlib.contextmanager
-def forbidden(pairs: list[tuple[Any, str]]) -> Iterator[None]:
-    """Replace each ``owner.attr`` by a function that fails the test, for the block's duration."""
-    saved = [(owner, attr, getattr(owner, attr)) for owner, attr in pairs]
+def own_corr2d_replaced() -> Iterator[None]:
+    """While the block runs, your package's ``corr2d`` (wherever your modules refer to it) is
+    replaced by a correct one, as the grader does while it grades ``Corr2dFunction``,
+    ``Conv2D`` and ``learn_kernel``: a mistake in ``corr2d`` costs its own part only."""
+    package = sys.modules.get("convolutions")
+    own = getattr(package, "corr2d", None)
+    patched = []
+    if own is not None:
+        for name, module in list(sys.modules.items()):
+            if name == "convolutions" or name.startswith("convolutions."):
+                namespace = vars(module)
+                for attr in [a for a, v in list(namespace.items()) if v is own]:
+                    namespace[attr] = _indexed_corr2d
+                    patched.append((namespace, attr))
     try:
-        for owner, attr, _ in saved:
-            name = f"{getattr(owner, '__name__', owner)}.{attr}"
-            setattr(owner, attr, _raiser(name))
         yield
     finally:
-        for owner, attr, original in saved:
-            setattr(owner, attr, original)
+        for namespace, attr in reversed(patched):
+            namespace[attr] = own
 
 
-def no_torch_convolution() -> contextlib.AbstractContextManager[None]:
-    """The rule of the corr2d / im2col / kernel_matrix / corr1d parts."""
-    return forbidden(FORBIDDEN_CONVOLUTION)
+# -------------------------------------------------------------------------------- inputs
 
+def load_data(name: str) -> dict[str, Any]:
+    """The arrays of ``data/<name>.npz`` (this repository's copy, wherever the package under test
+    is): floats as float32 tensors, integers as int64 tensors, strings as lists."""
+    import numpy as np
 
-def no_autograd() -> contextlib.AbstractContextManager[None]:
-    """The rule of Corr2dFunction.backward: no autograd calls inside it."""
-    return forbidden([
-        (torch.autograd, "grad"), (torch.autograd, "backward"), (Tensor, "backward"),
-        (torch.autograd.functional, "vjp"), (torch.autograd.functional, "jacobian"),
-    ])
+    with np.load(DATA / f"{name}.npz", allow_pickle=False) as f:
+        arrays = {k: f[k] for k in f.files}
+    return {k: torch.from_numpy(a.astype(np.float32 if a.dtype.kind == "f" else np.int64))
+            if a.dtype.kind in "fiu" else a.tolist() for k, a in arrays.items()}
 
 
 def randn(*shape: int, seed: int, dtype: torch.dtype = torch.float64) -> Tensor:
     """Deterministic normal tensor (its own generator, so test order does not matter)."""
     g = torch.Generator().manual_seed(seed)
-    return torch.randn(*shape, generator=g, dtype=dtype)
+    return torch.randn(*shape, generator=g, dtype=torch.float64).to(dtype)
+
+
+def small_ints(*shape: int, seed: int, dtype: torch.dtype = torch.float64) -> Tensor:
+    """Integers in -4..4 as ``dtype``: products and short sums are exact in any float dtype."""
+    g = torch.Generator().manual_seed(seed)
+    return torch.randint(-4, 5, shape, generator=g).to(dtype)

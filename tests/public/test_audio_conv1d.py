@@ -2,35 +2,125 @@
 
 import pytest
 import torch
-import torch.nn.functional as F
 
 from convolutions import AudioConvNet, corr1d, corr1d_multi_in, corr1d_multi_in_out
-from support import assert_tensor, no_torch_convolution, randn
+from support import (NO_CONV, Rules, assert_input_dependent, assert_layout, assert_tensor,
+                     assert_unchanged, assert_vectorised, count_ops, load_data, randn,
+                     reference_corr1d, tolerances)
 
 pytestmark = pytest.mark.audio_conv1d
 
 
+def _call(fn, *args):
+    shapes = ", ".join(str(tuple(a.shape)) for a in args)
+    with Rules(NO_CONV, f"{fn.__name__}({shapes})"):
+        return fn(*args)
+
+
 def test_corr1d_example() -> None:
     x, k = torch.tensor([0.0, 1, 2, 3, 4, 5, 6]), torch.tensor([1.0, 2.0])
-    with no_torch_convolution():
-        y = corr1d(x, k)
-    assert_tensor(y, torch.tensor([2.0, 5, 8, 11, 14, 17]), "corr1d([0..6], [1, 2])")
+    assert_tensor(_call(corr1d, x, k), torch.tensor([2.0, 5, 8, 11, 14, 17]),
+                  "corr1d([0..6], [1, 2])")
 
 
-def test_multi_channel_versions_match_conv1d() -> None:
-    X, K = randn(3, 11, seed=20), randn(4, 3, 5, seed=21)
-    with no_torch_convolution():
-        y = corr1d_multi_in(X, K[0])
-        Y = corr1d_multi_in_out(X, K)
-    assert_tensor(y, F.conv1d(X[None], K[:1])[0, 0], "corr1d_multi_in(X (3, 11), K (3, 5))")
-    assert_tensor(Y, F.conv1d(X[None], K)[0], "corr1d_multi_in_out(X (3, 11), K (4, 3, 5))")
+@pytest.mark.parametrize("T, kw", [(10, 4), (6, 1), (5, 5), (150, 6)], ids=str)
+def test_corr1d_matches_conv1d(T, kw) -> None:
+    x, k = randn(T, seed=20), randn(kw, seed=21)
+    x0 = x.clone()
+    y = _call(corr1d, x, k)
+    assert_tensor(y, reference_corr1d(x0[None], k[None, None])[0],
+                  f"corr1d(x ({T},), k ({kw},))", layout=False)
+    assert_unchanged(x, x0, "x")
 
 
-@pytest.mark.parametrize("T", [16, 45])
-def test_audio_conv_net_shapes(T: int) -> None:
+# c_in, c_out, T, kw
+CHANNELS = [(3, 4, 11, 5), (1, 2, 7, 7), (13, 5, 30, 3)]
+
+
+@pytest.mark.parametrize("c_in, c_out, T, kw", CHANNELS, ids=str)
+def test_multi_channel_versions_match_conv1d(c_in, c_out, T, kw) -> None:
+    X, K = randn(c_in, T, seed=22), randn(c_out, c_in, kw, seed=23)
+    X0, K0 = X.clone(), K.clone()
+    y = _call(corr1d_multi_in, X, K[0])
+    assert_tensor(y, reference_corr1d(X0, K0[:1])[0],
+                  f"corr1d_multi_in(X ({c_in}, {T}), K ({c_in}, {kw}))", layout=False)
+    Y = _call(corr1d_multi_in_out, X, K)
+    assert_tensor(Y, reference_corr1d(X0, K0),
+                  f"corr1d_multi_in_out(X ({c_in}, {T}), K ({c_out}, {c_in}, {kw}))", layout=False)
+    assert_unchanged(X, X0, "X")
+    assert_unchanged(K, K0, "K")
+
+
+def test_float32_kept() -> None:
+    X, K = randn(2, 15, seed=24, dtype=torch.float32), randn(3, 2, 4, seed=25, dtype=torch.float32)
+    assert_tensor(_call(corr1d, X[0], K[0, 0]), reference_corr1d(X[:1], K[:1, :1])[0],
+                  "corr1d in float32")
+    assert_tensor(_call(corr1d_multi_in, X, K[0]), reference_corr1d(X, K[:1])[0],
+                  "corr1d_multi_in in float32")
+    assert_tensor(_call(corr1d_multi_in_out, X, K), reference_corr1d(X, K),
+                  "corr1d_multi_in_out in float32")
+
+
+def test_outputs_on_the_input_device() -> None:
+    X = torch.empty(4, 19, device="meta", dtype=torch.float64)
+    K = torch.empty(3, 4, 5, device="meta", dtype=torch.float64)
+    assert_layout(_call(corr1d, X[0], K[0, 0]), (15,), None, "meta", "corr1d on meta")
+    assert_layout(_call(corr1d_multi_in, X, K[0]), (15,), None, "meta",
+                  "corr1d_multi_in on meta")
+    assert_layout(_call(corr1d_multi_in_out, X, K), (3, 15), None, "meta",
+                  "corr1d_multi_in_out on meta")
     torch.manual_seed(0)
-    net = AudioConvNet(n_mfcc=13, n_classes=5).eval()
-    logits = net(randn(2, 13, T, seed=22, dtype=torch.float32))
-    assert type(logits) is torch.Tensor and tuple(logits.shape) == (2, 5), (
-        f"AudioConvNet(13, 5) on (2, 13, {T}) gave {getattr(logits, 'shape', logits)}, expected (2, 5)"
-    )
+    net = AudioConvNet(n_mfcc=6, n_classes=4).to("meta").eval()
+    with torch.no_grad():
+        logits = net(torch.empty(2, 6, 20, device="meta"))
+    assert_layout(logits, (2, 4), None, "meta", "AudioConvNet(6, 4) output on meta")
+
+
+# name, x shape as a function of T, k shape
+VECTORISED = [("corr1d", corr1d, lambda T: (T,), (4,)),
+              ("corr1d_multi_in", corr1d_multi_in, lambda T: (3, T), (3, 4)),
+              ("corr1d_multi_in_out", corr1d_multi_in_out, lambda T: (3, T), (2, 3, 4))]
+
+
+@pytest.mark.parametrize("name, fn, x_shape, k_shape", VECTORISED, ids=[v[0] for v in VECTORISED])
+def test_vectorised_over_output_positions(name, fn, x_shape, k_shape) -> None:
+    K, counts = randn(*k_shape, seed=26), []
+    for T in (9, 39):
+        X = randn(*x_shape(T), seed=27)
+        ops = count_ops(NO_CONV, fn, X, K, what=f"{name}(X {x_shape(T)}, K {k_shape})")
+        counts.append((ops, (T - 3,)))
+    assert_vectorised(name, *counts)
+
+
+@pytest.mark.parametrize("n_mfcc, n_classes, B, T", [(13, 5, 2, 16), (13, 5, 3, 45),
+                                                     (8, 3, 4, 70)], ids=str)
+def test_audio_conv_net_shapes_and_input_dependence(n_mfcc, n_classes, B, T) -> None:
+    torch.manual_seed(0)
+    net = AudioConvNet(n_mfcc=n_mfcc, n_classes=n_classes).eval()
+    with torch.no_grad():
+        logits = net(randn(B, n_mfcc, T, seed=28, dtype=torch.float32))
+    what = f"AudioConvNet({n_mfcc}, {n_classes}) on {B} random clips of {T} frames"
+    assert_layout(logits, (B, n_classes), torch.float32, "cpu", what)
+    assert_input_dependent(logits, what)
+    two_d = sorted({type(m).__name__ for m in net.modules()} & {"Conv2d", "Conv3d"})
+    assert not two_d, (f"AudioConvNet uses {two_d}: convolve over time only (nn.Conv1d with the "
+                       "MFCC coefficients as channels)")
+
+
+def test_audio_conv_net_accuracy_after_the_given_training() -> None:
+    from convolutions.training import AUDIO_TRAINING, train_classifier
+
+    data = load_data("audio_mfcc")
+    torch.manual_seed(0)
+    net = AudioConvNet(n_mfcc=data["X_train"].shape[1], n_classes=len(data["classes"]))
+    train_classifier(net, data["X_train"], data["y_train"], **AUDIO_TRAINING)
+    net.eval()
+    with torch.no_grad():
+        predicted = net(data["X_test"]).argmax(dim=1)
+    assert not bool((predicted == predicted[0]).all()), (
+        "AudioConvNet predicts the same word for every test clip")
+    accuracy = (predicted == data["y_test"]).double().mean().item()
+    assert accuracy >= tolerances.ACCURACY, (
+        f"AudioConvNet reaches {accuracy:.1%} accuracy on the test clips after the given training "
+        f"(AUDIO_TRAINING), below {tolerances.ACCURACY:.0%} (the grader trains it the same way and "
+        "measures on other speakers)")

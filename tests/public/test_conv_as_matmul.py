@@ -3,44 +3,115 @@
 import pytest
 import torch
 import torch.nn.functional as F
+from torch.autograd.functional import jacobian
 
 from convolutions import corr2d_matmul, im2col, kernel_matrix
-from support import assert_tensor, no_torch_convolution, randn, reference_corr2d
+from support import (NO_CONV, Rules, assert_layout, assert_tensor, assert_unchanged,
+                     assert_vectorised, count_ops, randn, reference_corr2d)
 
 pytestmark = pytest.mark.conv_as_matmul
+
+# id, X shape, kernel size, padding, stride
+GRID = [
+    ("non-square", (4, 7), (2, 3), 0, 1),
+    ("padding and stride pairs", (7, 6), (2, 2), (2, 1), (1, 2)),
+    ("kernel as large as the input", (3, 4), (3, 4), 0, 1),
+    ("1x1 kernel with stride", (6, 5), (1, 1), 0, (3, 2)),
+    ("tall", (11, 2), (2, 2), (1, 0), (3, 1)),
+]
+# id, input shape, kernel shape
+KERNEL_MATRICES = [("small", (5, 4), (3, 2)), ("1x1 kernel", (2, 5), (1, 1)),
+                   ("kernel as large as the input", (4, 3), (4, 3)),
+                   ("wide kernel", (6, 2), (1, 2))]
+
+
+def _call(fn, *args, **kwargs):
+    shapes = ", ".join(str(tuple(a.shape)) if isinstance(a, torch.Tensor) else repr(a)
+                       for a in args)
+    with Rules(NO_CONV, f"{fn.__name__}({shapes}, {kwargs})"):
+        return fn(*args, **kwargs)
+
+
+def _matrix_of_corr2d(K, input_shape):
+    """The exact matrix of X -> corr2d(X, K), by differentiating torch's convolution."""
+    X = torch.zeros(input_shape, dtype=K.dtype)
+    return jacobian(lambda x: reference_corr2d(x, K).reshape(-1), X).reshape(-1, X.numel())
 
 
 def test_im2col_small_example() -> None:
     X = torch.arange(9.0).reshape(3, 3)
-    with no_torch_convolution():
-        cols = im2col(X, (2, 2))
+    cols = _call(im2col, X, (2, 2))
     expected = torch.tensor([[0.0, 1, 3, 4], [1, 2, 4, 5], [3, 4, 6, 7], [4, 5, 7, 8]])
     assert_tensor(cols, expected, "im2col(arange(9).reshape(3, 3), (2, 2))")
 
 
-@pytest.mark.parametrize("x_shape, k_shape, padding, stride",
-                         [((5, 7), (2, 3), 0, 1), ((6, 6), (3, 3), (1, 2), (2, 1))])
-def test_im2col_and_corr2d_matmul_match_torch(x_shape, k_shape, padding, stride) -> None:
+@pytest.mark.parametrize("name, x_shape, k_shape, padding, stride", GRID, ids=[g[0] for g in GRID])
+def test_im2col_and_corr2d_matmul_match_torch(name, x_shape, k_shape, padding, stride) -> None:
     X, K = randn(*x_shape, seed=11), randn(*k_shape, seed=12)
-    with no_torch_convolution():
-        cols = im2col(X, k_shape, padding, stride)
-        Y = corr2d_matmul(X, K, padding, stride)
-    expected_cols = F.unfold(X[None, None], k_shape, padding=padding, stride=stride)[0].T
-    assert_tensor(cols, expected_cols, f"im2col(X {x_shape}, {k_shape}, {padding}, {stride})")
-    assert_tensor(Y, reference_corr2d(X, K, padding, stride), "corr2d_matmul")
+    X0 = X.clone()
+    cols = _call(im2col, X, k_shape, padding, stride)
+    expected_cols = F.unfold(X0[None, None], k_shape, padding=padding, stride=stride)[0].T
+    assert_tensor(cols, expected_cols, f"im2col(X {x_shape}, {k_shape}, {padding}, {stride})",
+                  layout=False)
+    assert_unchanged(X, X0, "X")
+    Y = _call(corr2d_matmul, X, K, padding, stride)
+    assert_tensor(Y, reference_corr2d(X0, K, padding, stride),
+                  f"corr2d_matmul(X {x_shape}, K {k_shape}, {padding}, {stride})", layout=False)
 
 
-def test_kernel_matrix_times_vec_x_is_corr2d() -> None:
-    X, K = randn(4, 5, seed=13), randn(2, 3, seed=14)
-    with no_torch_convolution():
-        M = kernel_matrix(K, (4, 5))
-    assert tuple(M.shape) == (3 * 3, 4 * 5), f"kernel_matrix shape {tuple(M.shape)}, expected (9, 20)"
-    assert_tensor(M @ X.reshape(-1), reference_corr2d(X, K).reshape(-1), "kernel_matrix @ vec(X)")
+@pytest.mark.parametrize("name, x_shape, k_shape", KERNEL_MATRICES,
+                         ids=[k[0] for k in KERNEL_MATRICES])
+def test_kernel_matrix_is_the_matrix_of_corr2d(name, x_shape, k_shape) -> None:
+    X, K = randn(*x_shape, seed=13), randn(*k_shape, seed=14)
+    K0 = K.clone()
+    M = _call(kernel_matrix, K, x_shape)
+    assert_tensor(M, _matrix_of_corr2d(K0, x_shape),
+                  f"kernel_matrix(K {k_shape}, {x_shape}) (rows: output positions, columns: "
+                  "input positions, both row-major)", layout=False)
+    assert_tensor(M @ X.reshape(-1), reference_corr2d(X, K0).reshape(-1), "kernel_matrix @ vec(X)",
+                  layout=False)
+    assert_unchanged(K, K0, "K")
 
 
 def test_kernel_matrix_transpose_gives_input_gradient() -> None:
     X, K, dY = randn(5, 4, seed=15).requires_grad_(), randn(3, 2, seed=16), randn(3, 3, seed=17)
-    with no_torch_convolution():
-        M = kernel_matrix(K, (5, 4))
+    M = _call(kernel_matrix, K, (5, 4))
+    assert tuple(M.shape) == (9, 20), f"kernel_matrix shape {tuple(M.shape)}, expected (9, 20)"
     (dX,) = torch.autograd.grad(reference_corr2d(X, K), X, dY)
-    assert_tensor((M.T @ dY.reshape(-1)).reshape(5, 4), dX, "kernel_matrix.T @ vec(dY)")
+    assert_tensor((M.T @ dY.reshape(-1)).reshape(5, 4), dX, "kernel_matrix.T @ vec(dY)",
+                  layout=False)
+
+
+def test_float32_kept() -> None:
+    X, K = randn(6, 4, seed=18, dtype=torch.float32), randn(3, 2, seed=19, dtype=torch.float32)
+    assert_tensor(_call(im2col, X, (3, 2)), F.unfold(X[None, None], (3, 2))[0].T,
+                  "im2col in float32")
+    assert_tensor(_call(corr2d_matmul, X, K), reference_corr2d(X, K), "corr2d_matmul in float32")
+    assert_tensor(_call(kernel_matrix, K, (6, 4)), _matrix_of_corr2d(K, (6, 4)),
+                  "kernel_matrix in float32")
+
+
+def test_outputs_on_the_input_device() -> None:
+    X = torch.empty(5, 6, device="meta", dtype=torch.float64)
+    K = torch.empty(3, 2, device="meta", dtype=torch.float64)
+    assert_layout(_call(im2col, X, (3, 2), 1, 2), (12, 6), None, "meta", "im2col on meta")
+    assert_layout(_call(corr2d_matmul, X, K), (3, 5), None, "meta", "corr2d_matmul on meta")
+    assert_layout(_call(kernel_matrix, K, (5, 6)), (15, 30), None, "meta",
+                  "kernel_matrix on meta")
+
+
+def test_im2col_vectorised_over_output_positions() -> None:
+    counts = []
+    for shape in ((5, 6), (10, 12)):
+        ops = count_ops(NO_CONV, im2col, randn(*shape, seed=20), (3, 2),
+                        what=f"im2col(X {shape}, (3, 2))")
+        counts.append((ops, (shape[0] - 2, shape[1] - 1)))
+    assert_vectorised("im2col", *counts)
+
+
+def test_kernel_matrix_vectorised_over_output_positions() -> None:
+    K, counts = randn(2, 3, seed=21), []
+    for shape in ((4, 7), (8, 13)):
+        ops = count_ops(NO_CONV, kernel_matrix, K, shape, what=f"kernel_matrix(K (2, 3), {shape})")
+        counts.append((ops, (shape[0] - 1, shape[1] - 2)))
+    assert_vectorised("kernel_matrix", *counts)

@@ -17,6 +17,7 @@ from autograder import paths
 from autograder.assign.stubs import BEGIN, END, TASK
 from autograder.grade.bank import load_bank
 from autograder.release import build_gradescope, build_student
+from autograder.release.student import PUBLIC_GRADER_FILES
 from conftest import REPO
 
 EXPECTED = json.loads((REPO / "examples" / "expected_scores.json").read_text())
@@ -88,7 +89,8 @@ def test_no_hidden_check_in_the_student_template(student) -> None:
 def test_template_layout_and_workflow(student) -> None:
     for name in ("convolutions/__init__.py", "convolutions.ipynb", "README.md", "requirements.txt",
                  "environment.yml", "pyproject.toml", "tests/public/conftest.py",
-                 "data/audio_mfcc.npz", "data/text.npz", ".github/workflows/classroom.yml"):
+                 "data/audio_mfcc.npz", "data/text.npz", ".github/workflows/classroom.yml",
+                 *PUBLIC_GRADER_FILES):
         assert (student / name).is_file(), name
     workflow = yaml.safe_load((student / ".github/workflows/classroom.yml").read_text())
     steps = workflow["jobs"]["run-autograding-tests"]["steps"]
@@ -106,6 +108,29 @@ def test_template_layout_and_workflow(student) -> None:
     install = next(s for s in steps if s.get("name") == "Install the pinned environment")
     assert "torch==2.13.0" in install["run"]
     assert workflow["jobs"]["run-autograding-tests"]["steps"][1]["with"]["python-version"] == "3.11"
+
+
+def test_template_ships_the_grader_files_the_public_tests_use_and_no_other(student) -> None:
+    """The rule guard and the tolerances, byte for byte the grader's own, importing nothing but
+    torch and the standard library; no other grader file (judge, probes, the bank's wire)."""
+    shipped = sorted(str(p.relative_to(student)) for p in (student / "autograder").rglob("*")
+                     if p.is_file())
+    assert shipped == sorted(PUBLIC_GRADER_FILES)
+    for name in PUBLIC_GRADER_FILES:
+        source = (student / name).read_text()
+        assert source == (REPO / name).read_text(), f"{name} differs from the grader's"
+        imported = set()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level == 0, f"{name} makes a relative import"
+                imported.add((node.module or "").split(".")[0])
+        assert imported <= {"torch", *sys.stdlib_module_names}, f"{name} imports {imported}"
+    support = (student / "tests" / "public" / "support.py").read_text()
+    for name in PUBLIC_GRADER_FILES:
+        parts = Path(name).relative_to("autograder").parts
+        assert " / ".join(f'"{p}"' for p in parts) in support, f"support.py does not load {name}"
 
 
 def _public_tests(student: Path, package: Path) -> subprocess.CompletedProcess:

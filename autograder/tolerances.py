@@ -1,0 +1,45 @@
+"""How close is close enough: the one table the grader and the public tests share.
+
+The grader's checks (``autograder/grade/judge.py`` and ``tests/hidden/``) and the public tests
+(``tests/public/support.py``) read these values from here, so the public tests judge with the
+grader's tolerances and thresholds. Standard library only: ``make release`` copies this file
+into the student template, beside the rule guard (``autograder/sandbox/guards.py``).
+"""
+
+from __future__ import annotations
+
+# (rtol, atol) per dtype name, documented in the README: float64 agrees to rounding of a short
+# sum, float32 to a few ulps of it, half precisions to their resolution. A dtype not listed
+# (integers, bool) is compared exactly. Values are compared at the coarser of the two dtypes'
+# tolerances (the result's and the expected one's); whether the dtype is right is judged apart.
+TOLERANCES: dict[str, tuple[float, float]] = {
+    "float64": (1e-9, 1e-10),
+    "float32": (1e-4, 1e-5),
+    "bfloat16": (2e-2, 2e-2),
+    "float16": (5e-3, 5e-3),
+}
+
+# learn_kernel: how close (rtol, atol) the learned weight and bias must be to the kernel that
+# made the targets.
+LEARNED = (0.0, 1e-2)
+
+# Jacobians from the backward pass against central finite differences (gradcheck's own).
+GRADCHECK = (1e-3, 1e-5)
+
+# TextCNN in float64: logits of one sentence wherever it sits in its padded row.
+INVARIANCE = (1e-9, 1e-9)
+
+# Held-out accuracy AudioConvNet and TextCNN must reach after the given training.
+ACCURACY = 0.90
+
+# Vectorisation: the number of operators a call runs, at a small and a large number of output
+# positions with the kernel fixed, may grow by this ratio plus this many operators (a branch on
+# the shape, say); a loop over output pixels (rows) grows it about fourfold (twofold).
+OPS_GROWTH = (1.25, 8)
+
+
+def loops_over_outputs(small: int, large: int) -> bool:
+    """Whether ``large`` operators (many output positions) against ``small`` (few) means a loop
+    over output positions."""
+    ratio, extra = OPS_GROWTH
+    return large > ratio * small + extra
