@@ -61,6 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder import paths
+from autograder.release.student import PUBLIC_GRADER_FILES
 
 ASSIGNMENT = "convolutions"                      # nbgrader's assignment id
 NOTEBOOK = "convolutions.ipynb"                  # the handout, in assignments/
@@ -75,6 +76,8 @@ RELEASED = {
     paths.PACKAGE: paths.ASSIGNMENTS / paths.PACKAGE,
     "data": paths.DATA,
     "tests/public": paths.REPO / "tests" / "public",
+    # the grader files the public tests load (the rule guard, the tolerances)
+    **{name: paths.REPO / name for name in PUBLIC_GRADER_FILES},
     "README.md": paths.ASSIGNMENTS / "README.md",
     "requirements.txt": paths.REPO / "requirements.txt",
     "environment.yml": paths.REPO / "environment.yml",

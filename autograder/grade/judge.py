@@ -16,20 +16,12 @@ import numpy as np
 import torch
 
 from autograder.sandbox import wire
+from autograder.tolerances import TOLERANCES  # (rtol, atol) per dtype, shared with public tests
 
 from .bank import CheckFailed
 
 # The device a grading run puts the checks' inputs on ("cpu", or "cuda" with --device cuda).
 DEVICE: contextvars.ContextVar[str] = contextvars.ContextVar("DEVICE", default="cpu")
-
-# (rtol, atol) per dtype, documented in the README: float64 agrees to rounding of a short sum,
-# float32 to a few ulps of it, half precisions to their resolution.
-TOLERANCES = {
-    "float64": (1e-9, 1e-10),
-    "float32": (1e-4, 1e-5),
-    "bfloat16": (2e-2, 2e-2),
-    "float16": (5e-3, 5e-3),
-}
 
 
 def describe(obs: Any) -> str:

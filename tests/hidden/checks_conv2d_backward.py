@@ -6,6 +6,7 @@ from torch.autograd.functional import jacobian
 from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import (array, as_tensor, compare_values, expect_dtype, expect_tensor,
                                     expect_unchanged)
+from autograder.tolerances import GRADCHECK, LEARNED
 from oracles import oracle_corr2d
 
 PART = "conv2d_backward"
@@ -58,7 +59,7 @@ def gradcheck(student, x, k) -> None:
         numeric = as_tensor(obs[f"numeric_{arg}"], f"numerical Jacobian with respect to {arg}")
         # gradcheck's own tolerances
         compare_values(analytic, numeric, f"backward vs finite differences for {arg}",
-                       rtol=1e-3, atol=1e-5)
+                       rtol=GRADCHECK[0], atol=GRADCHECK[1])
         exact = jacobian(lambda a, b: oracle_corr2d(a, b).reshape(-1), (X, K))
         compare_values(analytic, exact[0 if arg == "X" else 1].reshape(analytic.shape),
                        f"Jacobian with respect to {arg}")
@@ -108,8 +109,8 @@ def _expect_learned(student, X, Y, K, b, seed: int, what: str) -> None:
     obs = student.probe("learn_kernel", X=X, Y=Y, kernel_size=list(K.shape), seed=seed)
     if not obs["is_conv2d"]:
         raise CheckFailed(f"learn_kernel returned {obs['type']}, expected your Conv2D")
-    expect_tensor(obs["weight"], K, f"learned weight ({what})", rtol=0, atol=1e-2)
-    expect_tensor(obs["bias"], b, f"learned bias ({what})", rtol=0, atol=1e-2)
+    expect_tensor(obs["weight"], K, f"learned weight ({what})", rtol=LEARNED[0], atol=LEARNED[1])
+    expect_tensor(obs["bias"], b, f"learned bias ({what})", rtol=LEARNED[0], atol=LEARNED[1])
 
 
 @check("learn_kernel.edge", PART, "learn_kernel recovers [[1, -1]] from d2l's edge data, and a "

@@ -9,12 +9,12 @@ import torch
 from autograder import paths
 from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import as_tensor, compare_values
+from autograder.tolerances import ACCURACY, INVARIANCE
 from oracles import (expect_accuracy, expect_input_dependent, load_npz, reference_training,
                      trainer_source)
 
 PART = "text_conv"
 EVAL = Path(__file__).parent / "data" / "eval.npz"
-ACCURACY = 0.90
 SMALL = dict(vocab_size=40, embed_size=6, kernel_sizes=[2, 3, 5], num_channels=[4, 3, 2],
              num_classes=3)
 
@@ -63,7 +63,8 @@ def shift_invariance(student) -> None:
         (logits,) = _logits(student, [rows])
         for i, where in enumerate(("middle", "end", "offset 3"), start=1):
             compare_values(logits[i], logits[0], f"logits of a {n}-token sentence moved to the "
-                           f"{where} of its row vs at the start", rtol=1e-9, atol=1e-9)
+                           f"{where} of its row vs at the start",
+                           rtol=INVARIANCE[0], atol=INVARIANCE[1])
         firsts.append(logits[0])
     expect_input_dependent(firsts, "TextCNN on three different sentences")
 
@@ -90,7 +91,7 @@ def short_sentences(student) -> None:
     if not torch.isfinite(logits).all():
         raise CheckFailed("a 2-token sentence (kernels up to 5) gives NaN or inf logits")
     compare_values(logits[1], logits[0], "logits of a 2-token sentence at the end vs the start",
-                   rtol=1e-9, atol=1e-9)
+                   rtol=INVARIANCE[0], atol=INVARIANCE[1])
     expect_input_dependent(logits[[0, 3, 4, 5]], "TextCNN on four different 2-token sentences")
 
 
@@ -141,5 +142,5 @@ def padding_idx(student) -> None:
         for j, where in enumerate(("start", "end")):
             compare_values(b[2 * i + j], a[i], f"logits with a padding id other than 0: a sentence "
                            f"at the {where} of a padded row vs alone in a row shorter than the "
-                           "widest kernel", rtol=1e-9, atol=1e-9)
+                           "widest kernel", rtol=INVARIANCE[0], atol=INVARIANCE[1])
     expect_input_dependent(a, "TextCNN on two different sentences")
