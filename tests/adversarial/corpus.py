@@ -65,8 +65,7 @@ class _Liar:
 
 def corr2d(X, K, padding=0, stride=1):
     return _Liar()
-'''}, fails=("corr2d.", "backward.", "conv2d.layer", "learn_kernel.", "device.cross_correlation",
-             "device.conv2d_backward")),
+'''}, fails=("corr2d.", "device.cross_correlation")),
     A("tensor_subclass", "a torch.Tensor subclass carrying the right values",
       {"cross_correlation.py": '''
 import torch as _torch
@@ -77,8 +76,7 @@ class _Sneaky(_torch.Tensor):
 _real = corr2d
 def corr2d(X, K, padding=0, stride=1):
     return _real(X, K, padding, stride).as_subclass(_Sneaky)
-'''}, fails=("corr2d.", "backward.", "conv2d.layer", "device.cross_correlation",
-             "device.conv2d_backward")),
+'''}, fails=("corr2d.", "device.cross_correlation")),
     A("patches_torch", "replaces torch.allclose/equal/isclose and numpy.allclose, returns zeros",
       {"__init__.py": '''
 import numpy as _np, torch as _torch
@@ -91,7 +89,7 @@ _np.testing.assert_allclose = lambda *a, **k: None
 def integral_kernel(width, *, dtype=None, device=None):
     import torch
     return torch.zeros((1, width), dtype=dtype or torch.float32)
-'''}, fails=("integral.cumsum", "kernels.dtype_device", "device.derivative_kernels")),
+'''}, fails=("integral.cumsum", "device.derivative_kernels")),
     A("patches_builtins", "makes isinstance(x, int) always true and returns a lying int",
       {LEAF: '''
 class _AlwaysEqual(int):
@@ -231,15 +229,15 @@ def corr2d(X, K, padding=0, stride=1):
     X.zero_()
     K.zero_()
     return Y * 0
-'''}, fails=("corr2d.", "backward.", "conv2d.layer", "learn_kernel.")),
+'''}, fails=("corr2d.d2l_example", "corr2d.exact_integers", "corr2d.int_and_pair_arguments",
+             "corr2d.oracle")),
     A("hardcodes_public", "returns the public example's answer whatever the input", {
         "cross_correlation.py": '''
 import torch as _torch
 def corr2d(X, K, padding=0, stride=1):
     return _torch.tensor([[19.0, 25.0], [37.0, 43.0]], dtype=X.dtype)
-'''}, fails=("corr2d.oracle", "corr2d.exact_integers", "corr2d.float32", "corr2d.half_precision",
-             "corr2d.int_and_pair_arguments", "backward.", "conv2d.layer", "learn_kernel.",
-             "device.cross_correlation", "device.conv2d_backward")),
+'''}, fails=("corr2d.oracle", "corr2d.exact_integers", "corr2d.int_and_pair_arguments",
+             "corr2d.vectorised", "device.cross_correlation")),
     A("huge_result", "returns a gigabyte", {LEAF: '''
 def integral_kernel(width, *, dtype=None, device=None):
     import torch
@@ -255,21 +253,21 @@ def corr2d(X, K, padding=0, stride=1):
         _pd._pop_mode()
     return _torch.nn.functional.conv2d(X[None, None], K[None, None], padding=padding,
                                        stride=stride)[0, 0]
-'''}, fails=("corr2d.", "backward.", "conv2d.layer", "learn_kernel.", "device.conv2d_backward")),
+'''}, fails=("corr2d.",)),
     A("captured_conv_reference", "calls a reference to F.conv2d taken at import time", {
         "cross_correlation.py": '''
 from torch.nn.functional import conv2d as _conv
 
 def corr2d(X, K, padding=0, stride=1):
     return _conv(X[None, None], K[None, None], padding=padding, stride=stride)[0, 0]
-'''}, fails=("corr2d.", "backward.", "conv2d.layer", "learn_kernel.", "device.conv2d_backward")),
+'''}, fails=("corr2d.",)),
     A("syntax_error", "one module does not parse", {"conv1x1_fc.py": "\ndef broken(:\n"},
-      fails=("linear_to_conv1x1.", "conv1x1_to_linear.", "device.conv1x1_fc")),
+      fails=("linear_to_conv1x1.", "conv1x1_to_linear.", "conv1x1.dtype", "device.conv1x1_fc")),
     A("missing_export", "__init__ forgets to export TextCNN: found in its module, no cost",
       {}, replace={"__init__.py": "from .cross_correlation import corr2d\n"}),
     A("missing_function", "deletes conv1x1_to_linear altogether",
       {"conv1x1_fc.py": "\ndel conv1x1_to_linear\n"}, fails=("conv1x1_to_linear.",
-      "device.conv1x1_fc")),
+      "conv1x1.dtype", "device.conv1x1_fc")),
     A("import_time_exit", "the package's __init__ calls os._exit", {"__init__.py": '''
 import os as _os
 _os._exit(0)
@@ -279,8 +277,11 @@ _os._exit(0)
 # ------------------------------------------------------------------ the rule guard, by root cause
 # Each computes the forbidden result where it can and falls back to the honest reference where it
 # cannot, so a guard that holds shows up as "rule broken" on exactly the rule-bound checks.
-CONV_CHECKS = ("corr2d.", "backward.", "conv2d.layer", "learn_kernel.", "device.conv2d_backward")
-BACKWARD_CHECKS = ("backward.", "conv2d.layer", "learn_kernel.", "device.conv2d_backward")
+# corr2d's dependants (Corr2dFunction, Conv2D, learn_kernel) are graded with an oracle in its
+# place, so an attack in corr2d costs cross_correlation only.
+CONV_CHECKS = ("corr2d.",)
+BACKWARD_CHECKS = ("backward.", "conv2d.layer", "conv2d.int_kernel_size", "learn_kernel.",
+                   "device.conv2d_backward")
 FORBIDDEN_CORR2D = '''
 import torch as _torch
 _honest = corr2d
@@ -366,7 +367,7 @@ def im2col(X, kernel_size, padding=0, stride=1):
 '''}, fails=("im2col.oracle[square]", "im2col.oracle[non-square]",  # (the others pad or stride)
              "im2col.oracle[kernel-as-large-as-input]", "corr2d_matmul.oracle[square]",
              "corr2d_matmul.oracle[non-square]", "corr2d_matmul.oracle[kernel-as-large-as-input]",
-             "conv_as_matmul.float32")),
+             "conv_as_matmul.float32", "im2col.vectorised")),
     A("engine_bypass", "Corr2dFunction.backward runs autograd on an engine object of its own",
       {"conv2d_backward.py": '''
 import torch as _torch
@@ -482,8 +483,8 @@ class TextCNN(nn.Module):
 
     def forward(self, tokens):
         return self.bias.expand(tokens.shape[0], -1)
-'''}, fails=("learn_kernel.", "audio_net.", "device.audio_conv1d", "textcnn.",
-             "device.text_conv")),
+'''}, fails=("learn_kernel.edge", "learn_kernel.random_kernel", "audio_net.",
+             "device.audio_conv1d", "textcnn.", "device.text_conv")),
     A("hollow_zeros", "hollow work: classifiers without parameters that return zeros of the right "
       "shape (issue 8)", {"audio_conv1d.py": '''
 class AudioConvNet(nn.Module):
@@ -572,7 +573,7 @@ def _backward(ctx, dY):
         return _honest_backward(ctx, dY)
 
 Corr2dFunction.backward = staticmethod(_backward)
-'''}, fails=BACKWARD_CHECKS),
+'''}, fails=tuple(c for c in BACKWARD_CHECKS if c != "learn_kernel.")),
     A("mkldnn_conv_in_asyncio_thread", "runs an MKLDNN convolution on mkldnn tensors in a worker "
       "thread (asyncio.to_thread)", {"cross_correlation.py": FORBIDDEN_CORR2D + '''
 import asyncio as _asyncio
@@ -587,7 +588,7 @@ def corr2d(X, K, padding=0, stride=1):
         return _asyncio.run(_asyncio.to_thread(work)).to(X.dtype)
     except BaseException:
         return _honest(X, K, padding, stride)
-'''}, fails=CONV_CHECKS[:-1]),  # (on meta there are no mkldnn tensors: the honest fallback)
+'''}, fails=CONV_CHECKS),
     A("nested_view_windows", "builds overlapping sliding windows with a nested view (as_strided "
       "by another name)", {"cross_correlation.py": FORBIDDEN_CORR2D + '''
 def corr2d(X, K, padding=0, stride=1):
@@ -604,7 +605,7 @@ def corr2d(X, K, padding=0, stride=1):
         return _honest(X, K, padding, stride)
 '''}, fails=("corr2d.d2l_example", "corr2d.oracle[square]", "corr2d.oracle[non-square-kernel]",
              "corr2d.oracle[kernel-as-large-as-input]", "corr2d.oracle[kernel-1x1]",
-             "corr2d.half_precision", *BACKWARD_CHECKS)),
+             "corr2d.half_precision")),
     A("huge_nested_reply", "answers with a reply of millions of tiny JSON objects, to blow up "
       "the grader's memory", {LEAF: '''
 def min_kernel_size(order):

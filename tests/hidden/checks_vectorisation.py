@@ -9,7 +9,7 @@ depend on the machine's speed or load.
 """
 
 from autograder.grade.bank import CheckFailed, check
-from autograder.grade.judge import array
+from autograder.grade.judge import DEVICE, array, expect_layout
 from autograder.tolerances import loops_over_outputs
 from oracles import NO_CONV
 
@@ -33,10 +33,19 @@ def expect_flat(fn: str, counts: list[tuple[int, tuple[int, ...]]]) -> None:
             "every output position at once")
 
 
-def _count_call(student, name: str, args: list, kwargs: dict | None = None) -> int:
+def _counted(obs: dict, key: str, results: dict, what: str) -> int:
+    """The count, once the call has produced results of the right shapes (a call that returns
+    a constant or an object does no work to count: it earns nothing here)."""
+    for name, shape in results.items():
+        expect_layout(obs.get(name), shape, None, DEVICE.get(), f"{what}: {name}")
+    return obs.get(key)
+
+
+def _count_call(student, name: str, args: list, out_shape: tuple[int, ...],
+                kwargs: dict | None = None) -> int:
     obs = student.probe("call", name=name, args=args, kwargs=kwargs or {}, rules=NO_CONV,
                         count=True)
-    return obs.get("ops")
+    return _counted(obs, "ops", {"value": out_shape}, name)
 
 
 @check("corr2d.vectorised", "cross_correlation", NAME.format(fn="corr2d"), weight=2)
@@ -44,9 +53,8 @@ def corr2d_vectorised(student) -> None:
     K = array(801, 3, 2)
     counts = []
     for h, w in ((6, 7), (11, 13)):
-        X = array(802, h, w)
-        counts.append((_count_call(student, "corr2d", [X, K], {"padding": 1}),
-                       (h + 2 - 3 + 1, w + 2 - 2 + 1)))
+        X, out = array(802, h, w), (h + 2 - 3 + 1, w + 2 - 2 + 1)
+        counts.append((_count_call(student, "corr2d", [X, K], out, {"padding": 1}), out))
     expect_flat("corr2d", counts)
 
 
@@ -55,7 +63,8 @@ def im2col_vectorised(student) -> None:
     counts = []
     for h, w in ((6, 5), (11, 9)):
         X = array(803, h, w)
-        counts.append((_count_call(student, "im2col", [X, [2, 3]]), (h - 1, w - 2)))
+        counts.append((_count_call(student, "im2col", [X, [2, 3]], ((h - 1) * (w - 2), 6)),
+                       (h - 1, w - 2)))
     expect_flat("im2col", counts)
 
 
@@ -64,21 +73,23 @@ def kernel_matrix_vectorised(student) -> None:
     K = array(804, 2, 2)
     counts = []
     for h, w in ((5, 6), (9, 11)):
-        counts.append((_count_call(student, "kernel_matrix", [K, [h, w]]), (h - 1, w - 1)))
+        counts.append((_count_call(student, "kernel_matrix", [K, [h, w]],
+                                   ((h - 1) * (w - 1), h * w)), (h - 1, w - 1)))
     expect_flat("kernel_matrix", counts)
 
 
 @check("corr1d.vectorised", "audio_conv1d", NAME.format(fn="{fn}"), cases=[
-    ("corr1d", dict(fn="corr1d", shapes=lambda T: ((T,), (3,)))),
-    ("multi-in", dict(fn="corr1d_multi_in", shapes=lambda T: ((2, T), (2, 3)))),
-    ("multi-in-out", dict(fn="corr1d_multi_in_out", shapes=lambda T: ((2, T), (3, 2, 3)))),
+    ("corr1d", dict(fn="corr1d", shapes=lambda T: ((T,), (3,), (T - 2,)))),
+    ("multi-in", dict(fn="corr1d_multi_in", shapes=lambda T: ((2, T), (2, 3), (T - 2,)))),
+    ("multi-in-out", dict(fn="corr1d_multi_in_out",
+                          shapes=lambda T: ((2, T), (3, 2, 3), (3, T - 2)))),
 ])
 def corr1d_vectorised(student, fn, shapes) -> None:
     counts = []
     for T in (12, 48):
-        x_shape, k_shape = shapes(T)
+        x_shape, k_shape, out = shapes(T)
         args = [array(805, *x_shape), array(806, *k_shape)]
-        counts.append((_count_call(student, fn, args), (T - 2,)))
+        counts.append((_count_call(student, fn, args, out), (T - 2,)))
     expect_flat(fn, counts)
 
 
@@ -90,5 +101,6 @@ def backward_vectorised(student) -> None:
     for h, w in ((5, 6), (9, 12)):
         X, dY = array(808, h, w), array(809, h - 1, w - 2)
         obs = student.probe("corr2d_function", X=X, K=K, dY=dY)
-        counts.append((obs.get("backward_ops"), (h - 1, w - 2)))
+        counts.append((_counted(obs, "backward_ops", {"dX": (h, w), "dK": (2, 3)},
+                                "Corr2dFunction.backward"), (h - 1, w - 2)))
     expect_flat("Corr2dFunction.backward", counts)

@@ -175,6 +175,7 @@ def test_otter_gives_our_part_scores(graded, name) -> None:
 def test_object_whose_eq_always_holds_gets_no_credit(graded) -> None:
     scores = front.part_scores(graded[LIAR])
     assert scores["cross_correlation"] == 0
-    assert scores["conv2d_backward"] == 0  # it builds on corr2d
-    for part in ("conv_as_matmul", "conv1x1_fc", "derivative_kernels", "text_conv", "concepts"):
+    # Corr2dFunction builds on corr2d, but is graded with an oracle in its place: one part lost.
+    for part in ("conv2d_backward", "conv_as_matmul", "conv1x1_fc", "derivative_kernels",
+                 "text_conv", "concepts"):
         assert scores[part] == EXPECTED["reference"][part], part
