@@ -182,7 +182,9 @@ def corr2d_function(student: Any, violations: Violations, X: torch.Tensor, K: to
 def _recording_backward(fn: Any, returned: list[Any]) -> Iterator[None]:
     """Record what ``fn.backward`` returns (autograd drops gradients of inputs that do not
     require them, so this is the only way to see whether ``needs_input_grad`` was honoured)."""
-    original = getattr(fn, "__dict__", {}).get("backward")
+    classes = type.mro(fn) if isinstance(fn, type) else []
+    owner = next((k for k in classes if "backward" in vars(k)), None)
+    original = vars(owner)["backward"] if owner is not None else None
     if not isinstance(original, staticmethod):
         yield
         return
@@ -196,7 +198,10 @@ def _recording_backward(fn: Any, returned: list[Any]) -> Iterator[None]:
     try:
         yield
     finally:
-        type.__setattr__(fn, "backward", original)
+        if owner is fn:
+            type.__setattr__(fn, "backward", original)
+        else:  # it was inherited: remove the shadowing copy
+            type.__delattr__(fn, "backward")
 
 
 @probe(BACKWARD)
