@@ -255,6 +255,7 @@ def build(dist: Path) -> Path:
         if src.is_dir():
             shutil.copytree(src, source / name, ignore=_IGNORE)
         elif src.is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, source / name)
     handout = nbformat.read(paths.ASSIGNMENTS / NOTEBOOK, as_version=4)
     nbformat.write(make_notebook(handout, grader), source / NOTEBOOK)
