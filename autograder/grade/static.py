@@ -47,7 +47,7 @@ ATTRIBUTES = {
     "__builtins__": "patching builtins", "__subclasses__": "introspection",
     "fork": "processes", "forkpty": "processes", "dup2": "file descriptors",
     "fdopen": "file descriptors", "inference_mode": "torch.inference_mode (skips guards)",
-    "settrace": "tracing hooks", "setprofile": "tracing hooks", "modules": None,
+    "settrace": "tracing hooks", "setprofile": "tracing hooks",
     "tb_frame": "stack frames", "gi_frame": "stack frames", "cr_frame": "stack frames",
     "__self__": "introspection of bound methods", "__func__": "introspection",
     "__wrapped__": "introspection", "__dict__": "introspection of objects' attributes",
@@ -55,7 +55,6 @@ ATTRIBUTES = {
     "stride_tricks": "strided views (numpy stride tricks)",
     "as_strided": "strided views (as_strided)", "convolve": "library convolutions",
     "correlate": "library convolutions", "fftconvolve": "library convolutions",
-    "script": None, "trace": None,
 }
 # Calls that reach attributes or objects by computed names: how the flags above get dodged.
 BY_NAME = {"getattr", "setattr", "delattr", "vars", "globals", "locals", "__import__"}

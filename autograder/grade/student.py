@@ -151,7 +151,7 @@ class SandboxedStudent(StudentBase):
             return self._ask(request, timeout, cpu_limit)
         except ChildTimeout as exc:
             self._lost(exc)
-            if "CPU" in exc.info.reason:
+            if exc.kind == "cpu":
                 raise CheckFailed(f"your code used more than this check's CPU time limit of "
                                   f"{self.limit:.3g} s (an infinite loop, or far too slow)"
                                   ) from None
@@ -175,8 +175,7 @@ class SandboxedStudent(StudentBase):
                               f"{self.respawns} times already (crashes, exits or time-outs)")
         self.respawns += 1
         self.start(min(timeout, HELLO_TIMEOUT), cpu_limit)
-        timeout, cpu_limit = self._time_left()  # the import is charged to this check
-        return timeout, cpu_limit
+        return self._time_left()  # the import is charged to this check
 
     def _lost(self, exc: Any) -> None:
         self.faults.append(exc.info.reason)

@@ -81,7 +81,12 @@ class ChildDied(Exception):
 
 
 class ChildTimeout(ChildDied):
-    """No reply within the request's timeout; the child was killed."""
+    """No reply within the request's timeout; the child was killed. ``kind``: which limit ran
+    out, "cpu" (its CPU time) or "wall" (the wall clock)."""
+
+    def __init__(self, info: ExitInfo, kind: str = "wall") -> None:
+        super().__init__(info)
+        self.kind = kind
 
 
 class ChildGarbled(ChildDied, WireError):
@@ -563,7 +568,8 @@ class Child:
                                         cpu_deadline), limit=MAX_REPLY)
         except _OutOfTime as exc:
             limit, kind = (cpu_limit, "cpu") if exc.kind == "cpu" else (timeout, "wall")
-            raise ChildTimeout(self._finish("timeout", 0, timeout=limit, detail=kind)) from None
+            raise ChildTimeout(self._finish("timeout", 0, timeout=limit, detail=kind),
+                               kind) from None
         except TimeoutError:  # sending: the child does not read
             raise ChildTimeout(self._finish("timeout", 0, timeout=timeout, detail="wall")) from None
         except WireError as exc:
