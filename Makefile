@@ -16,7 +16,7 @@ help:
 	@echo "make gpu-check on a GPU machine: the full hidden suite on CUDA (uses \$$GPU_PYTHON, default python3)"
 	@echo "make stubs     regenerate assignments/convolutions from solutions/convolutions"
 	@echo "make examples  regenerate examples/submissions from solutions/ and tests/variants/"
-	@echo "make notebook  regenerate assignments/convolutions.ipynb from scripts/make_notebook.py"
+	@echo "make notebook  build assignments/convolutions.ipynb from handout/convolutions.py (jupytext)"
 	@echo "make data      regenerate data/ (needs espeak-ng; installs librosa into .venv)"
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-grader.txt requirements-frontends.txt
@@ -62,7 +62,7 @@ examples: $(STAMP)
 	$(PY) -m autograder examples
 
 notebook: $(STAMP)
-	$(PY) scripts/make_notebook.py
+	$(PY) scripts/build_handout.py
 
 data: $(STAMP)
 	$(PY) -m pip install -q -r requirements-data.txt

@@ -16,7 +16,7 @@
   released.
 
 The notebook is the handout (``assignments/convolutions.ipynb``, made by
-``scripts/make_notebook.py``) plus:
+``scripts/build_handout.py`` from ``handout/convolutions.py``) plus:
 
 * each written question's answer cell (tag ``answer``, metadata ``question``) becomes a manually
   graded answer cell worth its points in ``solutions/written/answers.md``;

@@ -1,4 +1,5 @@
-"""The handout notebook is what its generator makes, and runs top to bottom on the reference."""
+"""The handout notebook is what scripts/build_handout.py makes of handout/convolutions.py, and
+runs top to bottom on the reference."""
 
 import subprocess
 import sys
@@ -10,13 +11,27 @@ from nbclient import NotebookClient
 from autograder import paths
 
 NOTEBOOK = paths.ASSIGNMENTS / "convolutions.ipynb"
+BUILD = paths.REPO / "scripts" / "build_handout.py"
 
 
-def test_notebook_matches_its_generator(tmp_path) -> None:
+def test_notebook_matches_its_source(tmp_path) -> None:
     out = tmp_path / "fresh.ipynb"
-    subprocess.run([sys.executable, str(paths.REPO / "scripts" / "make_notebook.py"), "--output",
-                    str(out)], check=True, timeout=120)
+    subprocess.run([sys.executable, str(BUILD), "--output", str(out)], check=True, timeout=120)
     assert out.read_bytes() == NOTEBOOK.read_bytes(), "run `make notebook` and commit the result"
+
+
+def test_build_is_deterministic(tmp_path) -> None:
+    for name in ("a.ipynb", "b.ipynb"):
+        subprocess.run([sys.executable, str(BUILD), "--output", str(tmp_path / name)],
+                       check=True, timeout=120)
+    assert (tmp_path / "a.ipynb").read_bytes() == (tmp_path / "b.ipynb").read_bytes()
+    nb = nbformat.read(tmp_path / "a.ipynb", as_version=4)
+    assert [c.id for c in nb.cells] == [f"cell-{i:02d}" for i in range(len(nb.cells))]
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    answers = [c for c in nb.cells if "answer" in c.metadata.get("tags", [])]
+    assert answers and all(c.cell_type == "markdown" and c.metadata.get("question")
+                           for c in answers)
 
 
 @pytest.mark.slow
