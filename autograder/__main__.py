@@ -44,7 +44,7 @@ def _examples(args: argparse.Namespace) -> int:
 def _release(args: argparse.Namespace) -> int:
     from .release import build_release
 
-    for what, where in build_release(args.dist).items():
+    for what, where in build_release(args.dist, args.hints).items():
         print(f"{what:<10} {where}")
     return 0
 
@@ -60,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     examples.set_defaults(func=_examples)
     release = verbs.add_parser("release", help="write dist/ for students and every platform")
     release.add_argument("--dist", type=Path, default=paths.REPO / "dist")
+    from .assign.regions import DEFAULT_HINT_LEVEL, HINT_LEVELS
+
+    release.add_argument("--hints", choices=HINT_LEVELS, default=DEFAULT_HINT_LEVEL,
+                         help="ship the hints up to this level in the student repository's "
+                              "hints/ (none: no hints; default: %(default)s)")
     release.set_defaults(func=_release)
     grade = verbs.add_parser("grade", help="grade submissions with the hidden check bank")
     from .grade.cli import add_arguments, run as run_grade

@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from autograder.assign.regions import DEFAULT_HINT_LEVEL
+
 from .gradescope import build_gradescope
 from .student import build_student
 
@@ -20,9 +22,10 @@ NOTEBOOK_FRONTENDS = {"otter": "autograder.frontends.otter",
                       "nbgrader": "autograder.frontends.nbgrader_course"}
 
 
-def build_release(dist: Path) -> dict[str, Path | str]:
-    """Write everything under ``dist``; returns what was built where (or why not)."""
-    built: dict[str, Path | str] = {"student": build_student(dist),
+def build_release(dist: Path, hints: str = DEFAULT_HINT_LEVEL) -> dict[str, Path | str]:
+    """Write everything under ``dist`` (the student repository with hints up to level
+    ``hints``); returns what was built where (or why not)."""
+    built: dict[str, Path | str] = {"student": build_student(dist, hints),
                                     "gradescope": build_gradescope(dist)}
     for name, module in NOTEBOOK_FRONTENDS.items():
         try:

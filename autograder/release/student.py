@@ -2,9 +2,11 @@
 
 It holds the stubs, the public tests, the handout notebook and the data, the environment
 files, the students' README, a pytest configuration with the part markers, the Classroom
-workflow, and the two grader files the public tests use (``PUBLIC_GRADER_FILES``: the rule guard
-and the tolerance table, at the paths they have here). Nothing else: no solution code, no hidden
-check (tests/repo/test_release.py proves it).
+workflow, the two grader files the public tests use (``PUBLIC_GRADER_FILES``: the rule guard
+and the tolerance table, at the paths they have here), and ``hints/``: one file per part with
+the hints up to the chosen level (``--hints``; no folder at ``none``). Nothing else: no solution
+code, no hidden check (tests/repo/test_release.py proves it), and no answer the chosen hint level
+does not allow (the release refuses to finish otherwise; tests/repo/test_leaks.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import tomllib
 from pathlib import Path
 
 from autograder import paths
+from autograder.assign.hints import write_hints
+from autograder.assign.leaks import find_leaks
+from autograder.assign.regions import DEFAULT_HINT_LEVEL
 
 from .classroom import workflow_yaml
 
@@ -45,7 +50,13 @@ def copy_public_tests(root: Path) -> None:
         shutil.copyfile(paths.REPO / name, root / name)
 
 
-def build_student(dist: Path) -> Path:
+class AnswerLeak(RuntimeError):
+    """The student release would contain answers its hint level does not allow."""
+
+
+def build_student(dist: Path, hints: str = DEFAULT_HINT_LEVEL) -> Path:
+    """Write ``dist/student`` with the hints up to level ``hints``; AnswerLeak if what students
+    would receive contains an answer that level does not allow (the folder is then removed)."""
     target = dist / "student"
     if target.exists():
         shutil.rmtree(target)
@@ -64,4 +75,10 @@ def build_student(dist: Path) -> Path:
     workflow = target / ".github" / "workflows" / "classroom.yml"
     workflow.parent.mkdir(parents=True)
     workflow.write_text(workflow_yaml())
+    write_hints(target / "hints", hints)
+    leaks = find_leaks(target, hints)
+    if leaks:
+        shutil.rmtree(target)
+        raise AnswerLeak(f"the student release at hint level {hints!r} would contain answers:\n  "
+                         + "\n  ".join(map(str, leaks)))
     return target
