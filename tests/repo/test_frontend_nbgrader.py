@@ -125,6 +125,14 @@ def test_parts_score_as_our_grader(graded, name) -> None:
     assert theirs == ours
 
 
+def test_released_material_holds_no_answer(graded) -> None:
+    """What nbgrader releases to students passes the answer-leak scan (no hints: level none)."""
+    from autograder.assign.leaks import find_leaks
+
+    leaks = find_leaks(graded[0] / "release" / nc.ASSIGNMENT, "none")
+    assert not leaks, "\n".join(map(str, leaks))
+
+
 def test_released_notebook_has_no_hidden_code(graded) -> None:
     course = graded[0]
     released = (course / "release" / nc.ASSIGNMENT / nc.NOTEBOOK).read_text()

@@ -135,6 +135,16 @@ def graded(built, tmp_path_factory) -> dict[str, dict]:
 
 
 @needs_otter
+def test_student_material_holds_no_answer(built) -> None:
+    """What otter hands students (notebook, stubs, public tests) passes the answer-leak scan;
+    otter ships no hints, so no answer is allowed (level none)."""
+    from autograder.assign.leaks import find_leaks
+
+    leaks = find_leaks(built.parent.parent / "student", "none")
+    assert not leaks, "\n".join(map(str, leaks))
+
+
+@needs_otter
 def test_build_writes_master_student_and_autograder(built) -> None:
     out = built.parent.parent
     assert (out / "master" / front.NOTEBOOK).is_file()
