@@ -49,6 +49,9 @@ def build(source: Path = SOURCE) -> nbformat.NotebookNode:
     previous = None
     for index, cell in enumerate(text.cells):
         tags = cell.metadata.get("tags", [])
+        if "@@" in cell.source:
+            raise ValueError(f"{source.name}: cell {index} still holds a placeholder: "
+                             f"{cell.source[cell.source.index('@@'):][:40]!r}")
         if cell.cell_type == "code":
             new = new_code_cell(cell.source)
         elif cell.cell_type == "markdown":
