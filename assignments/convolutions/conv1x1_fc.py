@@ -24,9 +24,7 @@ def linear_to_conv1x1(linear: nn.Linear) -> nn.Conv2d:
     """
     if not isinstance(linear, nn.Linear):
         raise TypeError(f"expected nn.Linear, got {type(linear).__name__}")
-    # TODO: Create an nn.Conv2d with kernel_size=1 (bias only if linear has one), on
-    #       linear's device and dtype, and copy the weight (reshaped to (c_out, c_in, 1, 1))
-    #       and the bias into it under torch.no_grad().
+    # TODO: Return the 1x1 convolution described above.
     raise NotImplementedError("linear_to_conv1x1: not implemented yet (see the TODO)")
 
 
@@ -58,6 +56,5 @@ def conv1x1_to_linear(conv: nn.Conv2d) -> nn.Linear:
             "only a 1x1 convolution with stride 1, no padding, dilation 1 and groups 1 is a "
             "per-pixel linear layer"
         )
-    # TODO: Create an nn.Linear(c_in, c_out) (bias only if conv has one) on conv's device and
-    #       dtype, and copy the weight (reshaped to (c_out, c_in)) and the bias into it.
+    # TODO: Return the linear layer described above.
     raise NotImplementedError("conv1x1_to_linear: not implemented yet (see the TODO)")

@@ -1,13 +1,14 @@
 """Part ``conv2d_backward``: a convolutional layer with a hand-written backward pass.
 
 d2l 6.2 "Learning a Kernel" and exercise 2 (what goes wrong when autograd meets the loop-based
-``Conv2D``). Here the gradient is derived by hand:
-
-* ``dK[a, b] = sum_{i, j} dY[i, j] * X[i + a, j + b]``  (cross-correlate X with dY), and
-* ``dX[i + a, j + b] += K[a, b] * dY[i, j]``            (a "full" convolution of dY with K).
+``Conv2D``). Here autograd does not look inside ``corr2d``: you derive the gradients of
+``Y = corr2d(X, K)`` with respect to ``X`` and ``K`` by hand and write them in
+``Corr2dFunction.backward``. ``Conv2D`` and ``learn_kernel`` then train through your backward.
 
 Rules: ``Corr2dFunction.backward`` may not call autograd (no ``torch.autograd.grad``, no
-``.backward()``); the forward may not use torch's convolution, unfold, fold or as_strided.
+``.backward()``); nothing in this part may use torch's convolution, unfold, fold or as_strided
+(your ``corr2d`` is fine). Like ``corr2d``, the backward loops over the kernel offsets
+(kh * kw iterations) at most, never over the entries of ``dY``.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ class Corr2dFunction(torch.autograd.Function):
     """``Y = corr2d(X, K)`` (no padding, stride 1) with an explicit backward.
 
     Shapes: X (h, w), K (kh, kw), Y and dY (h - kh + 1, w - kw + 1), dX (h, w), dK (kh, kw).
+    Its gradients are those autograd computes for torch's ``F.conv2d`` (which is a
+    cross-correlation), and ``torch.autograd.gradcheck`` passes on it.
     """
 
     @staticmethod
     def forward(ctx: FunctionCtx, X: Tensor, K: Tensor) -> Tensor:  # type: ignore[override]
         """Return ``corr2d(X, K)`` and save what the backward pass needs."""
-        # TODO: Compute Y with your corr2d and save X and K with ctx.save_for_backward.
+        # TODO: Return corr2d(X, K), and keep on ctx what backward will need.
         raise NotImplementedError("Corr2dFunction.forward: not implemented yet (see the TODO)")
 
     @staticmethod
@@ -37,11 +40,12 @@ class Corr2dFunction(torch.autograd.Function):
     def backward(ctx: FunctionCtx, dY: Tensor) -> tuple[Tensor | None, Tensor | None]:  # type: ignore[override]
         """Given dL/dY (out_h, out_w), return (dL/dX (h, w), dL/dK (kh, kw)).
 
-        Return ``None`` for an input whose gradient is not needed (``ctx.needs_input_grad``).
+        Each gradient has the dtype and device of the input it belongs to. Return ``None`` for
+        an input whose gradient is not needed (``ctx.needs_input_grad``). No autograd here, and
+        a loop over the kernel offsets at most (see the module's rules); ``dY`` and the saved
+        tensors are not modified.
         """
-        # TODO: Loop over the kernel offsets (a, b) only. dK[a, b] is the sum of dY times the
-        #       (out_h, out_w) window of X at offset (a, b); dX gets K[a, b] * dY added into
-        #       that same window. Do not call autograd.
+        # TODO: Return the pair (dL/dX, dL/dK) described above, derived by hand.
         raise NotImplementedError("Corr2dFunction.backward: not implemented yet (see the TODO)")
 
 
@@ -49,19 +53,20 @@ class Conv2D(nn.Module):
     """d2l's ``Conv2D`` layer: ``Y = corr2d(X, weight) + bias`` through ``Corr2dFunction``.
 
     Parameters: ``weight`` (kh, kw), initialised uniformly in [0, 1) like d2l, and ``bias`` (1,),
-    initialised to zero. Input X (h, w); output (h - kh + 1, w - kw + 1).
+    initialised to zero; an int ``kernel_size`` k means (k, k). Input X (h, w); output
+    (h - kh + 1, w - kw + 1). The forward pass goes through ``Corr2dFunction``, so that its
+    gradients come from your backward.
     """
 
     def __init__(self, kernel_size: IntPair) -> None:
         super().__init__()
         kh, kw = as_pair(kernel_size, "kernel_size", 1)
-        # TODO: Create self.weight, an nn.Parameter of shape (kh, kw) drawn with torch.rand,
-        #       and self.bias, an nn.Parameter of shape (1,) holding zero.
+        # TODO: Create the parameters self.weight and self.bias described in the class docstring.
         raise NotImplementedError("Conv2D.__init__: not implemented yet (see the TODO)")
 
     def forward(self, X: Tensor) -> Tensor:
         """X (h, w) -> Y (h - kh + 1, w - kw + 1)."""
-        # TODO: Apply Corr2dFunction to X and self.weight, then add self.bias.
+        # TODO: Return corr2d(X, weight) + bias, computed through Corr2dFunction.
         raise NotImplementedError("Conv2D.forward: not implemented yet (see the TODO)")
 
 
@@ -70,6 +75,10 @@ def learn_kernel(X: Tensor, Y: Tensor, kernel_size: IntPair = (1, 2)) -> Conv2D:
 
     d2l 6.2.4: with the edge-detection data (X (6, 8): ones with a block of zeros;
     Y = corr2d(X, [[1, -1]])) the learned weight must be close to ``[[1, -1]]`` and the bias to 0.
+    More generally, when ``Y = corr2d(X, K) + b`` for a kernel and bias that ``X`` determines
+    (d2l's edge image, or an image of -1s and 1s), the learned weight and bias must match ``K``
+    and ``b`` to within 1e-2. The grader draws such ``K`` (up to 3 x 3, entries between -1.5 and
+    1.5) and ``b`` (between -1 and 1) at random, and allows a few seconds per case.
 
     Args:
         X: input image, shape (h, w), floating.
@@ -81,7 +90,5 @@ def learn_kernel(X: Tensor, Y: Tensor, kernel_size: IntPair = (1, 2)) -> Conv2D:
     """
     check_matrix(X, "X")
     check_matrix(Y, "Y")
-    # TODO: Build Conv2D(kernel_size) with X's dtype and device, then run plain gradient
-    #       descent on the mean squared error between conv(X) and Y until it is tiny. (d2l's
-    #       summed loss with lr 3e-2 diverges once there is a bias; 10 epochs are not enough.)
+    # TODO: Train and return a Conv2D as described above.
     raise NotImplementedError("learn_kernel: not implemented yet (see the TODO)")

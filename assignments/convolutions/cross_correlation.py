@@ -35,7 +35,5 @@ def corr2d(X: Tensor, K: Tensor, padding: IntPair = 0, stride: IntPair = 1) -> T
     check_matrix(K, "K")
     p_h, p_w = as_pair(padding, "padding", 0)
     s_h, s_w = as_pair(stride, "stride", 1)
-    # TODO: Zero-pad X, then loop over the kh * kw kernel offsets (a, b). For each offset,
-    #       take the strided (out_h, out_w) slice of the padded input that K[a, b] multiplies
-    #       and accumulate K[a, b] * slice into Y. Create tensors on X's device with X's dtype.
+    # TODO: Return Y as defined above (zero padding, stride), with X's dtype and device.
     raise NotImplementedError("corr2d: not implemented yet (see the TODO)")

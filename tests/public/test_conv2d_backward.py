@@ -159,7 +159,7 @@ def _edge_image(dtype=torch.float32):
 
 
 def _random_kernel(seed, kh, kw, dtype):
-    """Kernel entries uniform in [-1.5, 1.5] and a bias uniform in [-1, 1]."""
+    """Kernel entries uniform between -1.5 and 1.5, and a bias uniform between -1 and 1."""
     draws = torch.empty(kh * kw + 1, dtype=torch.float64)
     draws.uniform_(-1.5, 1.5, generator=torch.Generator().manual_seed(seed))
     return draws[:-1].reshape(kh, kw).to(dtype), (draws[-1:] / 1.5).to(dtype)

@@ -1,6 +1,12 @@
-"""Public tests for part ``derivative_kernels`` (finite differences and integrals as kernels)."""
+"""Public tests for part ``derivative_kernels`` (finite differences and integrals as kernels).
+
+The kernels are judged by what they do, as the docstrings define it: on samples of polynomials
+(in exact arithmetic, and through torch's own convolution), on a sampled cosine, and against
+``torch.cumsum``. No test compares a kernel with its values.
+"""
 
 import math
+from fractions import Fraction
 
 import pytest
 import torch
@@ -16,73 +22,157 @@ from support import assert_layout, assert_tensor, randn, reference_corr2d
 
 pytestmark = pytest.mark.derivative_kernels
 
-KERNELS = [("finite_difference_kernel", finite_difference_kernel, (4,), 5),
-           ("second_derivative_kernel", second_derivative_kernel, (), 3),
-           ("integral_kernel", integral_kernel, (7,), 7)]
+KERNELS = [("finite_difference_kernel", finite_difference_kernel, (4,)),
+           ("second_derivative_kernel", second_derivative_kernel, ()),
+           ("integral_kernel", integral_kernel, (7,))]
+POSITIONS = range(-4, 5)  # where the windows start on the integer grid (any grid point will do)
 
 
-def test_first_and_second_order_values() -> None:
-    assert_tensor(finite_difference_kernel(1), torch.tensor([[-1.0, 1.0]]),
-                  "finite_difference_kernel(1)", rtol=0, atol=0)
-    assert_tensor(second_derivative_kernel(), torch.tensor([[1.0, -2.0, 1.0]]),
-                  "second_derivative_kernel()", rtol=0, atol=0)
+def _row_kernel(k, what: str) -> torch.Tensor:
+    assert type(k) is torch.Tensor, f"{what}: expected a torch.Tensor, got {type(k).__name__}"
+    assert k.dim() == 2 and k.shape[0] == 1 and k.shape[1] >= 1, (
+        f"{what}: shape {tuple(k.shape)}, expected a row kernel of shape (1, m)")
+    return k
 
 
-@pytest.mark.parametrize("order", [7, 8])
-def test_high_order_coefficients(order: int) -> None:
-    expected = torch.tensor([[(-1.0) ** (order - j) * math.comb(order, j)
-                              for j in range(order + 1)]])
-    assert_tensor(finite_difference_kernel(order), expected, f"finite_difference_kernel({order})",
-                  rtol=0, atol=0)
+def _expect_exact(k, order: int, degrees, what: str) -> None:
+    """corr2d of samples of x**p (spacing 1) with ``k``, in exact rational arithmetic on the
+    kernel's float64 values: d! where p is the order, 0 for lower degrees, at every position."""
+    taps = [Fraction(v) for v in _row_kernel(k, what).double()[0].tolist()]
+    for p in degrees:
+        want = math.factorial(order) if p == order else 0
+        why = f"{order}! on x**{order}" if p == order else "0 on a lower degree"
+        for j in POSITIONS:
+            got = sum(t * (j + i) ** p for i, t in enumerate(taps))
+            assert got == want, (
+                f"{what} on samples of x**{p} (spacing 1), window starting at x = {j}: got "
+                f"{float(got):.10g}, expected {want} ({why}), computed exactly from your taps "
+                "(the taps must be exact, not rounded)")
+
+
+def _expect_size_matches(order: int) -> int:
+    size = min_kernel_size(order)
+    assert type(size) is int, f"min_kernel_size({order}) must be an int, got {type(size).__name__}"
+    k = _row_kernel(finite_difference_kernel(order), f"finite_difference_kernel({order})")
+    assert tuple(k.shape) == (1, size), (
+        f"finite_difference_kernel({order}) has shape {tuple(k.shape)}, but min_kernel_size"
+        f"({order}) = {size}: the kernel must have exactly min_kernel_size(order) taps")
+    return size
+
+
+@pytest.mark.parametrize("order", [0, 1, 2, 3, 4, 7, 8])
+def test_finite_difference_is_exact_on_polynomials(order: int) -> None:
+    """The d-th difference of x**d is d! at every position; every lower degree gives 0."""
+    _expect_size_matches(order)
+    k = finite_difference_kernel(order, dtype=torch.float64)
+    _expect_exact(k, order, [*range(order), order], f"finite_difference_kernel({order})")
+
+
+@pytest.mark.parametrize("order", [10, 12, 20])
+def test_high_orders_have_min_kernel_size_taps_and_are_exact(order: int) -> None:
+    _expect_size_matches(order)
+    k = finite_difference_kernel(order, dtype=torch.float64)
+    _expect_exact(k, order, (0, 1, order // 2, order - 1, order),
+                  f"finite_difference_kernel({order})")
 
 
 @pytest.mark.parametrize("order", [1, 3, 5])
-def test_exact_on_polynomials(order: int) -> None:
-    x = torch.arange(12, dtype=torch.float64).reshape(1, -1)
+def test_finite_difference_through_torch_at_spacing_h(order: int) -> None:
+    """Through torch's convolution, on samples at spacing h: h**d * d! on x**d, 0 below."""
+    h = 0.5
+    x = (torch.arange(-6, 7, dtype=torch.float64) * h).reshape(1, -1)
     k = finite_difference_kernel(order, dtype=torch.float64)
-    assert tuple(k.shape) == (1, order + 1), (
-        f"finite_difference_kernel({order}) has shape {tuple(k.shape)}, expected (1, {order + 1}) "
-        "(the minimal size)")
-    # The order-th difference of x**order is order! everywhere; lower degrees vanish.
     y = reference_corr2d(x**order, k)
-    assert_tensor(y, torch.full_like(y, float(math.factorial(order))), f"difference of x**{order}")
-    assert_tensor(reference_corr2d(x ** (order - 1), k), torch.zeros_like(y),
-                  f"difference of x**{order - 1}", atol=1e-6)
+    assert_tensor(y, torch.full_like(y, math.factorial(order) * h**order),
+                  f"finite_difference_kernel({order}) on samples of x**{order} at spacing {h} "
+                  f"(expected h**{order} * {order}!)")
+    for p in range(order):
+        assert_tensor(reference_corr2d(x**p, k), torch.zeros_like(y),
+                      f"finite_difference_kernel({order}) on samples of x**{p} (a lower degree "
+                      "gives 0)", atol=1e-6)
+
+
+def _residual(order: int, taps: int) -> float:
+    """How far the best kernel of ``taps`` taps is from computing the order-th derivative: the
+    relative least-squares residual of the requirements (d! on windows of x**order, 0 on windows
+    of every lower degree), posed as data."""
+    rows, targets = [], []
+    for p in [*range(order), order]:
+        for j in POSITIONS:
+            rows.append([float(j + i) ** p for i in range(taps)])
+            targets.append(float(math.factorial(order)) if p == order else 0.0)
+    A = torch.tensor(rows, dtype=torch.float64)
+    b = torch.tensor(targets, dtype=torch.float64)[:, None]
+    k = torch.linalg.lstsq(A, b, driver="gelsd").solution
+    return float((A @ k - b).norm() / b.norm())
+
+
+@pytest.mark.parametrize("order", [1, 2, 3, 4, 5, 6])
+def test_min_kernel_size_is_enough_and_minimal(order: int) -> None:
+    size = _expect_size_matches(order)
+    enough = _residual(order, size)
+    assert enough < 1e-8, (
+        f"min_kernel_size({order}) = {size}, but no kernel of {size} taps is exact on x**{order} "
+        f"and 0 on every lower degree (least-squares residual {enough:.2g}): more taps are needed")
+    if size > 1:
+        fewer = _residual(order, size - 1)
+        assert fewer > 1e-3, (
+            f"min_kernel_size({order}) = {size}, but a kernel of {size - 1} taps already is exact "
+            f"on x**{order} and 0 on every lower degree (least-squares residual {fewer:.2g}): "
+            f"{size} is not the smallest size")
+
+
+def test_min_kernel_size_of_order_zero() -> None:
+    size = _expect_size_matches(0)
+    assert _residual(0, size) < 1e-8, (
+        f"min_kernel_size(0) = {size} taps cannot reproduce a constant")
+
+
+def test_second_derivative_kernel_is_exact_on_quadratics() -> None:
+    k = _row_kernel(second_derivative_kernel(dtype=torch.float64), "second_derivative_kernel()")
+    assert tuple(k.shape) == (1, min_kernel_size(2)), (
+        f"second_derivative_kernel() has shape {tuple(k.shape)}, but min_kernel_size(2) = "
+        f"{min_kernel_size(2)}")
+    _expect_exact(k, 2, (0, 1, 2), "second_derivative_kernel()")
 
 
 def test_second_derivative_of_a_sampled_cosine() -> None:
     h = 0.02
     t = torch.arange(0, 2, h, dtype=torch.float64).reshape(1, -1)
-    approx = reference_corr2d(torch.cos(t), second_derivative_kernel(dtype=torch.float64)) / h**2
-    assert_tensor(approx, -torch.cos(t[:, 1:-1]), "f'' of cos from the kernel", rtol=0, atol=1e-4)
+    k = second_derivative_kernel(dtype=torch.float64)
+    approx = reference_corr2d(torch.cos(t), k) / h**2
+    start = (t.shape[1] - approx.shape[1]) // 2  # each output belongs to its window's centre
+    assert_tensor(approx, -torch.cos(t[:, start:start + approx.shape[1]]),
+                  "f'' of cos from the kernel (output / h**2 against -cos at the window centres)",
+                  rtol=0, atol=1e-4)
 
 
-@pytest.mark.parametrize("width", [2, 6])
-def test_integral_kernel_gives_cumsum(width: int) -> None:
-    x = randn(1, width, seed=20)
-    k = integral_kernel(width, dtype=torch.float64)
-    assert_tensor(k, torch.ones(1, width, dtype=torch.float64), f"integral_kernel({width})",
-                  rtol=0, atol=0)
+@pytest.mark.parametrize("n, width", [(2, 2), (6, 6), (9, 4), (5, 1)], ids=str)
+def test_integral_kernel_gives_running_sums(n: int, width: int) -> None:
+    x = randn(1, n, seed=20 + width)
+    k = _row_kernel(integral_kernel(width, dtype=torch.float64), f"integral_kernel({width})")
+    assert tuple(k.shape) == (1, width), (
+        f"integral_kernel({width}) has shape {tuple(k.shape)}, expected (1, {width})")
     y = reference_corr2d(F.pad(x, (width - 1, 0)), k)
-    assert_tensor(y, x.cumsum(1), f"corr2d(x left-padded by {width - 1}, integral_kernel({width}))")
+    sums = x.cumsum(1)
+    expected = sums - F.pad(sums, (width, 0))[:, :n]  # the sum of the last `width` samples
+    what = f"corr2d(x (1, {n}) left-padded by {width - 1}, integral_kernel({width}))"
+    if width == n:
+        assert_tensor(y, torch.cumsum(x, 1), f"{what} against torch.cumsum(x, 1)")
+    else:
+        assert_tensor(y, expected, f"{what}: the running sum of the last {width} samples")
 
 
-@pytest.mark.parametrize("name, fn, args, width", KERNELS, ids=[k[0] for k in KERNELS])
-def test_dtype_argument_and_default(name, fn, args, width) -> None:
-    assert_layout(fn(*args, dtype=torch.float16), (1, width), torch.float16, "cpu",
+@pytest.mark.parametrize("name, fn, args", KERNELS, ids=[k[0] for k in KERNELS])
+def test_dtype_argument_and_default(name, fn, args) -> None:
+    shape = tuple(_row_kernel(fn(*args, dtype=torch.float64), f"{name}(...)").shape)
+    assert_layout(fn(*args, dtype=torch.float16), shape, torch.float16, "cpu",
                   f"{name}(..., dtype=torch.float16)")
-    assert_layout(fn(*args), (1, width), torch.get_default_dtype(), "cpu",
+    assert_layout(fn(*args), shape, torch.get_default_dtype(), "cpu",
                   f"{name}(...) without dtype= (torch's default dtype)")
 
 
-@pytest.mark.parametrize("name, fn, args, width", KERNELS, ids=[k[0] for k in KERNELS])
-def test_device_argument(name, fn, args, width) -> None:
-    assert_layout(fn(*args, device="meta"), (1, width), None, "meta",
-                  f"{name}(..., device='meta')")
-
-
-@pytest.mark.parametrize("order", [10, 12, 20])
-def test_min_kernel_size(order: int) -> None:
-    size = min_kernel_size(order)
-    assert type(size) is int, f"min_kernel_size({order}) must be an int, got {type(size).__name__}"
-    assert size == order + 1, f"min_kernel_size({order}) = {size}, expected {order + 1}"
+@pytest.mark.parametrize("name, fn, args", KERNELS, ids=[k[0] for k in KERNELS])
+def test_device_argument(name, fn, args) -> None:
+    shape = tuple(_row_kernel(fn(*args, dtype=torch.float64), f"{name}(...)").shape)
+    assert_layout(fn(*args, device="meta"), shape, None, "meta", f"{name}(..., device='meta')")

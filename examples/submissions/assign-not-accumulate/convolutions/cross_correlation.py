@@ -36,9 +36,24 @@ def corr2d(X: Tensor, K: Tensor, padding: IntPair = 0, stride: IntPair = 1) -> T
     p_h, p_w = as_pair(padding, "padding", 0)
     s_h, s_w = as_pair(stride, "stride", 1)
     ### BEGIN SOLUTION
-    ### TASK: Zero-pad X, then loop over the kh * kw kernel offsets (a, b). For each offset,
-    ### TASK: take the strided (out_h, out_w) slice of the padded input that K[a, b] multiplies
-    ### TASK: and accumulate K[a, b] * slice into Y. Create tensors on X's device with X's dtype.
+    ### TASK: Return Y as defined above (zero padding, stride), with X's dtype and device.
+    ### HINT nudge: Fix one kernel offset `(a, b)` and write down which entries of the padded
+    ### HINT nudge: input `K[a, b]` multiplies, for all output positions `(i, j)` at once. What
+    ### HINT nudge: shape do they form, and how far apart are neighbouring ones?
+    ### HINT nudge:
+    ### HINT nudge: d2l's `corr2d` loops over output pixels, which the rules forbid here, and its
+    ### HINT nudge: `torch.zeros` ignores X's dtype and device.
+    ### HINT method: Build the zero-padded input (`X.new_zeros` of the padded shape, X copied into
+    ### HINT method: its middle). Loop over the `kh * kw` kernel offsets only; for each, take one
+    ### HINT method: strided slice of the padded input (it starts at the offset, steps by the
+    ### HINT method: stride and has `out_h` by `out_w` elements), multiply it by `K[a, b]` and add
+    ### HINT method: it into `Y`. Work out of place, so that neither input changes.
+    ### HINT full: `window = Xp[a : a + s_h * (out_h - 1) + 1 : s_h,
+    ### HINT full: b : b + s_w * (out_w - 1) + 1 : s_w]`,
+    ### HINT full: then `Y += K[a, b] * window`, with `Y` starting from
+    ### HINT full: `X.new_zeros((out_h, out_w))` and the sizes from `_util.output_size`.
+    ### ANSWER: s_h * (out_h - 1) + 1
+    ### ANSWER: s_w * (out_w - 1) + 1
     (h, w), (kh, kw) = X.shape, K.shape
     out_h = output_size(h, kh, p_h, s_h, "height")
     out_w = output_size(w, kw, p_w, s_w, "width")

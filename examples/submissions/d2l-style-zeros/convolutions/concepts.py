@@ -13,6 +13,15 @@ def fc_parameter_count() -> int:
     representation with 1000 x 1000 units (no bias). How many weights does it have?"""
     ### BEGIN SOLUTION
     ### TASK: Return the count as an int.
+    ### HINT nudge: Every hidden unit is connected to every input pixel by its own weight. How
+    ### HINT nudge: many (input pixel, hidden unit) pairs are there?
+    ### ANSWER: 10**12
+    ### ANSWER: 10^12
+    ### ANSWER: 1e12
+    ### ANSWER: 1000000000000
+    ### ANSWER: 1_000_000_000_000
+    ### ANSWER: a trillion
+    ### ANSWER: one trillion
     return 10**12
     ### END SOLUTION
 
@@ -23,6 +32,14 @@ def conv_parameter_count() -> int:
     bias. How many weights does it have?"""
     ### BEGIN SOLUTION
     ### TASK: Return the count as an int.
+    ### HINT nudge: Translation invariance makes the weights the same for every output position,
+    ### HINT nudge: and locality keeps only the offsets (a, b) with |a| <= Delta and |b| <= Delta.
+    ### HINT nudge: How many such offsets are there?
+    ### ANSWER: 441
+    ### ANSWER: 21 * 21
+    ### ANSWER: 21**2
+    ### ANSWER: 21^2
+    ### ANSWER: 21 x 21
     return 21 * 21
     ### END SOLUTION
 
@@ -36,6 +53,10 @@ def transposed_edge_response() -> str:
     """
     ### BEGIN SOLUTION
     ### TASK: Return "a", "b", "c" or "d".
+    ### HINT nudge: Draw X.T: where are its edges now? Which pairs of pixels does K = [[1, -1]]
+    ### HINT nudge: compare, and how do those pixels differ in X.T? Then run it in the notebook.
+    ### ANSWER: return "b"
+    ### ANSWER: return 'b'
     return "b"
     ### END SOLUTION
 
@@ -45,6 +66,12 @@ def receptive_field(num_layers: int = 3) -> int:
     (in input pixels) is the receptive field of one output pixel? Answer for num_layers = 3."""
     ### BEGIN SOLUTION
     ### TASK: Return the width as an int for num_layers = 3 (the default).
+    ### HINT nudge: One 3 x 3 layer makes an output pixel depend on 3 input pixels across. By how
+    ### HINT nudge: many pixels does each further 3 x 3 layer widen that region?
+    ### ANSWER: return 7
+    ### ANSWER: 2 * num_layers + 1
+    ### ANSWER: 2 * 3 + 1
+    ### ANSWER: 7 x 7
     return 2 * num_layers + 1
     ### END SOLUTION
 
@@ -54,5 +81,13 @@ def output_shape() -> tuple[int, int]:
     (2, 1) and stride (3, 2). What is the output shape?"""
     ### BEGIN SOLUTION
     ### TASK: Return (out_h, out_w) as a tuple of ints.
+    ### HINT nudge: d2l 6.3 gives the output size along one dimension from the input size, the
+    ### HINT nudge: kernel size, the padding on each side and the stride (see also
+    ### HINT nudge: `_util.output_size`). Apply it to each dimension with that dimension's own
+    ### HINT nudge: padding and stride.
+    ### ANSWER: (10, 15)
+    ### ANSWER: 10 x 15
+    ### ANSWER: (28 + 4 - 5) // 3 + 1
+    ### ANSWER: (31 + 2 - 4) // 2 + 1
     return ((28 + 4 - 5) // 3 + 1, (31 + 2 - 4) // 2 + 1)
     ### END SOLUTION

@@ -6,9 +6,9 @@ both:
 
 * ``im2col`` changes the input: each output position's window becomes one row, so
   ``corr2d(X, K) == (im2col(X, K.shape) @ K.reshape(-1)).reshape(out_h, out_w)``.
-* ``kernel_matrix`` changes the kernel: a sparse (doubly block-Toeplitz) matrix ``M`` with
-  ``M @ X.reshape(-1) == corr2d(X, K).reshape(-1)``. Its transpose maps dY back to dX, which is
-  why the backward pass of a convolution is a ("transposed") convolution.
+* ``kernel_matrix`` changes the kernel: a matrix ``M`` built from ``K`` alone with
+  ``M @ X.reshape(-1) == corr2d(X, K).reshape(-1)`` for every ``X`` of the given shape. Its
+  transpose maps ``dY.reshape(-1)`` to the gradient with respect to ``X``.
 
 Rules: no torch convolution, unfold, fold or as_strided, nor ``nn.Conv*``. Loop over kernel
 offsets at most.
@@ -40,9 +40,7 @@ def im2col(X: Tensor, kernel_size: IntPair, padding: IntPair = 0, stride: IntPai
     kh, kw = as_pair(kernel_size, "kernel_size", 1)
     p_h, p_w = as_pair(padding, "padding", 0)
     s_h, s_w = as_pair(stride, "stride", 1)
-    # TODO: Zero-pad X. For each kernel offset (a, b) the strided (out_h, out_w) slice of the
-    #       padded input, flattened, is column a * kw + b of the result. Stack the kh * kw
-    #       columns.
+    # TODO: Return the (out_h * out_w, kh * kw) matrix described above.
     raise NotImplementedError("im2col: not implemented yet (see the TODO)")
 
 
@@ -61,8 +59,7 @@ def corr2d_matmul(X: Tensor, K: Tensor, padding: IntPair = 0, stride: IntPair = 
     check_matrix(K, "K")
     p_h, p_w = as_pair(padding, "padding", 0)
     s_h, s_w = as_pair(stride, "stride", 1)
-    # TODO: Multiply im2col(X, K.shape, padding, stride) by the flattened kernel and reshape
-    #       the result to (out_h, out_w).
+    # TODO: Return corr2d(X, K, padding, stride), computed as one product with im2col.
     raise NotImplementedError("corr2d_matmul: not implemented yet (see the TODO)")
 
 
@@ -75,13 +72,12 @@ def kernel_matrix(K: Tensor, input_shape: tuple[int, int]) -> Tensor:
 
     Returns:
         M, shape (out_h * out_w, h * w) with out_h = h - kh + 1 and out_w = w - kw + 1, such that
-        ``M @ X.reshape(-1) == corr2d(X, K).reshape(-1)`` and ``M.T @ dY.reshape(-1)`` is the
-        gradient with respect to X. Row ``i * out_w + j`` holds ``K[a, b]`` in column
-        ``(i + a) * w + (j + b)`` and zeros elsewhere. Dtype and device of ``K``.
+        ``M @ X.reshape(-1) == corr2d(X, K).reshape(-1)`` for every X of shape (h, w) (this
+        determines M), and ``M.T @ dY.reshape(-1)`` is the gradient of
+        ``(corr2d(X, K) * dY).sum()`` with respect to X, flattened. Dtype and device of ``K``;
+        ``K`` is not modified.
     """
     check_matrix(K, "K")
     h, w = as_pair(tuple(input_shape), "input_shape", 1)
-    # TODO: Start from zeros of shape (out_h * out_w, h * w). For each kernel offset (a, b),
-    #       compute (with index arithmetic, no loop over positions) the column that K[a, b]
-    #       lands in for every output row, and write K[a, b] there.
+    # TODO: Return the matrix M described above.
     raise NotImplementedError("kernel_matrix: not implemented yet (see the TODO)")

@@ -19,7 +19,8 @@ from torch.nn import functional as F
 
 
 class TextCNN(nn.Module):
-    """Embedding -> one Conv1d + ReLU per kernel size -> masked max over time -> linear.
+    """d2l's textCNN: embedding -> one Conv1d + ReLU per kernel size -> max-over-time pooling ->
+    concatenation -> dropout -> linear, made blind to padding.
 
     Args:
         vocab_size: number of token ids; ``padding_idx`` marks padding.
@@ -29,15 +30,23 @@ class TextCNN(nn.Module):
         num_classes: number of logits.
         padding_idx: the padding token id (0 in ``load_text()``).
 
-    Input tokens (B, L) int64, any L >= 1, each row a sentence followed and/or preceded by
-    ``padding_idx``. Output logits (B, num_classes).
+    Input tokens (B, L) int64, any L >= 1: each row is one sentence (a run of tokens other than
+    ``padding_idx``) with ``padding_idx`` before and/or after it, or none at all. Output logits
+    (B, num_classes), in the model's dtype, on the tokens' device.
 
-    Padding is ignored by pooling only over windows that lie entirely inside the sentence (no
-    padding token in the k positions a window covers). A window's output depends only on the
-    tokens it covers, so the set of pooled values, and hence the logits, do not depend on where
-    the sentence sits in the row nor on L. A sentence shorter than k has no such window: that
-    convolution then contributes 0 (its ReLU features' lowest possible value, "no k-gram found")
-    instead of -inf; rows shorter than the widest kernel are padded internally first.
+    The contract (in eval mode, where dropout is off):
+
+    * A sentence's logits depend only on the sentence: not on where it sits in its row (start,
+      middle, end), not on how much padding surrounds it, not on L. That includes rows shorter
+      than the widest kernel, which must be accepted: a sentence alone in such a row gets the
+      same logits as in any longer padded row.
+    * A sentence shorter than some kernel (no k-gram of that width fits in it) still gets finite
+      logits, with the same independence from padding.
+    * Only ``padding_idx`` is padding: with ``padding_idx`` other than 0, token 0 is a word like
+      any other.
+    * Different sentences get different logits; trained by ``training.train_classifier`` with
+      ``training.TEXT_MODEL`` and ``TEXT_TRAINING``, the model reaches 90% accuracy on
+      held-out sentences.
     """
 
     def __init__(
@@ -56,9 +65,7 @@ class TextCNN(nn.Module):
             raise ValueError("kernel sizes and channel counts must be >= 1")
         self.kernel_sizes = tuple(int(k) for k in kernel_sizes)
         self.padding_idx = padding_idx
-        # TODO: Create self.embedding (nn.Embedding with padding_idx), an nn.ModuleList with one
-        #       nn.Conv1d(embed_size, c, k) per (k, c) pair (no padding), an nn.Dropout(0.5),
-        #       and a Linear layer from sum(num_channels) features to num_classes.
+        # TODO: Create the layers of the textCNN described above.
         raise NotImplementedError("TextCNN.__init__: not implemented yet (see the TODO)")
 
     def forward(self, tokens: Tensor) -> Tensor:
@@ -66,11 +73,5 @@ class TextCNN(nn.Module):
         if tokens.dim() != 2 or tokens.is_floating_point():
             raise ValueError(f"tokens must be a 2-D integer tensor, got {tokens.dtype} "
                              f"of shape {tuple(tokens.shape)}")
-        # TODO: Embed to (B, L, E) and transpose to (B, E, L) for Conv1d. For each kernel size k,
-        #       conv + ReLU gives (B, C, L - k + 1); window t covers tokens t .. t + k - 1. Build
-        #       a (B, L - k + 1) mask of windows without any padding token (Tensor.unfold on the
-        #       "is a real token" mask helps), set the other outputs to 0 (safe after ReLU, and
-        #       it gives 0 rather than -inf when a sentence is shorter than k), and take the
-        #       max over time -> (B, C). Concatenate, dropout, linear. If L is smaller than the
-        #       widest kernel, pad the tokens with padding_idx first.
+        # TODO: Return the logits (B, num_classes) of the rows, keeping the contract above.
         raise NotImplementedError("TextCNN.forward: not implemented yet (see the TODO)")

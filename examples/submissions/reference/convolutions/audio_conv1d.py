@@ -5,8 +5,9 @@ utterance's MFCC matrix has shape (n_mfcc, T): the MFCC coefficients are the inp
 T is the number of frames.
 
 Rules: the ``corr1d*`` functions may not use torch's convolution, unfold, fold or as_strided,
-nor ``nn.Conv*``; loop over the kernel offsets (kw iterations) at most. ``AudioConvNet`` may
-use ``nn.Conv1d``.
+nor ``nn.Conv*``; loop over the kernel offsets (kw iterations) at most, never over time steps or
+channels. ``AudioConvNet`` may use ``nn.Conv1d`` (but no 2-D or 3-D convolutions, and no
+recurrent or attention layers: this is a convolution exercise).
 """
 
 from __future__ import annotations
@@ -30,14 +31,20 @@ def corr1d(x: Tensor, k: Tensor) -> Tensor:
         k: kernel, shape (kw,) with kw <= T.
 
     Returns:
-        y, shape (T - kw + 1,), with x's dtype and device.
+        y, shape (T - kw + 1,), with x's dtype and device. Neither input is modified.
     """
     _check(x, "x", 1)
     _check(k, "k", 1)
     if k.shape[0] > x.shape[0]:
         raise ValueError(f"kernel width {k.shape[0]} exceeds signal length {x.shape[0]}")
     ### BEGIN SOLUTION
-    ### TASK: Loop over the kw kernel offsets a and accumulate k[a] * x[a : a + T - kw + 1].
+    ### TASK: Return y as defined above.
+    ### HINT nudge: Your `corr2d` in one dimension: for a fixed offset `a`, which samples does
+    ### HINT nudge: `k[a]` multiply, over all output positions t at once?
+    ### HINT method: Loop over the kw offsets; each adds `k[a]` times one slice of x of length
+    ### HINT method: `T - kw + 1` into `y`, which starts as `x.new_zeros(...)`. Work out of place.
+    ### HINT full: `y += k[a] * x[a : a + n]` with `n = T - kw + 1`.
+    ### ANSWER: k[a] * x[a : a + n]
     n = x.shape[0] - k.shape[0] + 1
     y = x.new_zeros(n)
     for a in range(k.shape[0]):
@@ -54,7 +61,8 @@ def corr1d_multi_in(X: Tensor, K: Tensor) -> Tensor:
         K: kernel, shape (c_in, kw).
 
     Returns:
-        y, shape (T - kw + 1,): ``y[t] = sum_c sum_a X[c, t + a] * K[c, a]``.
+        y, shape (T - kw + 1,): ``y[t] = sum_c sum_a X[c, t + a] * K[c, a]``, with X's dtype
+        and device. Neither input is modified.
     """
     _check(X, "X", 2)
     _check(K, "K", 2)
@@ -63,8 +71,15 @@ def corr1d_multi_in(X: Tensor, K: Tensor) -> Tensor:
     if K.shape[1] > X.shape[1]:
         raise ValueError(f"kernel width {K.shape[1]} exceeds signal length {X.shape[1]}")
     ### BEGIN SOLUTION
-    ### TASK: Loop over the kw offsets only (not over channels): at offset a, the window
-    ### TASK: X[:, a : a + n] (c_in, n) is weighted by K[:, a] (c_in,) and summed over channels.
+    ### TASK: Return y as defined above.
+    ### HINT nudge: The rules allow a loop over the kw offsets only, not over channels. At one
+    ### HINT nudge: offset, the channel sum still has to happen for every t at once: which single
+    ### HINT nudge: operation weights the rows of a (c_in, n) window and sums them?
+    ### HINT method: At offset `a`, the (c_in,) kernel column `K[:, a]` times the (c_in, n)
+    ### HINT method: window of X starting at `a` is a vector-matrix product giving (n,); add it
+    ### HINT method: into `y` for every offset.
+    ### HINT full: `y += K[:, a] @ X[:, a : a + n]` with `n = T - kw + 1`.
+    ### ANSWER: K[:, a] @ X[:, a : a + n]
     n = X.shape[1] - K.shape[1] + 1
     y = X.new_zeros(n)
     for a in range(K.shape[1]):
@@ -81,7 +96,8 @@ def corr1d_multi_in_out(X: Tensor, K: Tensor) -> Tensor:
         K: kernels, shape (c_out, c_in, kw).
 
     Returns:
-        Y, shape (c_out, T - kw + 1): ``Y[o] = corr1d_multi_in(X, K[o])``.
+        Y, shape (c_out, T - kw + 1): ``Y[o] = corr1d_multi_in(X, K[o])``, with X's dtype and
+        device. Neither input is modified.
     """
     _check(X, "X", 2)
     _check(K, "K", 3)
@@ -90,8 +106,14 @@ def corr1d_multi_in_out(X: Tensor, K: Tensor) -> Tensor:
     if K.shape[2] > X.shape[1]:
         raise ValueError(f"kernel width {K.shape[2]} exceeds signal length {X.shape[1]}")
     ### BEGIN SOLUTION
-    ### TASK: Loop over the kw offsets only: at offset a, K[:, :, a] (c_out, c_in) times the
-    ### TASK: window X[:, a : a + n] (c_in, n) is a matrix product giving (c_out, n).
+    ### TASK: Return Y as defined above.
+    ### HINT nudge: As in `corr1d_multi_in`, but now every output channel at once: at one offset,
+    ### HINT nudge: what do you get from a (c_out, c_in) matrix times a (c_in, n) window?
+    ### HINT method: Loop over the kw offsets; at offset `a`, the (c_out, c_in) slice of K for
+    ### HINT method: that offset times the (c_in, n) window of X is a matrix product giving
+    ### HINT method: (c_out, n); add it into `Y`.
+    ### HINT full: `Y += K[:, :, a] @ X[:, a : a + n]`.
+    ### ANSWER: K[:, :, a] @ X[:, a : a + n]
     n = X.shape[1] - K.shape[2] + 1
     Y = X.new_zeros((K.shape[0], n))
     for a in range(K.shape[2]):
@@ -104,20 +126,42 @@ class AudioConvNet(nn.Module):
     """A small 1-D CNN that classifies spoken words from their MFCC frames.
 
     Input X (B, n_mfcc, T) float with any T >= 16: the n_mfcc coefficients are the input
-    channels and the convolutions slide along time only. Output: logits (B, n_classes).
-    Pooling over the whole time axis at the end makes the output size independent of T and
-    the prediction insensitive to where in the clip the word is spoken.
+    channels and the convolutions slide along time only (``nn.Conv1d``; see the module's
+    rules). Output: logits (B, n_classes), finite, depending on the input. The architecture is
+    yours to design: trained by ``training.train_classifier`` with ``training.AUDIO_TRAINING``,
+    it must reach 90% accuracy on clips of speakers it has not heard, and that training must
+    take seconds, not minutes, on one CPU core.
     """
 
     def __init__(self, n_mfcc: int, n_classes: int) -> None:
         super().__init__()
         self.n_mfcc, self.n_classes = n_mfcc, n_classes
         ### BEGIN SOLUTION
-        ### TASK: Build the layers. A design that works well here: Conv1d(n_mfcc, 64, kernel 5,
-        ### TASK: padding 2) + ReLU, Conv1d(64, 64, 5, padding 2) + ReLU, MaxPool1d(2),
-        ### TASK: Conv1d(64, 128, 3, padding 1) + ReLU, then (in forward) a global max over time,
-        ### TASK: Dropout(0.2) and Linear(128, n_classes). "Same" padding keeps every frame, so
-        ### TASK: short inputs (T = 16) still work. Only nn.Conv1d/nn.Linear/pooling, no RNNs.
+        ### TASK: Build the layers of your network.
+        ### HINT nudge: Think of each `Conv1d` output channel as a detector of a short sound
+        ### HINT nudge: pattern a few frames long. How many frames does a spoken word span, and
+        ### HINT nudge: how many layers (or how wide kernels) does the last layer need to see
+        ### HINT nudge: that much? Clips can be as short as 16 frames: every layer must leave some.
+        ### HINT nudge:
+        ### HINT nudge: The logits' size must not depend on T, so at some point the time axis has
+        ### HINT nudge: to be summarised. Before choosing how, look at a few clips
+        ### HINT nudge: (`data.load_audio`): where in the clip is the word, and what fills the rest?
+        ### HINT method: Two or three `Conv1d` + ReLU layers with "same" padding (padding =
+        ### HINT method: kernel // 2) and a few dozen to a hundred channels, perhaps one
+        ### HINT method: `MaxPool1d(2)` between them; then, in `forward`, one reduction over the
+        ### HINT method: whole time axis to (B, C), dropout and a single `nn.Linear(C, n_classes)`.
+        ### HINT method: Try both a mean and a maximum over time as that reduction and compare the
+        ### HINT method: held-out accuracy.
+        ### HINT full: `Conv1d(n_mfcc, 64, 5, padding=2)` + ReLU, `Conv1d(64, 64, 5, padding=2)`
+        ### HINT full: + ReLU, `MaxPool1d(2)`, `Conv1d(64, 128, 3, padding=1)` + ReLU; in
+        ### HINT full: `forward` a global max over time (a max, not a mean: most frames are
+        ### HINT full: background noise, and a mean dilutes the word with them), `Dropout(0.2)`
+        ### HINT full: and `Linear(128, n_classes)`.
+        ### ANSWER: Conv1d(n_mfcc, 64
+        ### ANSWER: Linear(128, n_classes)
+        ### ANSWER: global max
+        ### ANSWER: a max, not a mean
+        ### ANSWER: mean dilutes
         width = 64
         self.features = nn.Sequential(
             nn.Conv1d(n_mfcc, width, kernel_size=5, padding=2),
@@ -138,9 +182,15 @@ class AudioConvNet(nn.Module):
         if X.shape[1] != self.n_mfcc:
             raise ValueError(f"X must have {self.n_mfcc} MFCC channels, got shape {tuple(X.shape)}")
         ### BEGIN SOLUTION
-        ### TASK: Apply the convolutional layers to get (B, C, T'), take the maximum over the time
-        ### TASK: axis to get (B, C) whatever T was (a max, not a mean: most frames are background
-        ### TASK: noise, and a mean dilutes the word with them), then dropout and the linear layer.
+        ### TASK: Return the logits (B, n_classes) of X, whatever T (>= 16) is.
+        ### HINT nudge: Whatever T is, the linear layer needs the same number of features: what
+        ### HINT nudge: do you do with the time axis of the last convolution's output?
+        ### HINT method: Run the convolutional layers to get (B, C, T'), reduce the time axis
+        ### HINT method: (dimension 2) to (B, C) with the reduction you chose in `__init__`, then
+        ### HINT method: apply dropout and the linear layer.
+        ### HINT full: `return self.head(self.dropout(self.features(X).amax(dim=2)))`.
+        ### ANSWER: amax(dim=2)
+        ### ANSWER: global max
         H = self.features(X)
         return self.head(self.dropout(H.amax(dim=2)))
         ### END SOLUTION

@@ -25,9 +25,21 @@ def linear_to_conv1x1(linear: nn.Linear) -> nn.Conv2d:
     if not isinstance(linear, nn.Linear):
         raise TypeError(f"expected nn.Linear, got {type(linear).__name__}")
     ### BEGIN SOLUTION
-    ### TASK: Create an nn.Conv2d with kernel_size=1 (bias only if linear has one), on
-    ### TASK: linear's device and dtype, and copy the weight (reshaped to (c_out, c_in, 1, 1))
-    ### TASK: and the bias into it under torch.no_grad().
+    ### TASK: Return the 1x1 convolution described above.
+    ### HINT nudge: Compare the shapes of `nn.Linear`'s weight, (c_out, c_in), and `nn.Conv2d`'s,
+    ### HINT nudge: (c_out, c_in, kh, kw). What is left of a convolution's sum when kh = kw = 1?
+    ### HINT nudge:
+    ### HINT nudge: "Copied, not shared": the new layer must own its tensors, and filling in its
+    ### HINT nudge: parameters must not be recorded by autograd. Where does a new layer put its
+    ### HINT nudge: parameters unless told otherwise?
+    ### HINT method: Construct `nn.Conv2d(c_in, c_out, kernel_size=1, bias=..., device=...,
+    ### HINT method: dtype=...)` from `linear`'s sizes, device and dtype, then, under
+    ### HINT method: `torch.no_grad()`, `copy_` the reshaped weight and the bias into its
+    ### HINT method: parameters.
+    ### HINT full: `conv.weight.copy_(linear.weight.reshape(c_out, c_in, 1, 1))` and
+    ### HINT full: `conv.bias.copy_(linear.bias)` when there is a bias.
+    ### ANSWER: copy_(linear.weight.reshape(
+    ### ANSWER: reshape(linear.out_features, linear.in_features, 1, 1)
     w = linear.weight
     conv = nn.Conv2d(
         linear.in_features,
@@ -74,8 +86,15 @@ def conv1x1_to_linear(conv: nn.Conv2d) -> nn.Linear:
             "per-pixel linear layer"
         )
     ### BEGIN SOLUTION
-    ### TASK: Create an nn.Linear(c_in, c_out) (bias only if conv has one) on conv's device and
-    ### TASK: dtype, and copy the weight (reshaped to (c_out, c_in)) and the bias into it.
+    ### TASK: Return the linear layer described above.
+    ### HINT nudge: The same correspondence as in `linear_to_conv1x1`, the other way round.
+    ### HINT method: Construct `nn.Linear(c_in, c_out, bias=..., device=..., dtype=...)` from
+    ### HINT method: `conv`'s sizes, device and dtype, then, under `torch.no_grad()`, `copy_` the
+    ### HINT method: reshaped weight and the bias into its parameters.
+    ### HINT full: `linear.weight.copy_(conv.weight.reshape(c_out, c_in))` and
+    ### HINT full: `linear.bias.copy_(conv.bias)` when there is a bias.
+    ### ANSWER: copy_(conv.weight.reshape(
+    ### ANSWER: reshape(conv.out_channels, conv.in_channels)
     w = conv.weight
     linear = nn.Linear(
         conv.in_channels,

@@ -5,8 +5,9 @@ utterance's MFCC matrix has shape (n_mfcc, T): the MFCC coefficients are the inp
 T is the number of frames.
 
 Rules: the ``corr1d*`` functions may not use torch's convolution, unfold, fold or as_strided,
-nor ``nn.Conv*``; loop over the kernel offsets (kw iterations) at most. ``AudioConvNet`` may
-use ``nn.Conv1d``.
+nor ``nn.Conv*``; loop over the kernel offsets (kw iterations) at most, never over time steps or
+channels. ``AudioConvNet`` may use ``nn.Conv1d`` (but no 2-D or 3-D convolutions, and no
+recurrent or attention layers: this is a convolution exercise).
 """
 
 from __future__ import annotations
@@ -30,13 +31,13 @@ def corr1d(x: Tensor, k: Tensor) -> Tensor:
         k: kernel, shape (kw,) with kw <= T.
 
     Returns:
-        y, shape (T - kw + 1,), with x's dtype and device.
+        y, shape (T - kw + 1,), with x's dtype and device. Neither input is modified.
     """
     _check(x, "x", 1)
     _check(k, "k", 1)
     if k.shape[0] > x.shape[0]:
         raise ValueError(f"kernel width {k.shape[0]} exceeds signal length {x.shape[0]}")
-    # TODO: Loop over the kw kernel offsets a and accumulate k[a] * x[a : a + T - kw + 1].
+    # TODO: Return y as defined above.
     raise NotImplementedError("corr1d: not implemented yet (see the TODO)")
 
 
@@ -48,7 +49,8 @@ def corr1d_multi_in(X: Tensor, K: Tensor) -> Tensor:
         K: kernel, shape (c_in, kw).
 
     Returns:
-        y, shape (T - kw + 1,): ``y[t] = sum_c sum_a X[c, t + a] * K[c, a]``.
+        y, shape (T - kw + 1,): ``y[t] = sum_c sum_a X[c, t + a] * K[c, a]``, with X's dtype
+        and device. Neither input is modified.
     """
     _check(X, "X", 2)
     _check(K, "K", 2)
@@ -56,8 +58,7 @@ def corr1d_multi_in(X: Tensor, K: Tensor) -> Tensor:
         raise ValueError(f"X has {X.shape[0]} channels but K has {K.shape[0]}")
     if K.shape[1] > X.shape[1]:
         raise ValueError(f"kernel width {K.shape[1]} exceeds signal length {X.shape[1]}")
-    # TODO: Loop over the kw offsets only (not over channels): at offset a, the window
-    #       X[:, a : a + n] (c_in, n) is weighted by K[:, a] (c_in,) and summed over channels.
+    # TODO: Return y as defined above.
     raise NotImplementedError("corr1d_multi_in: not implemented yet (see the TODO)")
 
 
@@ -69,7 +70,8 @@ def corr1d_multi_in_out(X: Tensor, K: Tensor) -> Tensor:
         K: kernels, shape (c_out, c_in, kw).
 
     Returns:
-        Y, shape (c_out, T - kw + 1): ``Y[o] = corr1d_multi_in(X, K[o])``.
+        Y, shape (c_out, T - kw + 1): ``Y[o] = corr1d_multi_in(X, K[o])``, with X's dtype and
+        device. Neither input is modified.
     """
     _check(X, "X", 2)
     _check(K, "K", 3)
@@ -77,8 +79,7 @@ def corr1d_multi_in_out(X: Tensor, K: Tensor) -> Tensor:
         raise ValueError(f"X has {X.shape[0]} channels but K expects {K.shape[1]}")
     if K.shape[2] > X.shape[1]:
         raise ValueError(f"kernel width {K.shape[2]} exceeds signal length {X.shape[1]}")
-    # TODO: Loop over the kw offsets only: at offset a, K[:, :, a] (c_out, c_in) times the
-    #       window X[:, a : a + n] (c_in, n) is a matrix product giving (c_out, n).
+    # TODO: Return Y as defined above.
     raise NotImplementedError("corr1d_multi_in_out: not implemented yet (see the TODO)")
 
 
@@ -86,19 +87,17 @@ class AudioConvNet(nn.Module):
     """A small 1-D CNN that classifies spoken words from their MFCC frames.
 
     Input X (B, n_mfcc, T) float with any T >= 16: the n_mfcc coefficients are the input
-    channels and the convolutions slide along time only. Output: logits (B, n_classes).
-    Pooling over the whole time axis at the end makes the output size independent of T and
-    the prediction insensitive to where in the clip the word is spoken.
+    channels and the convolutions slide along time only (``nn.Conv1d``; see the module's
+    rules). Output: logits (B, n_classes), finite, depending on the input. The architecture is
+    yours to design: trained by ``training.train_classifier`` with ``training.AUDIO_TRAINING``,
+    it must reach 90% accuracy on clips of speakers it has not heard, and that training must
+    take seconds, not minutes, on one CPU core.
     """
 
     def __init__(self, n_mfcc: int, n_classes: int) -> None:
         super().__init__()
         self.n_mfcc, self.n_classes = n_mfcc, n_classes
-        # TODO: Build the layers. A design that works well here: Conv1d(n_mfcc, 64, kernel 5,
-        #       padding 2) + ReLU, Conv1d(64, 64, 5, padding 2) + ReLU, MaxPool1d(2),
-        #       Conv1d(64, 128, 3, padding 1) + ReLU, then (in forward) a global max over time,
-        #       Dropout(0.2) and Linear(128, n_classes). "Same" padding keeps every frame, so
-        #       short inputs (T = 16) still work. Only nn.Conv1d/nn.Linear/pooling, no RNNs.
+        # TODO: Build the layers of your network.
         raise NotImplementedError("AudioConvNet.__init__: not implemented yet (see the TODO)")
 
     def forward(self, X: Tensor) -> Tensor:
@@ -106,7 +105,5 @@ class AudioConvNet(nn.Module):
         _check(X, "X", 3)
         if X.shape[1] != self.n_mfcc:
             raise ValueError(f"X must have {self.n_mfcc} MFCC channels, got shape {tuple(X.shape)}")
-        # TODO: Apply the convolutional layers to get (B, C, T'), take the maximum over the time
-        #       axis to get (B, C) whatever T was (a max, not a mean: most frames are background
-        #       noise, and a mean dilutes the word with them), then dropout and the linear layer.
+        # TODO: Return the logits (B, n_classes) of X, whatever T (>= 16) is.
         raise NotImplementedError("AudioConvNet.forward: not implemented yet (see the TODO)")
