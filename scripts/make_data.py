@@ -1,6 +1,7 @@
 """Generate the two small datasets used by the convolution assignment (run from anywhere).
 
     python scripts/make_data.py [--out DIR] [--only audio|text] [--workers N] [--eval NPZ]
+    python scripts/make_data.py --add-val [--out DIR] [--only audio|text] [--workers N]
 
 * ``data/audio_mfcc.npz``: MFCC frames of ten spoken command words synthesised with espeak-ng
   (needs the ``espeak-ng`` binary and ``pip install librosa soundfile``).
@@ -8,6 +9,11 @@
   an adjective) decide the label, so a unigram bag of words is near chance.
 * with ``--eval NPZ``: the grader's hidden held-out set (other speakers, other sentences), which
   is not part of data/ and must not be shipped to students.
+* both files also hold a validation split (``X_val``, ``y_val``, and ``len_val`` for text) drawn
+  like the grader's held-out set but from other speakers / sentences, so that students can
+  predict their held-out accuracy. ``--add-val`` loads the existing files and only appends
+  (or replaces) these validation arrays, leaving every other array as it is: regenerating
+  everything with other espeak-ng / librosa versions need not reproduce the committed arrays.
 
 Everything is drawn from fixed seeds, so a second run writes identical arrays (with the same
 espeak-ng / librosa versions; the committed files are the reference).
@@ -37,14 +43,24 @@ ACCENTS = [  # espeak-ng English voices that accept a "+variant" (plain "en-gb" 
 ]
 # Speakers are espeak-ng voice variants. Each split has its own speakers and its own disjoint
 # grids of speeds (words/min) and pitches (0-99), so test accuracy measures generalisation.
-# "eval" is the grader's hidden set (--eval), never shipped to students. (Some espeak-ng
-# variants, e.g. zac, norbert, shelby, are strongly distorted: they are used nowhere.)
+# "eval" is the grader's hidden set (--eval), never shipped to students. "val" is shipped: it is
+# drawn like "eval" (named variants of the same kind, one counterpart per eval voice, speed and
+# pitch grids shifted the same way) so its accuracy predicts the held-out one. Its voices:
+# edward2 (klatt-6 based with formant tweaks, like adam), Mike (benjamin), pedro (the plain
+# formants and tone line of john), max (paul's formant pattern), Andrea (Annie), aunty (linda's
+# formants), Alex (for belinda: no undistorted female variant is left) and klatt5 (klatt4).
+# (Some espeak-ng variants, e.g. zac, norbert, shelby, are strongly distorted: they are used
+# nowhere. A screen of the unused named variants, 50 clips each, kept only those on which the
+# reference AudioConvNet scores >= 85%, as it does on every eval voice; the val voices come
+# from those.)
 AUDIO_SPLITS = {  # name: (variants, speeds, pitches, examples per word)
     "train": (["m1", "m2", "m3", "m4", "m6", "m8", "f1", "f2", "f4", "klatt", "klatt3"],
               range(140, 231, 10), range(25, 76, 10), 80),
     "test": (["m5", "m7", "f3", "f5", "klatt2"], range(145, 226, 10), range(30, 71, 10), 30),
     "eval": (["adam", "john", "benjamin", "paul", "Annie", "linda", "belinda", "klatt4"],
              range(142, 223, 10), range(27, 68, 10), 30),
+    "val": (["edward2", "Mike", "pedro", "max", "Andrea", "aunty", "Alex", "klatt5"],
+            range(147, 228, 10), range(32, 73, 10), 30),
 }
 
 SR = 16_000  # espeak-ng writes 22.05 kHz; resampled to 16 kHz
@@ -113,23 +129,44 @@ def audio_features(jobs: list, workers: int) -> np.ndarray:
         return np.stack(pool.map(audio_example, jobs, chunksize=8))
 
 
-def make_audio(out: Path, workers: int, hidden: dict[str, np.ndarray] | None = None) -> None:
-    """Write audio_mfcc.npz; with ``hidden``, also put a third split (other speakers) into it."""
+def all_audio_jobs() -> dict[str, tuple[list, np.ndarray]]:
+    """The jobs and labels of every split, drawn in the order train, test, eval, val from one
+    stream, so adding a split at the end changes none before it."""
     rng = np.random.default_rng(AUDIO_SEED)
-    train_jobs, y_train = audio_jobs("train", rng, 0)
-    test_jobs, y_test = audio_jobs("test", rng, len(train_jobs))
-    eval_jobs, y_eval = audio_jobs("eval", rng, len(train_jobs) + len(test_jobs))
-    feats = audio_features(train_jobs + test_jobs + (eval_jobs if hidden is not None else []),
-                           workers)
-    n_train, n_test = len(train_jobs), len(test_jobs)
+    splits, start = {}, 0
+    for name in ("train", "test", "eval", "val"):
+        splits[name] = audio_jobs(name, rng, start)
+        start += len(splits[name][0])
+    return splits
+
+
+def audio_val_arrays(jobs: dict[str, tuple[list, np.ndarray]], val_feats: np.ndarray,
+                     mean: np.ndarray, std: np.ndarray) -> dict[str, np.ndarray]:
+    """The validation arrays (standardised with the training statistics) and the speakers."""
+    return {
+        "X_val": ((val_feats - mean) / std).astype(np.float16), "y_val": jobs["val"][1],
+        **{f"speakers_{name}": np.array(AUDIO_SPLITS[name][0]) for name in ("train", "test",
+                                                                            "val")},
+    }
+
+
+def make_audio(out: Path, workers: int, hidden: dict[str, np.ndarray] | None = None) -> None:
+    """Write audio_mfcc.npz; with ``hidden``, also put the eval split (other speakers) into it."""
+    jobs = all_audio_jobs()
+    (train_jobs, y_train), (test_jobs, y_test) = jobs["train"], jobs["test"]
+    (eval_jobs, y_eval), (val_jobs, _) = jobs["eval"], jobs["val"]
+    feats = audio_features(train_jobs + test_jobs + val_jobs
+                           + (eval_jobs if hidden is not None else []), workers)
+    n_train, n_test, n_val = len(train_jobs), len(test_jobs), len(val_jobs)
     X_train, X_test = feats[:n_train], feats[n_train : n_train + n_test]
+    val_feats = feats[n_train + n_test : n_train + n_test + n_val]
     # Standardise each MFCC coefficient with statistics of the training frames only (c0 is on a
     # very different scale from the others); float16 keeps ~3 significant digits, plenty here.
     mean = X_train.mean(axis=(0, 2), keepdims=True)
     std = X_train.std(axis=(0, 2), keepdims=True)
     X_train, X_test = ((X - mean) / std for X in (X_train, X_test))
     if hidden is not None:
-        X_eval = (feats[n_train + n_test :] - mean) / std
+        X_eval = (feats[n_train + n_test + n_val :] - mean) / std
         hidden |= {"audio_X": X_eval.astype(np.float16), "audio_y": y_eval}
     np.savez_compressed(
         out / "audio_mfcc.npz",
@@ -138,8 +175,42 @@ def make_audio(out: Path, workers: int, hidden: dict[str, np.ndarray] | None = N
         classes=np.array(WORDS),
         feature_mean=mean[0, :, 0], feature_std=std[0, :, 0],
         n_mfcc=N_MFCC, sample_rate=SR, hop_length=HOP, n_fft=N_FFT, n_mels=N_MELS,
+        **audio_val_arrays(jobs, val_feats, mean, std),
     )
-    print(f"audio: X_train {X_train.shape}, X_test {X_test.shape}, {len(WORDS)} classes")
+    print(f"audio: X_train {X_train.shape}, X_test {X_test.shape}, X_val {(n_val, N_MFCC, T)}, "
+          f"{len(WORDS)} classes")
+
+
+def add_audio_val(out: Path, workers: int) -> None:
+    """Append the validation arrays to the existing audio_mfcc.npz; nothing else is recomputed:
+    the clips are standardised with the stored training statistics."""
+    path = out / "audio_mfcc.npz"
+    old = load_arrays(path)
+    jobs = all_audio_jobs()
+    for name in ("train", "test"):  # the labels are drawn with the settings: a cheap check
+        if not np.array_equal(old[f"y_{name}"], jobs[name][1]):
+            raise SystemExit(f"{path}: y_{name} differs from the one drawn here; is AUDIO_SPLITS "
+                             "still the one that made the file?")
+    val_feats = audio_features(jobs["val"][0], workers)
+    mean, std = (old[k][None, :, None] for k in ("feature_mean", "feature_std"))
+    write_with(path, old, audio_val_arrays(jobs, val_feats, mean, std))
+    print(f"audio: appended X_val {val_feats.shape} to {path}")
+
+
+def load_arrays(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path) as f:
+        return {k: f[k] for k in f.files}
+
+
+def write_with(path: Path, old: dict[str, np.ndarray], new: dict[str, np.ndarray]) -> None:
+    """Rewrite ``path`` with the arrays ``old`` (same order) plus ``new`` (replacing arrays of
+    the same name), then check that every old array not in ``new`` reads back unchanged."""
+    keep = {k: v for k, v in old.items() if k not in new}
+    np.savez_compressed(path, **keep, **new)
+    back = load_arrays(path)
+    for k, v in keep.items():
+        if v.dtype != back[k].dtype or not np.array_equal(v, back[k]):
+            raise SystemExit(f"{path}: array {k} changed while appending")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -166,7 +237,7 @@ FILLERS = ["i did not expect that", "we had never been there before", "to be hon
            "last weekend", "for what it is worth"]
 CLASSES = ["negative", "positive"]
 TEXT_LEN = 32  # sentences have at most 21 tokens; the rest is padding (room to shift)
-TEXT_TRAIN, TEXT_TEST = 4000, 1000
+TEXT_TRAIN, TEXT_TEST = 4000, 1000  # eval and val have TEXT_TEST sentences too
 TEXT_SEED = 20240602
 
 
@@ -195,26 +266,32 @@ def sentence(rng: np.random.Generator) -> tuple[str, int]:
     return " , ".join(clauses), int(positive != negated)
 
 
-def make_text(out: Path, hidden: dict[str, np.ndarray] | None = None) -> None:
-    """Write text.npz; with ``hidden``, also put a third, disjoint split into it."""
+def text_splits() -> dict[str, tuple[list[str], list[int]]]:
+    """Sentences and labels of train, test, eval and val, drawn in this order from one stream
+    (each split after the ones before, so adding one at the end changes none of them); no
+    sentence appears twice, within or across splits."""
     rng = np.random.default_rng(TEXT_SEED)
     seen: set[str] = set()
-    splits: dict[str, tuple[list[str], list[int]]] = {"train": ([], []), "test": ([], [])}
-    if hidden is not None:  # drawn after train and test, so those do not change
-        splits["eval"] = ([], [])
-    for name, n in (("train", TEXT_TRAIN), ("test", TEXT_TEST), ("eval", TEXT_TEST)):
-        if name not in splits:
-            continue
-        while len(splits[name][0]) < n:  # no sentence appears twice, within or across splits
+    splits: dict[str, tuple[list[str], list[int]]] = {}
+    for name, n in (("train", TEXT_TRAIN), ("test", TEXT_TEST), ("eval", TEXT_TEST),
+                    ("val", TEXT_TEST)):
+        splits[name] = ([], [])
+        while len(splits[name][0]) < n:
             text, label = sentence(rng)
             if text not in seen:
                 seen.add(text)
                 splits[name][0].append(text)
                 splits[name][1].append(label)
+    return splits
+
+
+def text_arrays(splits: dict[str, tuple[list[str], list[int]]]) -> dict[str, np.ndarray]:
+    """X_<split>, len_<split>, y_<split> for every split, with the vocabulary of the training
+    sentences (words never seen in training map to <unk> = 1), and ``vocab``."""
     words = sorted({w for text in splits["train"][0] for w in text.split()})
     vocab = ["<pad>", "<unk>"] + words
     index = {w: i for i, w in enumerate(vocab)}
-    arrays: dict[str, np.ndarray] = {}
+    arrays: dict[str, np.ndarray] = {"vocab": np.array(vocab)}
     for name, (texts, labels) in splits.items():
         ids = np.zeros((len(texts), TEXT_LEN), np.int64)  # right-padded with <pad> = 0
         lengths = np.zeros(len(texts), np.int64)
@@ -225,15 +302,43 @@ def make_text(out: Path, hidden: dict[str, np.ndarray] | None = None) -> None:
             lengths[row] = len(toks)
         arrays |= {f"X_{name}": ids, f"len_{name}": lengths,
                    f"y_{name}": np.array(labels, np.int64)}
+    return arrays
+
+
+TEXT_VAL_KEYS = ("X_val", "len_val", "y_val")
+
+
+def make_text(out: Path, hidden: dict[str, np.ndarray] | None = None) -> None:
+    """Write text.npz (train, test, val); with ``hidden``, also fill it with the eval split."""
+    splits = text_splits()
+    arrays = text_arrays(splits)
+    evals = {f"text_{k}": arrays.pop(f"{k}_eval") for k in ("X", "len", "y")}
     if hidden is not None:
-        hidden |= {f"text_{k}": arrays.pop(f"{k}_eval") for k in ("X", "len", "y")}
-    np.savez_compressed(out / "text.npz", **arrays, vocab=np.array(vocab),
-                        classes=np.array(CLASSES))
+        hidden |= evals
+    vocab = arrays.pop("vocab")
+    val = {k: arrays.pop(k) for k in TEXT_VAL_KEYS}
+    np.savez_compressed(out / "text.npz", **arrays, vocab=vocab, classes=np.array(CLASSES),
+                        **val)
     print(f"text: X_train {arrays['X_train'].shape}, X_test {arrays['X_test'].shape}, "
-          f"vocab {len(vocab)}, max length {arrays['len_train'].max()}, "
-          f"positive share {arrays['y_train'].mean():.2f}")
+          f"X_val {val['X_val'].shape}, vocab {len(vocab)}, max length "
+          f"{arrays['len_train'].max()}, positive share {arrays['y_train'].mean():.2f}")
     print(f"  e.g. {splits['train'][0][0]!r} -> {CLASSES[splits['train'][1][0]]}")
     bag_of_words_baseline(arrays, len(vocab))
+
+
+def add_text_val(out: Path) -> None:
+    """Append the validation arrays to the existing text.npz. The sentences are drawn again
+    from the seed (cheap); the stored train/test arrays and vocabulary must equal the ones drawn
+    here (so the val sentences are surely new), and only the validation arrays are written."""
+    path = out / "text.npz"
+    old = load_arrays(path)
+    arrays = text_arrays(text_splits())
+    for k in ("X_train", "len_train", "y_train", "X_test", "len_test", "y_test", "vocab"):
+        if not np.array_equal(old[k], arrays[k]):
+            raise SystemExit(f"{path}: {k} differs from the one drawn from TEXT_SEED (another "
+                             "numpy version?); the validation sentences would not be surely new")
+    write_with(path, old, {k: arrays[k] for k in TEXT_VAL_KEYS})
+    print(f"text: appended X_val {arrays['X_val'].shape} to {path}")
 
 
 def bag_of_words_baseline(arrays: dict[str, np.ndarray], vocab_size: int) -> None:
@@ -270,15 +375,26 @@ def main() -> None:
     parser.add_argument("--eval", type=Path, metavar="NPZ",
                         help="also write the grader's hidden held-out set (audio_X, audio_y, "
                              "text_X, text_len, text_y) to this file")
+    parser.add_argument("--add-val", action="store_true",
+                        help="only append the validation arrays to the existing .npz files in "
+                             "--out, leaving all other arrays unchanged")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     hidden: dict[str, np.ndarray] | None = {} if args.eval else None
     if args.eval and args.only:
         parser.error("--eval needs both data sets: drop --only")
-    if args.only != "text":
-        make_audio(args.out, args.workers, hidden)
-    if args.only != "audio":
-        make_text(args.out, hidden)
+    if args.eval and args.add_val:
+        parser.error("--add-val leaves the eval set alone: drop --eval")
+    if args.add_val:
+        if args.only != "text":
+            add_audio_val(args.out, args.workers)
+        if args.only != "audio":
+            add_text_val(args.out)
+    else:
+        if args.only != "text":
+            make_audio(args.out, args.workers, hidden)
+        if args.only != "audio":
+            make_text(args.out, hidden)
     if hidden is not None:
         args.eval.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(args.eval, **hidden)
