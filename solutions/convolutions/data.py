@@ -3,6 +3,9 @@
 * ``load_audio()``: MFCC frames of ten spoken command words (``data/audio_mfcc.npz``).
 * ``load_text()``: synthetic sentiment sentences where negation flips the label
   (``data/text.npz``).
+* Both come with a train, a test and a validation split. The validation split is drawn like the
+  grader's held-out set (speakers / sentences in neither train nor test), so its accuracy,
+  rather than the test accuracy, predicts the held-out one.
 * ``edge_detection_data()``: d2l 6.2's black-and-white image and its edges.
 
 The ``.npz`` files are made by ``scripts/make_data.py`` and committed; nothing is downloaded.
@@ -48,8 +51,12 @@ class AudioData:
     """Spoken words as standardised MFCCs (float32) with labels (int64).
 
     X_train (N_train, n_mfcc, T), y_train (N_train,), X_test (N_test, n_mfcc, T), y_test
-    (N_test,); ``classes[y]`` is the word. Test speakers, speeds and pitches never occur in
-    training. Frames are ``hop_length`` samples apart at ``sample_rate`` Hz.
+    (N_test,), X_val (N_val, n_mfcc, T), y_val (N_val,); ``classes[y]`` is the word. Test
+    speakers, speeds and pitches never occur in training. Validation: speakers that are in
+    neither train nor test, drawn like the grader's held-out set (another family of voices, new
+    speeds and pitches), so validation accuracy predicts the held-out accuracy; X_val and y_val
+    are None only with an older data file that lacks them. Frames are ``hop_length`` samples
+    apart at ``sample_rate`` Hz.
     """
 
     X_train: Tensor
@@ -60,6 +67,8 @@ class AudioData:
     n_mfcc: int
     sample_rate: int
     hop_length: int
+    X_val: Tensor | None = None  # last and optional: older callers need not pass them
+    y_val: Tensor | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +76,11 @@ class TextData:
     """Token ids (int64) right-padded with ``PAD`` = 0 to a common length L, with labels.
 
     X_train (N_train, L), len_train (N_train,) tokens before the padding, y_train (N_train,),
-    and the same for test. ``vocab[i]`` is the word of id i (0 = "<pad>", 1 = "<unk>");
+    and the same for test (X_test, len_test, y_test) and validation (X_val, len_val, y_val).
+    No sentence occurs in two splits. Validation: sentences in neither train nor test, drawn
+    like the grader's held-out set, with the training vocabulary (a word never seen in
+    training would be ``UNK``); X_val, len_val and y_val are None only with an older data file
+    that lacks them. ``vocab[i]`` is the word of id i (0 = "<pad>", 1 = "<unk>");
     ``classes[y]`` is the label name.
     """
 
@@ -79,6 +92,9 @@ class TextData:
     y_test: Tensor
     vocab: list[str]
     classes: list[str]
+    X_val: Tensor | None = None  # last and optional: older callers need not pass them
+    len_val: Tensor | None = None
+    y_val: Tensor | None = None
 
     def encode(self, sentence: str, length: int | None = None) -> Tensor:
         """Ids (int64) of a space-separated sentence, unknown words -> ``UNK``, right-padded
@@ -111,6 +127,7 @@ def load_audio() -> AudioData:
         y_test=i64("y_test"), classes=[str(c) for c in a["classes"]],
         n_mfcc=int(a["n_mfcc"]), sample_rate=int(a["sample_rate"]),
         hop_length=int(a["hop_length"]),
+        **({"X_val": f32("X_val"), "y_val": i64("y_val")} if "X_val" in a else {}),
     )
 
 
@@ -122,6 +139,7 @@ def load_text() -> TextData:
         X_train=i64("X_train"), len_train=i64("len_train"), y_train=i64("y_train"),
         X_test=i64("X_test"), len_test=i64("len_test"), y_test=i64("y_test"),
         vocab=[str(w) for w in a["vocab"]], classes=[str(c) for c in a["classes"]],
+        **({k: i64(k) for k in ("X_val", "len_val", "y_val")} if "X_val" in a else {}),
     )
 
 
