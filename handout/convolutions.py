@@ -666,9 +666,8 @@ print(f"max errors: first derivative {(d1 - torch.cos(t[:-1] + h / 2)).abs().max
 # command words ("yes", "no", "up", ...), each turned into **MFCCs** (mel-frequency cepstral
 # coefficients, a compact description of the spectrum in a 32 ms window): one column of 20
 # coefficients every 25 ms, 40 columns in all. Each clip is an array of shape
-# `(n_mfcc, T) = (20, 40)`. The word starts at a random time. The three splits have disjoint
-# speakers: the validation and test clips come from speakers, speeds and pitches that never
-# occur in training.
+# `(n_mfcc, T) = (20, 40)`. The word starts at a random time. No speaker occurs in two
+# splits: the validation and test clips come from speakers that never occur in training.
 #
 # Implement in `convolutions/audio_conv1d.py`:
 #
@@ -736,8 +735,9 @@ print(f"accuracy: train {accuracy(audio_model, audio.X_train, audio.y_train):.3f
 # needs **90 %** accuracy on clips of speakers that occur in **none** of your splits. The
 # validation speakers are drawn the same way as the grader's, so the **validation accuracy**
 # is the number to aim clearly above 90 % with (the test split is a second such check; use it
-# sparingly, after you have chosen your design).
-# The reference solution trains in a few seconds on one CPU core.
+# sparingly, after you have chosen your design). The reference `AudioConvNet` reaches 94–97 %
+# validation accuracy (96–98 % on the test split; seeds 0–4) in about 1.5 s of training on
+# one CPU core.
 
 # %% [markdown]
 # ### ✍️ Written question 6.1-4 (1 point)
@@ -808,8 +808,8 @@ print(f"accuracy: train {accuracy(text_model, text.X_train, text.y_train):.3f}, 
 # **What is graded.** The grader retrains your `TextCNN` with these settings and needs
 # **90 %** accuracy on sentences that occur in **none** of your splits. The validation
 # sentences are drawn the same way as the grader's, so the **validation accuracy** is the
-# number to aim clearly above 90 % with.
-# The reference solution trains in a few seconds on one CPU core.
+# number to aim clearly above 90 % with. The reference `TextCNN` reaches 99.8–100 %
+# validation accuracy (seeds 0–4) in about 1.3 s of training on one CPU core.
 #
 # *To think about:* could a bag of words (a linear model on word counts) get there on this
 # data? Why, or why not?
