@@ -206,7 +206,8 @@ _TRAIN = textwrap.dedent("""
             model = TextCNN(len(text.vocab), **TEXT_MODEL, num_classes=len(text.classes))
             train_classifier(model, text.X_train, text.y_train,
                              **(TEXT_TRAINING | {"seed": seed}))
-            out.setdefault("text", []).append({k: accuracy(model, *v) for k, v in text_sets.items()})
+            out.setdefault("text", []).append(
+                {k: accuracy(model, *v) for k, v in text_sets.items()})
     print(json.dumps(out))
 """)
 
