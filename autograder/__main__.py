@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder {assign,grade} ...``."""
+"""Command line: ``python -m autograder {assign,grade,report} ...``."""
 
 from __future__ import annotations
 
@@ -71,6 +71,12 @@ def main(argv: list[str] | None = None) -> int:
 
     add_arguments(grade)
     grade.set_defaults(func=run_grade)
+    report = verbs.add_parser("report", help="the class report of a grading output folder: "
+                                             "OUT/report.html and OUT/report.json")
+    from .report.cli import add_arguments as report_arguments, run as run_report
+
+    report_arguments(report)
+    report.set_defaults(func=run_report)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -1,0 +1,95 @@
+"""Assemble the report: load OUT, compute, read the code, plot, write both files."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from autograder import paths
+
+from . import plots
+from .concepts import BANK_DIR, read_bank
+from .export import to_json
+from .load import load_results
+from .model import Report
+from .render import render
+from .similarity import find_similar, locate, read_code, read_stubs
+from .stats import check_stats, concept_stats, distributions, incidents
+
+HTML, JSON = "report.html", "report.json"
+
+
+def _write(path: Path, text: str) -> None:
+    """Write atomically; a link planted at ``path`` is replaced, never followed."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    with open(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def build_report(out: Path, *, submissions: list[Path] | None = None,
+                 stubs: Path | None = None, bank_dir: Path = BANK_DIR,
+                 similarity: bool = True, threshold: float | None = None,
+                 detail: int = 5) -> Report:
+    """Compute the report of the grading output ``out`` (nothing is written)."""
+    clock = {"start": time.perf_counter()}
+    graded = load_results(out)
+    bank = read_bank(bank_dir)
+    clock["load"] = time.perf_counter()
+    dists = distributions(graded, bank)
+    checks = check_stats(graded, bank)
+    report = Report(out=out, generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    graded=graded, bank=bank, distributions=dists, checks=checks,
+                    concepts=concept_stats(checks, graded), incidents=incidents(graded),
+                    similarity=None, similarity_note="", sources={})
+    clock["stats"] = time.perf_counter()
+    if similarity:
+        stub_dir = stubs or paths.ASSIGNMENTS / paths.PACKAGE
+        where = locate({g.name: g.source for g in graded}, submissions,
+                       [Path.cwd(), paths.REPO])
+        report.sources = {n: (str(p) if p else None) for n, p in where.items()}
+        stub_files = read_stubs(stub_dir)
+        codes = [read_code(n, p, stub_files) for n, p in where.items()]
+        if not any(c.problem is None for c in codes):
+            report.similarity_note = ("No submission's code was found: give the submissions "
+                                      "with --submissions to compare them.")
+        else:
+            kwargs = {} if threshold is None else {"threshold": threshold}
+            report.similarity = find_similar(codes, stub_files, detail=detail, **kwargs)
+            how = "--submissions" if submissions else "the paths results.json records"
+            report.similarity_note = (f"Code read from {how}; boilerplate: the stubs in "
+                                      f"{stub_dir}" + ("" if stub_files else " (not found)")
+                                      + ".")
+    else:
+        report.similarity_note = "Similarity was not computed (--no-similarity)."
+    clock["similarity"] = time.perf_counter()
+    parts = report.distributions
+    report.plots["total"] = plots.total_histogram(parts[0])
+    if len(parts) > 1:
+        report.plots["parts"] = plots.part_histograms(parts)
+    report.plots["time"] = plots.time_histogram([g.seconds for g in graded
+                                                 if g.problem is None])
+    worst = [c for c in report.concepts if c.fail_rate > 0][:15]
+    if worst:
+        report.plots["concepts"] = plots.fail_rate_bars([c.id for c in worst],
+                                                        [c.fail_rate for c in worst])
+    clock["plots"] = time.perf_counter()
+    steps = list(clock)
+    report.seconds = {b: round(clock[b] - clock[a], 3) for a, b in zip(steps, steps[1:])}
+    return report
+
+
+def write_report(report: Report) -> tuple[Path, Path]:
+    """Write ``report.html`` and ``report.json`` into the report's OUT."""
+    start = time.perf_counter()
+    page = render(report)
+    report.seconds["render"] = round(time.perf_counter() - start, 3)
+    html_path, json_path = report.out / HTML, report.out / JSON
+    _write(html_path, page)
+    _write(json_path, json.dumps(to_json(report), indent=1, ensure_ascii=False))
+    return html_path, json_path

@@ -1,0 +1,60 @@
+"""The report as JSON (``report.json``), for scripts and for other tools."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import Report
+from .stats import TOTAL, Distribution
+
+VERSION = 1
+
+
+def _distribution(d: Distribution) -> dict[str, Any]:
+    return {"mean": d.mean, "median": d.median, "max": d.max, "min": d.min,
+            "max_score": d.max_score, "n": d.n, "optional": d.optional,
+            "histogram": {"edges": d.histogram.edges, "counts": d.histogram.counts}}
+
+
+def to_json(r: Report) -> dict[str, Any]:
+    """Everything the page shows, as data (no HTML: the code views are left out)."""
+    total = next(d for d in r.distributions if d.part == TOTAL)
+    s = r.similarity
+    times = [g.seconds for g in r.graded if g.problem is None]
+    return {
+        "version": VERSION,
+        "generated": r.generated,
+        "out": str(r.out),
+        "submissions": len(r.graded),
+        "unreadable": [g.name for g in r.graded if g.problem is not None],
+        "not_graded": [g.name for g in r.graded if g.error is not None],
+        "total": _distribution(total),
+        "parts": {d.part: _distribution(d) for d in r.distributions if d.part != TOTAL},
+        "checks": [{"id": c.id, "part": c.part, "title": c.title, "concept": c.concept,
+                    "fail_rate": round(c.fail_rate, 4), "failed": c.failed, "graded": c.graded,
+                    "messages": [{"pattern": m.pattern, "count": m.count, "example": m.example}
+                                 for m in c.messages]} for c in r.checks],
+        "concepts": [{"id": c.id, "part": c.part, "concept": c.concept, "cases": c.cases,
+                      "fail_rate": c.fail_rate, "submissions_failing": c.submissions_failing}
+                     for c in r.concepts],
+        "incidents": [{"name": i.name, "kinds": i.kinds, "evidence": i.evidence}
+                      for i in r.incidents],
+        "times": {"total": round(sum(times), 3), "max": max(times, default=0.0),
+                  "per_submission": {g.name: g.seconds for g in r.graded
+                                     if g.problem is None}},
+        "students": [{"name": g.name, "total": g.score, "max_score": g.max_score,
+                      "parts": {p: sc for p, (sc, _) in g.parts.items()},
+                      "seconds": g.seconds, "error": g.error, "review": g.review,
+                      "feedback": f"{g.name}/feedback.md" if g.has_feedback else None}
+                     for g in r.graded],
+        "similar_pairs": [] if s is None else [
+            {"a": p.a, "b": p.b, "similarity": p.similarity, "a_share": p.a_share,
+             "b_share": p.b_share} for p in s.pairs],
+        "similarity": {"skipped": r.similarity_note} if s is None else {
+            "method": "copydetect winnowing (candidates from an inverted fingerprint index)",
+            "params": s.params, "compared": s.compared, "candidates": s.candidates,
+            "submissions_read": s.submissions, "not_compared": s.missing,
+            "seconds": s.seconds, "note": r.similarity_note},
+        "sources": r.sources,
+        "seconds": r.seconds,
+    }

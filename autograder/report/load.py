@@ -1,0 +1,182 @@
+"""Read a grading output folder (``OUT``): one ``results.json`` per submission.
+
+``results.json`` is written by the grader, but with the docker backend its content comes out of
+a container that ran student code, so nothing in it is trusted: every field is type-checked,
+texts are made printable and capped, and a file that cannot be read becomes a ``problem``
+instead of stopping the report.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+GRADEBOOK = "gradebook.csv"  # autograder.grade.results.GRADEBOOK (that module imports torch)
+MAX_RESULTS_BYTES = 32 * 1024 * 1024  # one results.json (the grader's own are ~50 KiB)
+MAX_TEXT = 2000                       # characters kept of any one text
+MAX_ITEMS = 100                       # review flags or notes kept per submission
+MAX_CHECKS = 5000                     # checks kept per submission
+
+# Markdown backslash escapes the grader adds to student-derived text (results.md_inline)
+_MD_ESCAPE = re.compile(r"\\([\\`*\[\]<&|~$_#>+=\-.)!{}()])")
+_PROBLEMS = "Problems with the submission:"
+# What autograder.grade.results.plain removes (importing it would import torch, 3 s): terminal
+# escape sequences, C0/C1 controls but newlines, DEL, bidi overrides (they reorder what a page
+# shows), lone surrogates.
+_ESCAPES = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?|(?:\x1b[]PX^_]|[\x90\x98\x9d\x9e\x9f])"
+                      r".*?(?:\x07|\x1b\\|\x9c|$)|\x1b[ -/]*[0-~]?", re.DOTALL)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def plain(value: object) -> str:
+    """``value`` as printable text: no escape sequences or controls but newlines."""
+    out = _SURROGATES.sub("\ufffd", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROLS.sub("", _ESCAPES.sub("", out).replace("\t", "    "))
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """One check's verdict for one submission."""
+
+    id: str
+    part: str
+    name: str          # the check's title as the student read it
+    passed: bool
+    score: float
+    max_score: float
+    message: str       # why it failed (plain text), "" when it passed
+    seconds: float
+
+
+@dataclass
+class Graded:
+    """What the grader recorded for one submission (its folder in OUT)."""
+
+    name: str                                   # the folder's name in OUT
+    score: float = 0.0
+    max_score: float = 0.0
+    parts: dict[str, tuple[float, float]] = field(default_factory=dict)  # part -> (score, max)
+    seconds: float = 0.0
+    checks: list[CheckOutcome] = field(default_factory=list)
+    error: str | None = None                    # why it was not graded (grader fault, no code)
+    review: list[str] = field(default_factory=list)   # static scan flags
+    notes: list[str] = field(default_factory=list)    # "Problems with the submission"
+    source: str | None = None                   # where the grader read the code from
+    isolation: str = ""
+    problem: str | None = None                  # why results.json could not be read
+    has_feedback: bool = False
+
+
+def text(value: Any, limit: int = MAX_TEXT) -> str:
+    """Untrusted ``value`` as one printable line of at most ``limit`` characters."""
+    return " ".join(plain("" if value is None else value).split("\n")).strip()[:limit]
+
+
+def unmarkdown(value: Any, limit: int = MAX_TEXT) -> str:
+    """A Markdown-escaped grader text (check outputs, notes) back to what it says."""
+    return _MD_ESCAPE.sub(r"\1", text(value, limit * 2))[:limit]
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0.0
+    value = float(value)
+    return value if value == value and abs(value) != float("inf") else 0.0
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def notes_from_summary(summary: Any) -> list[str]:
+    """The "Problems with the submission" list of the grader's Markdown summary: import errors,
+    restarts of the student's process and why (results.json keeps notes only there)."""
+    lines = plain(summary if isinstance(summary, str) else "")[:10**6].split("\n")
+    out: list[str] = []
+    inside = False
+    for line in lines:
+        if line.strip() == _PROBLEMS:
+            inside = True
+        elif inside and line.startswith("- "):
+            out.append(unmarkdown(line[2:]))
+        elif inside and line.strip():
+            break
+    return out[:MAX_ITEMS]
+
+
+def _check(test: Any) -> CheckOutcome | None:
+    test = _dict(test)
+    extra = _dict(test.get("extra_data"))
+    tags = [t for t in _list(test.get("tags")) if isinstance(t, str)]
+    name = text(test.get("name"), 500)
+    part = text(tags[0], 200) if tags else name.partition(":")[0]
+    check_id = text(extra.get("id"), 300) or name
+    if not check_id:
+        return None
+    if name.startswith(part + ": "):
+        name = name[len(part) + 2:]
+    passed = test.get("status") == "passed"
+    return CheckOutcome(id=check_id, part=part, name=name, passed=passed,
+                        score=_number(test.get("score")), max_score=_number(test.get("max_score")),
+                        message="" if passed else unmarkdown(test.get("output")),
+                        seconds=_number(extra.get("seconds")))
+
+
+def parse_results(name: str, data: Any) -> Graded:
+    """One submission's ``results.json`` (already decoded) as a ``Graded``."""
+    data = _dict(data)
+    extra = _dict(data.get("extra_data"))
+    parts: dict[str, tuple[float, float]] = {}
+    for part, value in list(_dict(extra.get("parts")).items())[:200]:
+        value = _dict(value)
+        parts[text(part, 200)] = (_number(value.get("score")), _number(value.get("max_score")))
+    checks = [c for c in map(_check, _list(data.get("tests"))[:MAX_CHECKS]) if c is not None]
+    error = extra.get("error")
+    return Graded(
+        name=name, score=_number(data.get("score")), max_score=_number(extra.get("max_score")),
+        parts=parts, seconds=_number(data.get("execution_time")), checks=checks,
+        error=None if error in (None, "") else text(error),
+        review=[text(r) for r in _list(extra.get("review"))[:MAX_ITEMS]],
+        notes=notes_from_summary(data.get("output")),
+        source=text(extra.get("source"), 4096) or None,
+        isolation=text(extra.get("isolation"), 50))
+
+
+def read_one(entry: Path) -> Graded:
+    """``entry/results.json`` as a ``Graded``; a file that cannot be read gives ``problem``."""
+    path = entry / "results.json"
+    try:
+        if path.is_symlink() or not path.is_file():
+            raise OSError("not a regular file")
+        if path.stat().st_size > MAX_RESULTS_BYTES:
+            raise ValueError(f"larger than {MAX_RESULTS_BYTES // 2**20} MiB")
+        graded = parse_results(entry.name, json.loads(path.read_text("utf-8", "replace")))
+    except (OSError, ValueError, RecursionError) as exc:
+        graded = Graded(name=entry.name,
+                        problem=f"results.json cannot be read ({type(exc).__name__}: "
+                                f"{text(exc, 200)}); grade it again")
+    feedback = entry / "feedback.md"
+    graded.has_feedback = feedback.is_file() and not feedback.is_symlink()
+    return graded
+
+
+def load_results(out: Path) -> list[Graded]:
+    """Every submission folder of ``out`` (the ones ``gradebook.csv`` lists), sorted by name:
+    not hidden staging folders, not links planted to elsewhere."""
+    graded = []
+    for entry in sorted(out.iterdir()):
+        if entry.name.startswith(".") or entry.is_symlink() or not entry.is_dir() \
+                or entry.name == GRADEBOOK:
+            continue
+        if not (entry / "results.json").exists() and not (entry / "results.json").is_symlink():
+            continue  # not a submission's folder (e.g. a folder of the instructor's)
+        graded.append(read_one(entry))
+    return graded

@@ -1,0 +1,293 @@
+"""The report as one self-contained HTML page.
+
+Everything student-derived (names, messages, flags, code) is escaped with ``html.escape``; a
+Content-Security-Policy allows no script, no request and only inline styles and ``data:``
+images, so even a missed escape could neither run code nor reach the network. Links to
+feedback are relative (``<name>/feedback.md``), with the name URL-quoted.
+"""
+
+from __future__ import annotations
+
+import html
+from urllib.parse import quote
+
+from .model import Report
+from .similarity import Pair
+from .stats import INCIDENT_KINDS, TOTAL, CheckStat, Distribution
+
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+MAX_CHECK_ROWS = 40     # rows of the check table shown before "all checks"
+MAX_MESSAGE_CHECKS = 25  # checks whose common messages are listed
+
+STYLE = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
+max-width:1200px;padding:1em 2em;color:#222}
+h1{margin-bottom:.2em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}
+nav a{margin-right:1em}table{border-collapse:collapse;margin:.5em 0 1em}
+th,td{border:1px solid #ddd;padding:3px 7px;vertical-align:top;text-align:left}
+th{background:#f4f4f4}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+.meta,.note{color:#555}.note{max-width:60em}
+.bar{display:inline-block;height:.8em;background:#C44E52;vertical-align:middle;margin-right:.4em}
+.tag{display:inline-block;border-radius:3px;padding:0 .4em;margin:0 .2em .1em 0;font-size:12px;
+background:#eee}.tag.timeout,.tag.crash{background:#fde2c8}.tag.rule,.tag.sandbox{background:#f8c9c9}
+.tag.review{background:#e4dcf5}.tag.not-graded,.tag.unreadable{background:#f3b0b0}
+code,pre{font:12px/1.35 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+pre{margin:0;white-space:pre-wrap;word-break:break-word;max-height:32em;overflow:auto}
+.side{display:grid;grid-template-columns:1fr 1fr;gap:.5em}
+.side>div{border:1px solid #ddd;padding:.4em;min-width:0}
+mark{background:#ffe08a}img{max-width:100%}details{margin:.4em 0}summary{cursor:pointer}
+.zero{color:#aaa}.rate{white-space:nowrap}.ctl{background:#f8c9c9;font-size:10px}
+"""
+
+
+def e(value: object) -> str:
+    """Escaped for HTML text and attribute values."""
+    return html.escape(str(value), quote=True)
+
+
+def _pct(rate: float) -> str:
+    return f"{100 * rate:.0f}%"
+
+
+def _bar(rate: float) -> str:
+    width = max(0.0, min(100.0, 100 * rate))
+    return (f'<span class="rate"><span class="bar" style="width:{width * 0.8:.0f}px"></span>'
+            f"{_pct(rate)}</span>")
+
+
+def _feedback_link(name: str, present: bool) -> str:
+    if not present:
+        return e(name)
+    return f'<a href="{e(quote(name, safe=""))}/feedback.md">{e(name)}</a>'
+
+
+def _table(head: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
+    """A table of already escaped cells; ``numeric`` columns are right-aligned."""
+    cls = [' class="n"' if i in numeric else "" for i in range(len(head))]
+    out = ["<table><thead><tr>", *(f"<th{c}>{h}</th>" for c, h in zip(cls, head)),
+           "</tr></thead><tbody>"]
+    for row in rows:
+        out.append("<tr>" + "".join(f"<td{c}>{cell}</td>" for c, cell in zip(cls, row))
+                   + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _num(x: float) -> str:
+    return f"{x:.4g}"
+
+
+# -- sections
+
+def _scores(r: Report) -> str:
+    rows = []
+    for d in r.distributions:
+        label = "total" if d.part == TOTAL else d.part + (" (extra credit)" if d.optional else "")
+        about = f'<br><span class="meta">{e(d.about)}</span>' if d.about else ""
+        rows.append([f"<b>{e(label)}</b>{about}", _num(d.mean), _num(d.median), _num(d.min),
+                     _num(d.max), _num(d.max_score), str(d.n)])
+    out = ['<section id="scores"><h2>Scores</h2>',
+           _table(["", "mean", "median", "min", "max", "out of", "submissions"], rows,
+                  {1, 2, 3, 4, 5, 6})]
+    if "total" in r.plots:
+        out.append(f'<p><img alt="histogram of total scores" src="{r.plots["total"]}"></p>')
+    if "parts" in r.plots:
+        out.append(f'<p><img alt="histograms of the scores of each part" '
+                   f'src="{r.plots["parts"]}"></p>')
+    if r.bank.manifest and r.bank.manifest.manual:
+        manual = ", ".join(f"{p} ({m:g} points)" for p, m in r.bank.manifest.manual.items())
+        out.append(f'<p class="note">Graded by hand, not in these numbers: {e(manual)}.</p>')
+    out.append("</section>")
+    return "".join(out)
+
+
+def _check_row(c: CheckStat) -> list[str]:
+    return [_bar(c.fail_rate), f"{c.failed} / {c.graded}", f"<code>{e(c.id)}</code>",
+            e(c.part), e(c.title)]
+
+
+def _checks(r: Report) -> str:
+    graded = sum(1 for g in r.graded if g.problem is None and g.error is None)
+    out = ['<section id="checks"><h2>What the class missed</h2>',
+           f'<p class="note">Failure rates among the {graded} submissions the grader could run '
+           "(those not graded fail every check for one reason and are listed under "
+           "<a href=\"#incidents\">incidents</a>). A concept is a check of the hidden bank with "
+           "all its cases; its rate is the mean over the cases.</p>"]
+    if "concepts" in r.plots:
+        out.append(f'<p><img alt="failure rate of the most failed concepts" '
+                   f'src="{r.plots["concepts"]}"></p>')
+    rows = [[_bar(c.fail_rate), f"{c.submissions_failing}", f"<code>{e(c.id)}</code>",
+             e(c.part), e(c.concept), str(c.cases)] for c in r.concepts if c.fail_rate > 0]
+    out.append("<h3>Concepts to re-teach</h3>")
+    out.append(_table(["fail rate", "submissions failing a case", "check", "part",
+                       "what it tests", "cases"], rows, {1, 5})
+               if rows else "<p>No check failed.</p>")
+    failing = [c for c in r.checks if c.failed]
+    if failing:
+        out.append(f"<h3>Checks, most failed first ({len(failing)} of {len(r.checks)} failed "
+                   "at least once)</h3>")
+        head = ["fail rate", "failed", "check", "part", "title"]
+        out.append(_table(head, [_check_row(c) for c in failing[:MAX_CHECK_ROWS]], {1}))
+        if len(failing) > MAX_CHECK_ROWS:
+            out.append(f"<details><summary>the other {len(failing) - MAX_CHECK_ROWS} failed "
+                       "checks</summary>"
+                       + _table(head, [_check_row(c) for c in failing[MAX_CHECK_ROWS:]], {1})
+                       + "</details>")
+    out.append("</section>")
+    return "".join(out)
+
+
+def _messages(r: Report) -> str:
+    out = ['<section id="messages"><h2>Most common failure messages</h2>',
+           '<p class="note">Per check, the messages students got, grouped after numbers became '
+           "<code>N</code> and quoted names <code>'X'</code>; the example is one real message "
+           "of the group.</p>"]
+    rows = []
+    for c in [c for c in r.checks if c.failed][:MAX_MESSAGE_CHECKS]:
+        for i, m in enumerate(c.messages):
+            first = [f"<code>{e(c.id)}</code><br>{_pct(c.fail_rate)} fail, "
+                     f"{c.distinct_messages} distinct" if i == 0 else "",
+                     ]
+            rows.append([*first, f"{m.count}", f"<code>{e(m.pattern)}</code>",
+                         e(m.example), e(", ".join(m.submissions[:5]))
+                         + (f" and {len(m.submissions) - 5} more" if len(m.submissions) > 5
+                            else "")])
+    out.append(_table(["check", "count", "message (normalised)", "example", "submissions"],
+                      rows, {1}) if rows else "<p>No check failed.</p>")
+    out.append("</section>")
+    return "".join(out)
+
+
+def _incidents(r: Report) -> str:
+    present = {g.name: g.has_feedback for g in r.graded}
+    legend = "".join(f'<li><span class="tag {e(k.replace(" ", "-"))}">{e(k)}</span> {e(v)}</li>'
+                     for k, v in INCIDENT_KINDS.items())
+    rows = [[_feedback_link(i.name, present.get(i.name, False)),
+             "".join(f'<span class="tag {e(k.replace(" ", "-"))}">{e(k)}</span>'
+                     for k in i.kinds),
+             "<br>".join(e(x) for x in i.evidence)] for i in r.incidents]
+    counts = {k: sum(k in i.kinds for i in r.incidents) for k in INCIDENT_KINDS}
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "none"
+    return ('<section id="incidents"><h2>Crashes, time-outs, rules and the sandbox</h2>'
+            f'<p class="note">Submissions with more than wrong answers ({e(summary)}). The '
+            f"links open their feedback.</p><ul>{legend}</ul>"
+            + (_table(["submission", "what happened", "evidence (first lines)"], rows)
+               if rows else "<p>None.</p>") + "</section>")
+
+
+def _times(r: Report) -> str:
+    ok = sorted((g for g in r.graded if g.problem is None), key=lambda g: -g.seconds)
+    total = sum(g.seconds for g in ok)
+    out = ['<section id="time"><h2>Time per submission</h2>',
+           f'<p class="note">Grading took {total:.1f} s in all over {len(ok)} submissions '
+           f"(the grader's wall-clock time per submission; jobs run in parallel).</p>"]
+    if "time" in r.plots:
+        out.append(f'<p><img alt="histogram of grading times" src="{r.plots["time"]}"></p>')
+    rows = [[_feedback_link(g.name, g.has_feedback), f"{g.seconds:.2f}", e(g.isolation)]
+            for g in ok[:10]]
+    out.append("<h3>Slowest</h3>" + _table(["submission", "seconds", "isolation"], rows, {1}))
+    out.append("</section>")
+    return "".join(out)
+
+
+def _pair_detail(p: Pair, rank: int) -> str:
+    files = "".join(
+        f"<details{' open' if i == 0 else ''}><summary><code>{e(f.file)}</code>: "
+        f"{_pct(f.a_share)} of {e(p.a)}'s and {_pct(f.b_share)} of {e(p.b)}'s fingerprinted "
+        f'code in this file is shared</summary><div class="side"><div><b>{e(p.a)}</b>'
+        f"<pre>{f.a_html}</pre></div><div><b>{e(p.b)}</b><pre>{f.b_html}</pre></div></div>"
+        "</details>" for i, f in enumerate(p.files))
+    return (f'<h4 id="pair-{rank}">{rank}. {e(p.a)} and {e(p.b)}: '
+            f"{_pct(p.similarity)} similar</h4>{files}")
+
+
+def _similarity(r: Report) -> str:
+    out = ['<section id="similarity"><h2>Similar submissions (to review)</h2>']
+    s = r.similarity
+    if s is None:
+        out.append(f'<p class="note">{e(r.similarity_note)}</p></section>')
+        return "".join(out)
+    p = s.params
+    out.append(
+        '<p class="note">Pairs whose student-written code is alike, to <b>look at</b>: '
+        "similar code is not proof of copying (a shared idea, the book's code, a study group, "
+        "one student helping another are all possible), and code that is not listed is not "
+        "proven original. The stubs' code is ignored as boilerplate, and so are passages more "
+        f"than {p['max_share']:g} submissions share. Similarity is copydetect's (winnowed "
+        f"fingerprints of {p['k']:g}-character runs of normalised code, names and layout "
+        "ignored): the mean over both submissions of the fraction of each one's student code "
+        f"found in the other. Listed from {_pct(p['threshold'])}; {s.candidates} pairs shared "
+        f"enough fingerprints to be compared, {s.compared} were (at most "
+        f"{p['max_compare']:g}), among {s.submissions} submissions read.</p>")
+    if r.similarity_note:
+        out.append(f'<p class="note">{e(r.similarity_note)}</p>')
+    if s.pairs:
+        rows = [[f'<a href="#pair-{i}">{i}</a>' if p.files else str(i), e(p.a), e(p.b),
+                 _pct(p.similarity), _pct(p.a_share), _pct(p.b_share)]
+                for i, p in enumerate(s.pairs, 1)]
+        out.append(_table(["#", "submission a", "submission b", "similarity",
+                           "of a found in b", "of b found in a"], rows, {3, 4, 5}))
+        out.append("<h3>Side by side (shared parts highlighted)</h3>")
+        out.extend(_pair_detail(p, i) for i, p in enumerate(s.pairs, 1) if p.files)
+    else:
+        out.append("<p>No pair reached the threshold.</p>")
+    if s.missing:
+        rows = [[e(n), e(why)] for n, why in sorted(s.missing.items())]
+        out.append(f"<details><summary>{len(rows)} submissions not compared</summary>"
+                   + _table(["submission", "why"], rows) + "</details>")
+    out.append("</section>")
+    return "".join(out)
+
+
+def _students(r: Report) -> str:
+    parts = r.parts
+    flagged = {i.name: i.kinds for i in r.incidents}
+    rows = []
+    for g in r.graded:
+        if g.problem is not None:
+            rows.append([_feedback_link(g.name, g.has_feedback), "", "", *["" for _ in parts],
+                         "", '<span class="tag unreadable">unreadable</span>'])
+            continue
+        cells = []
+        for part in parts:
+            score, top = g.parts.get(part, (0.0, 0.0))
+            cells.append(f'<span class="zero">{score:g}</span>' if score == 0 else f"{score:g}")
+        rows.append([_feedback_link(g.name, g.has_feedback), f"{g.score:g}", f"{g.max_score:g}",
+                     *cells, f"{g.seconds:.2f}",
+                     "".join(f'<span class="tag {e(k.replace(" ", "-"))}">{e(k)}</span>'
+                             for k in flagged.get(g.name, []))])
+    head = ["submission", "total", "out of", *[e(p) for p in parts], "seconds", "flags"]
+    return (f'<section id="students"><h2>Every student ({len(r.graded)})</h2>'
+            + _table(head, rows, set(range(1, len(parts) + 4))) + "</section>")
+
+
+def _sources(r: Report) -> str:
+    found = sum(v is not None for v in r.sources.values())
+    rows = [[e(n), f"<code>{e(p)}</code>" if p else "not found"]
+            for n, p in sorted(r.sources.items())]
+    return ('<section id="sources"><h2>Where the code was read from</h2>'
+            f'<p class="note">The similarity check read {found} of {len(r.sources)} '
+            "submissions' code (as text, never run).</p>"
+            f"<details><summary>paths</summary>{_table(['submission', 'path'], rows)}"
+            "</details></section>") if r.sources else ""
+
+
+def render(r: Report) -> str:
+    """The whole page."""
+    sections = [_scores(r), _checks(r), _messages(r), _incidents(r), _times(r),
+                _similarity(r), _students(r), _sources(r)]
+    nav = " ".join(f'<a href="#{i}">{t}</a>' for i, t in [
+        ("scores", "scores"), ("checks", "missed"), ("messages", "messages"),
+        ("incidents", "incidents"), ("time", "time"), ("similarity", "similar"),
+        ("students", "students")])
+    unreadable = sum(g.problem is not None for g in r.graded)
+    not_graded = sum(g.error is not None for g in r.graded)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Class report: {e(r.out.name)}</title><style>{STYLE}</style></head><body>"
+        f"<h1>Class report</h1><p class=\"meta\">{len(r.graded)} submissions in "
+        f"<code>{e(r.out)}</code>; {not_graded} not graded, {unreadable} unreadable. "
+        f"Generated {e(r.generated)}.</p><nav>{nav}</nav>"
+        + "".join(sections) + "</body></html>\n")

@@ -1,0 +1,395 @@
+"""Pairs of submissions whose student-written code is alike: a list *to review*, not a verdict.
+
+Two stages, as MOSS does it:
+
+1. **Index** (every submission, O(n)): each file that differs from its stub is normalised (names
+   become ``V``, strings ``S``, comments and spaces go), cut into k-grams, hashed and winnowed;
+   the stub's own fingerprints are removed as boilerplate, and so are fingerprints that more than
+   ``max_share`` submissions have (a shared idiom is no evidence; MOSS's ``-m``). An inverted
+   index from fingerprint to submissions then counts, for each pair that shares anything, how
+   many fingerprints it shares: no pair is compared that shares nothing, so 2 000 submissions
+   take seconds, not the 2 million comparisons of every pair. This stage is vectorised with
+   numpy over the whole class.
+2. **Comparison** (the best ``max_compare`` candidates): copydetect (the kept library for this:
+   its pygments tokeniser and filter, its winnowing, its overlap search, its highlighting)
+   compares the pair file by file with the stubs' fingerprints as boilerplate. Its shares give
+   the similarity shown: the mean, over both submissions, of the fraction of each one's
+   fingerprinted student code found in the other. copydetect hashes k-grams with Python's
+   salted ``hash``; a stable hash is used instead so that a report is the same every run.
+
+Nothing is executed: code is read as bytes with the grader's own safe reader (no links, size
+and count limits, zips checked) and tokenised as text.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from html import escape
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+K = 25            # copydetect's noise threshold: matches shorter than K characters are ignored
+WINDOW = 6        # copydetect's guarantee threshold 30 = K + WINDOW - 1
+MAX_SHARE = 10    # fingerprints found in more submissions than this are ignored (MOSS's -m)
+MIN_PRINTS = 20   # fewer fingerprints than this (after boilerplate) is too little code to judge
+CANDIDATE = 0.3   # stage 1 score (shared / smaller side) needed to be compared in stage 2
+THRESHOLD = 0.5   # stage 2 similarity from which a pair is listed for review
+MAX_COMPARE = 30  # candidate pairs compared in stage 2
+CONTEXT = 6       # lines of unshared code kept around shared code in the side-by-side view
+
+_MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
+_BASE = np.uint64(1_000_003)
+
+
+# -- reading the code (never running it)
+
+@dataclass
+class Code:
+    """A submission's student-written files: those that differ from their stub."""
+
+    name: str
+    files: dict[str, str] = field(default_factory=dict)   # "convolutions/x.py" -> text
+    source: str | None = None                              # where it was read from
+    problem: str | None = None                             # why it could not be read
+
+
+def read_stubs(stubs: Path) -> dict[str, str]:
+    """The stub package (``assignments/convolutions``) as ``{"convolutions/x.py": text}``."""
+    if not stubs.is_dir():
+        return {}
+    return {f"{stubs.name}/{p.relative_to(stubs).as_posix()}": p.read_text("utf-8", "replace")
+            for p in sorted(stubs.rglob("*.py")) if "__pycache__" not in p.parts}
+
+
+def read_code(name: str, path: Path | None, stubs: dict[str, str]) -> Code:
+    """The ``.py`` files of submission ``path`` that are not byte-for-byte their stub."""
+    from autograder.grade.intake import read_submission
+
+    if path is None:
+        return Code(name, problem="its code was not found (see --submissions)")
+    try:
+        sub = read_submission(path, name)
+    except Exception as exc:  # noqa: BLE001 - one unreadable submission must not stop the report
+        return Code(name, source=str(path), problem=f"unreadable ({type(exc).__name__})")
+    if sub.error is not None:
+        return Code(name, source=str(path), problem=sub.error[:300])
+    files = {}
+    for rel, data in sorted(sub.files.items()):
+        if rel.endswith(".py"):
+            text = data.decode("utf-8", "replace")
+            if stubs.get(rel) != text:
+                files[rel] = text
+    return Code(name, files, str(path))
+
+
+# -- stage 1: a fast normalisation and vectorised winnowing over the whole class
+
+_STRINGS = re.compile(r"""(?<![\w])[rRbBuUfF]{0,2}(?:'''[\s\S]*?(?:'''|$)|\"\"\"[\s\S]*?(?:\"\"\"|$)
+                          |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")|(\#[^\n]*)""", re.X)
+_NAMES = re.compile(r"\b(?!(?:%s)\b)[^\W\d]\w*" % "|".join(keyword.kwlist))
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(code: str) -> str:
+    """Code with names as ``V``, strings as ``S``, no comments and no whitespace: renaming
+    variables or reformatting leaves it unchanged."""
+    code = _STRINGS.sub(lambda m: "" if m.group(1) else "S", code)
+    return _SPACE.sub("", _NAMES.sub("V", code))
+
+
+def _kgram_hashes(codes: np.ndarray, k: int = K) -> np.ndarray:
+    """A 64-bit polynomial hash of every k-gram of ``codes`` (uint64 character codes),
+    finished with a mixer so that the winnowing minimum is spread evenly."""
+    n = len(codes) - k + 1
+    if n <= 0:
+        return np.zeros(0, np.uint64)
+    h = np.zeros(n, np.uint64)
+    for j in range(k):
+        h *= _BASE
+        h += codes[j:j + n]
+    h ^= h >> np.uint64(31)
+    h *= np.uint64(0x7FB5D329728EA185)
+    h ^= h >> np.uint64(27)
+    return h
+
+
+def _winnow_positions(h: np.ndarray, w: int = WINDOW) -> np.ndarray:
+    """Positions the robust winnowing selects: the rightmost minimum of every window."""
+    if len(h) <= w:
+        return np.array([int(np.argmin(h))] if len(h) else [], np.int64)
+    windows = np.lib.stride_tricks.sliding_window_view(h, w)[:, ::-1]
+    return np.unique(w - 1 - np.argmin(windows, axis=1) + np.arange(len(windows)))
+
+
+def class_fingerprints(texts: list[str], boilerplate: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Winnowed fingerprints of every text at once: (text index, hash) pairs, unique, minus
+    ``boilerplate``. k-grams across two texts are never selected."""
+    data = [np.frombuffer(t.encode("utf-8", "replace"), np.uint8) for t in texts]
+    sizes = np.array([len(d) for d in data], np.int64)
+    if not sizes.sum():
+        return np.zeros(0, np.int64), np.zeros(0, np.uint64)
+    codes = np.concatenate(data).astype(np.uint64)
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    h = _kgram_hashes(codes)
+    owner = np.searchsorted(starts, np.arange(len(h)), side="right") - 1
+    valid = np.arange(len(h)) + K <= starts[owner + 1]      # the k-gram is inside one text
+    h[~valid] = _MASK                                       # never a window's minimum
+    pos = _winnow_positions(h)
+    pos = pos[valid[pos]]
+    who, hashes = owner[pos], h[pos]
+    if boilerplate is not None and len(boilerplate):
+        keep = ~np.isin(hashes, boilerplate)
+        who, hashes = who[keep], hashes[keep]
+    order = np.lexsort((who, hashes))
+    who, hashes = who[order], hashes[order]
+    first = np.ones(len(who), bool)
+    first[1:] = (hashes[1:] != hashes[:-1]) | (who[1:] != who[:-1])
+    return who[first], hashes[first]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    a: int
+    b: int
+    shared: int
+    score: float    # shared fingerprints / the smaller side's fingerprints
+
+
+def candidate_pairs(who: np.ndarray, hashes: np.ndarray, n: int, max_share: int = MAX_SHARE,
+                    min_prints: int = MIN_PRINTS, minimum: float = CANDIDATE
+                    ) -> tuple[list[Candidate], np.ndarray]:
+    """Pairs that share fingerprints, from the inverted index (``who``/``hashes`` sorted by
+    hash): best first. Also each submission's count of fingerprints that count."""
+    if not len(hashes):
+        return [], np.zeros(n, np.int64)
+    bounds = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1], True])
+    sizes = np.diff(bounds)
+    member_size = np.repeat(sizes, sizes)
+    counted = np.bincount(who[member_size <= max_share], minlength=n)
+    keys = []
+    for s in range(2, max_share + 1):
+        groups = bounds[:-1][sizes == s]
+        if not len(groups):
+            continue
+        members = who[groups[:, None] + np.arange(s)]          # (groups, s), sorted by who
+        i, j = np.triu_indices(s, 1)
+        keys.append(members[:, i].ravel() * n + members[:, j].ravel())
+    if not keys:
+        return [], counted
+    pairs, shared = np.unique(np.concatenate(keys), return_counts=True)
+    a, b = pairs // n, pairs % n
+    smaller = np.minimum(counted[a], counted[b])
+    score = shared / np.maximum(smaller, 1)
+    keep = (smaller >= min_prints) & (score >= minimum)
+    order = np.lexsort((b[keep], a[keep], -score[keep]))
+    return ([Candidate(int(x), int(y), int(s), round(float(r), 4)) for x, y, s, r in
+             zip(a[keep][order], b[keep][order], shared[keep][order], score[keep][order])],
+            counted)
+
+
+# -- stage 2: copydetect on the candidates
+
+@dataclass
+class FilePrint:
+    """copydetect's ``CodeFingerprint`` for one file, built from its pieces with a stable hash
+    (its ``compare_files`` takes any object with these attributes)."""
+
+    filename: str
+    raw_code: str
+    filtered_code: str
+    offsets: np.ndarray
+    hashes: set[int]
+    hash_idx: dict[int, list[int]]
+    k: int
+    token_coverage: float
+
+
+def _stable_kgrams(text: str, k: int) -> np.ndarray:
+    codes = np.frombuffer(text.encode("utf-32-le"), np.uint32).astype(np.uint64)
+    return _kgram_hashes(codes, k).view(np.int64)
+
+
+def file_print(filename: str, code: str, boilerplate: np.ndarray, k: int = K,
+               window: int = WINDOW) -> FilePrint:
+    """copydetect's tokenise-filter-winnow of ``code`` (Python), minus ``boilerplate``."""
+    from copydetect.utils import filter_code, get_token_coverage, winnow
+
+    filtered, offsets = filter_code(code, filename, language="python")
+    all_hashes = _stable_kgrams(filtered, k)
+    if len(all_hashes):
+        hashes, idx = winnow(all_hashes, window, remove_duplicates=False)
+    else:
+        hashes, idx = all_hashes, np.zeros(0, np.int64)
+    keep = ~np.isin(hashes, boilerplate)
+    hash_idx: dict[int, list[int]] = {}
+    for value, i in zip(hashes[keep].tolist(), idx[keep].tolist()):
+        hash_idx.setdefault(value, []).append(i)
+    return FilePrint(filename, code, filtered, offsets, set(hash_idx), hash_idx, k,
+                     get_token_coverage(hash_idx, k, len(filtered)))
+
+
+def stub_prints(stubs: dict[str, str]) -> np.ndarray:
+    """copydetect fingerprints of every stub file: the boilerplate of stage 2."""
+    empty = np.zeros(0, np.int64)
+    found = [np.array(sorted(file_print(rel, text, empty).hashes), np.int64)
+             for rel, text in stubs.items()]
+    return np.unique(np.concatenate(found)) if found else empty
+
+
+@dataclass
+class SharedFile:
+    """One file of a pair, side by side: HTML-escaped code with ``<mark>`` on shared parts."""
+
+    file: str
+    a_html: str
+    b_html: str
+    a_share: float
+    b_share: float
+
+
+@dataclass
+class Pair:
+    a: str
+    b: str
+    similarity: float            # mean of the two shares
+    a_share: float               # fraction of a's fingerprinted code found in b
+    b_share: float
+    stage1: float                # the index's score that made it a candidate
+    files: list[SharedFile] = field(default_factory=list)
+
+
+# Characters that would change how code looks without being seen: bidi overrides ("Trojan
+# Source"), zero-width characters, controls. Shown as visible codes in the side-by-side view.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e"
+                        "\u2060-\u2069\ufeff\ud800-\udfff]")
+
+
+def _highlight(code: str, slices: np.ndarray) -> str:
+    """HTML of ``code`` (escaped by copydetect, with markupsafe) with ``<mark>`` on
+    ``slices``; invisible characters made visible."""
+    from copydetect.utils import highlight_overlap
+
+    if slices.ndim != 2 or not slices.shape[1]:  # copydetect returns such code unescaped
+        html = escape(code)
+    else:
+        html, _ = highlight_overlap(code, slices, "<mark>", "</mark>", truncate=CONTEXT,
+                                    escape_html=True)
+    return _INVISIBLE.sub(lambda m: f'<span class="ctl">U+{ord(m.group()):04X}</span>', html)
+
+
+def compare(a: Code, b: Code, prints: dict[str, dict[str, FilePrint]], stage1: float = 0.0,
+            detail: bool = False) -> Pair:
+    """copydetect's comparison of two submissions, file by file (the assignment fixes the
+    files, so copied code stays in its file); shares over all student-written files."""
+    from copydetect.detector import compare_files
+
+    pa, pb = prints[a.name], prints[b.name]
+    cover_a = sum(p.token_coverage for p in pa.values())
+    cover_b = sum(p.token_coverage for p in pb.values())
+    over_a = over_b = 0.0
+    files = []
+    for rel in sorted(set(pa) & set(pb)):
+        fa, fb = pa[rel], pb[rel]
+        _, (sa, sb), (slices_a, slices_b) = compare_files(fa, fb)
+        over_a += sa * fa.token_coverage
+        over_b += sb * fb.token_coverage
+        if detail and (sa or sb):
+            files.append(SharedFile(rel, _highlight(a.files[rel], np.asarray(slices_a)),
+                                    _highlight(b.files[rel], np.asarray(slices_b)),
+                                    round(float(sa), 4), round(float(sb), 4)))
+    share_a = over_a / cover_a if cover_a else 0.0
+    share_b = over_b / cover_b if cover_b else 0.0
+    return Pair(a.name, b.name, round((share_a + share_b) / 2, 4), round(share_a, 4),
+                round(share_b, 4), stage1, files)
+
+
+@dataclass
+class Similarity:
+    pairs: list[Pair]                 # at or above the threshold, most similar first
+    compared: int                     # pairs copydetect compared
+    candidates: int                   # pairs the index proposed (above CANDIDATE)
+    submissions: int                  # submissions whose code was read
+    missing: dict[str, str]           # submission -> why its code was not compared
+    seconds: dict[str, float]
+    params: dict[str, float]
+
+
+def find_similar(codes: list[Code], stubs: dict[str, str], *, threshold: float = THRESHOLD,
+                 max_compare: int = MAX_COMPARE, detail: int = 5, max_share: int = MAX_SHARE,
+                 min_prints: int = MIN_PRINTS) -> Similarity:
+    """Stage 1 over all ``codes``, stage 2 on the best candidates; side-by-side views for the
+    ``detail`` most similar pairs."""
+    clock = time.perf_counter()
+    missing = {c.name: c.problem for c in codes if c.problem is not None}
+    present = [c for c in codes if c.problem is None]
+    texts, owners = [], []
+    for i, c in enumerate(present):
+        for rel in sorted(c.files):
+            texts.append(normalise(c.files[rel]))
+            owners.append(i)
+    boilerplate = class_fingerprints([normalise(t) for t in stubs.values()])[1]
+    who, hashes = class_fingerprints(texts, boilerplate)
+    who = np.asarray(owners, np.int64)[who] if len(who) else who
+    order = np.lexsort((who, hashes))                   # one (submission, hash) per pair
+    who, hashes = who[order], hashes[order]
+    first = np.r_[True, (hashes[1:] != hashes[:-1]) | (who[1:] != who[:-1])] if len(who) else \
+        np.zeros(0, bool)
+    candidates, counted = candidate_pairs(who[first], hashes[first], len(present), max_share,
+                                          min_prints)
+    for i, c in enumerate(present):
+        if c.files and counted[i] < min_prints:
+            missing.setdefault(c.name, "too little code of its own to compare")
+    indexed = time.perf_counter()
+
+    chosen = candidates[:max_compare]
+    involved = sorted({i for c in chosen for i in (c.a, c.b)})
+    base = stub_prints(stubs)
+    prints = {present[i].name: {rel: file_print(rel, text, base)
+                                for rel, text in present[i].files.items()} for i in involved}
+    pairs = [compare(present[c.a], present[c.b], prints, c.score) for c in chosen]
+    pairs = sorted((p for p in pairs if p.similarity >= threshold),
+                   key=lambda p: (-p.similarity, p.a, p.b))
+    by_name = {c.name: c for c in present}
+    pairs[:detail] = [compare(by_name[p.a], by_name[p.b], prints, p.stage1, detail=True)
+                      for p in pairs[:detail]]
+    done = time.perf_counter()
+    return Similarity(pairs, len(chosen), len(candidates), len(present), missing,
+                      {"index": round(indexed - clock, 3), "compare": round(done - indexed, 3)},
+                      {"k": K, "window": WINDOW, "max_share": max_share,
+                       "min_prints": min_prints, "candidate": CANDIDATE,
+                       "threshold": threshold, "max_compare": max_compare})
+
+
+def locate(graded_sources: dict[str, str | None], given: list[Path] | None,
+           roots: list[Path]) -> dict[str, Path | None]:
+    """Where each submission's code is. With ``given`` (``--submissions``), those paths, named
+    as the grader names them (a folder without ``convolutions/`` stands for the submissions in
+    it); otherwise the path results.json records, relative to the first of ``roots`` where it
+    exists (the grader records the path as it was given on its command line)."""
+    if given:
+        from autograder.grade.cli import output_names  # imports torch: only when needed
+
+        paths: list[Path] = []
+        for p in given:
+            if p.is_dir() and not (p / "convolutions").is_dir():
+                paths.extend(sorted(q for q in p.iterdir() if not q.name.startswith(".")
+                                    and (q.is_dir() or q.suffix.lower() == ".zip")))
+            else:
+                paths.append(p)
+        found = dict(zip(output_names(paths), paths)) if paths else {}
+        return {name: found.get(name) for name in graded_sources}
+    out: dict[str, Path | None] = {}
+    for name, source in graded_sources.items():
+        out[name] = None
+        if source:
+            path = Path(source)
+            for root in [Path("/")] if path.is_absolute() else roots:
+                if (root / path).exists():
+                    out[name] = root / path
+                    break
+    return out

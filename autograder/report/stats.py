@@ -1,0 +1,224 @@
+"""Class statistics: score distributions, check failure rates, incidents and times."""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from .concepts import BankInfo, base_id
+from .load import Graded
+from .messages import MessageGroup, group_messages
+
+TOTAL = "total"
+
+
+@dataclass(frozen=True)
+class Histogram:
+    edges: list[float]   # len(counts) + 1 bin edges; the last bin includes its right edge
+    counts: list[int]
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Scores of one part (or the total) over the class."""
+
+    part: str
+    max_score: float
+    n: int
+    mean: float
+    median: float
+    max: float
+    min: float
+    histogram: Histogram
+    optional: bool = False
+    about: str = ""
+
+
+@dataclass
+class CheckStat:
+    """How often one check failed, among the submissions the grader could run."""
+
+    id: str
+    part: str
+    title: str           # the check's name in results.json
+    concept: str         # the bank's description of its base check
+    failed: int
+    graded: int
+    messages: list[MessageGroup] = field(default_factory=list)
+    distinct_messages: int = 0
+
+    @property
+    def fail_rate(self) -> float:
+        return self.failed / self.graded if self.graded else 0.0
+
+
+@dataclass(frozen=True)
+class ConceptStat:
+    """A base check (all its cases): the mean failure rate of its cases."""
+
+    id: str
+    part: str
+    concept: str
+    cases: int
+    fail_rate: float
+    submissions_failing: int   # failed at least one case
+
+
+# -- incidents: how results.json records what went wrong beyond a wrong answer
+INCIDENT_KINDS = {
+    "not graded": "the grader could not grade it (no package, unreadable, grader fault)",
+    "timeout": "a check ran past its CPU or wall-clock limit",
+    "crash": "the import failed or the student's process died or had to be restarted",
+    "rule": "a rule of the assignment was broken at run time (e.g. a forbidden call)",
+    "sandbox": "the sandbox stepped in: memory or output limits, a garbled or closed "
+               "connection to the grader, an exit",
+    "review": "the static scan flagged the source for a person to look at",
+    "unreadable": "results.json could not be read",
+}
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("timeout", re.compile(r"CPU time limit|did not finish in time|ran past its time limit|"
+                           r"time budget", re.I)),
+    ("rule", re.compile(r"^rule broken:", re.I)),
+    ("sandbox", re.compile(r"memory limit|printed more than|malformed (reply|message)|"
+                           r"grader's connection|does not answer its request|sys\.exit|"
+                           r"exited with status|killed by signal", re.I)),
+    ("crash", re.compile(r"process died|process was restarted|had to be restarted|"
+                         r"import convolutions` failed|could not be imported|"
+                         r"importing your package failed", re.I)),
+]
+
+
+def classify(message: str) -> str | None:
+    """The incident kind a grader message records, or None for an ordinary wrong answer."""
+    for kind, pattern in _PATTERNS:
+        if pattern.search(message):
+            return kind
+    return None
+
+
+@dataclass
+class Incident:
+    name: str
+    kinds: list[str]
+    evidence: list[str]   # "check id: message" or the note / flag, a few per submission
+
+
+def summarise(values: list[float]) -> tuple[float, float, float, float]:
+    """(mean, median, max, min) of ``values``; zeros when empty."""
+    if not values:
+        return 0.0, 0.0, 0.0, 0.0
+    return (round(statistics.fmean(values), 3), round(statistics.median(values), 3),
+            max(values), min(values))
+
+
+def histogram(values: list[float], top: float, bins: int = 10) -> Histogram:
+    """Counts of ``values`` in ``bins`` equal bins over [0, top] (widened to the data)."""
+    low = min([0.0, *values])
+    high = max([top, *values, low + 1e-9])
+    width = (high - low) / bins
+    counts = [0] * bins
+    for v in values:
+        counts[min(bins - 1, max(0, math.floor((v - low) / width)))] += 1
+    return Histogram([round(low + i * width, 4) for i in range(bins + 1)], counts)
+
+
+def distributions(graded: list[Graded], bank: BankInfo, bins: int = 10) -> list[Distribution]:
+    """The total's distribution, then each part's, in the manifest's order."""
+    ok = [g for g in graded if g.problem is None]
+    top = max([g.max_score for g in ok] + [0.0]) or max([g.score for g in ok] + [1.0])
+    totals = [g.score for g in ok]
+    out = [Distribution(TOTAL, top, len(ok), *summarise(totals), histogram(totals, top, bins))]
+    order = bank.part_order()
+    seen = order + sorted({p for g in ok for p in g.parts} - set(order))
+    for part in seen:
+        scores = [g.parts[part][0] for g in ok if part in g.parts]
+        if not scores:
+            continue
+        part_max = max(g.parts[part][1] for g in ok if part in g.parts)
+        out.append(Distribution(part, part_max, len(scores), *summarise(scores),
+                                histogram(scores, part_max, min(bins, _bins_for(part_max))),
+                                optional=bank.optional(part), about=bank.parts.get(part, "")))
+    return out
+
+
+def _bins_for(top: float) -> int:
+    """A bin per point for small parts (5 points: 5 bins), at most 10."""
+    return max(1, min(10, math.ceil(top)))
+
+
+def check_stats(graded: list[Graded], bank: BankInfo, top_messages: int = 3
+                ) -> list[CheckStat]:
+    """Every check's failure rate among graded submissions (those with an error or unreadable
+    results fail everything for one reason and are left out), most failed first, with its
+    most common failure messages."""
+    runnable = [g for g in graded if g.problem is None and g.error is None]
+    stats: dict[str, CheckStat] = {}
+    failures: dict[str, list[tuple[str, str]]] = {}
+    for g in runnable:
+        for c in g.checks:
+            stat = stats.get(c.id)
+            if stat is None:
+                stat = stats[c.id] = CheckStat(c.id, c.part, c.name,
+                                               bank.concept(c.id, c.name), 0, 0)
+            stat.graded += 1
+            if not c.passed:
+                stat.failed += 1
+                failures.setdefault(c.id, []).append((g.name, c.message))
+    for check_id, stat in stats.items():
+        stat.messages, stat.distinct_messages = group_messages(failures.get(check_id, []),
+                                                               top_messages)
+    return sorted(stats.values(), key=lambda s: (-s.fail_rate, s.part, s.id))
+
+
+def concept_stats(checks: list[CheckStat], graded: list[Graded]) -> list[ConceptStat]:
+    """Checks grouped by base id (a parametrised check's cases together): what to re-teach,
+    most failed first."""
+    groups: dict[str, list[CheckStat]] = {}
+    for c in checks:
+        groups.setdefault(base_id(c.id), []).append(c)
+    failing: dict[str, set[str]] = {}
+    for g in graded:
+        if g.problem is None and g.error is None:
+            for c in g.checks:
+                if not c.passed:
+                    failing.setdefault(base_id(c.id), set()).add(g.name)
+    out = [ConceptStat(key, cs[0].part, cs[0].concept, len(cs),
+                       round(statistics.fmean(c.fail_rate for c in cs), 4),
+                       len(failing.get(key, ())))
+           for key, cs in groups.items()]
+    return sorted(out, key=lambda s: (-s.fail_rate, s.part, s.id))
+
+
+def incidents(graded: list[Graded], per_submission: int = 4) -> list[Incident]:
+    """Submissions that were not graded, timed out, crashed, broke a rule, made the sandbox
+    step in or were flagged for review, with a few lines of evidence each."""
+    out = []
+    for g in graded:
+        kinds: dict[str, None] = {}
+        evidence: list[str] = []
+
+        def add(kind: str, line: str) -> None:
+            kinds.setdefault(kind)
+            if len(evidence) < per_submission and line not in evidence:
+                evidence.append(line)
+
+        if g.problem is not None:
+            add("unreadable", g.problem)
+        if g.error is not None:
+            add("not graded", g.error)
+        else:
+            for note in g.notes:
+                kind = classify(note)
+                if kind:
+                    add(kind, note)
+            for c in g.checks:
+                kind = None if c.passed else classify(c.message)
+                if kind:
+                    add(kind, f"{c.id}: {c.message}")
+        for flag in g.review:
+            add("review", flag)
+        if kinds:
+            out.append(Incident(g.name, list(kinds), evidence))
+    return out
