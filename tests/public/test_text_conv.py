@@ -86,8 +86,8 @@ def test_rows_shorter_than_the_widest_kernel(B, L) -> None:
 
 
 def test_another_padding_idx() -> None:
-    """With padding_idx=29, 29 pads (also inside the model, for rows shorter than its widest
-    kernel) and 0 is a word like any other."""
+    """With padding_idx=29, only 29 is padding (also for rows shorter than the widest kernel)
+    and 0 is a word like any other."""
     torch.manual_seed(0)
     model = TextCNN(vocab_size=30, embed_size=8, kernel_sizes=[2, 3], num_channels=[4, 5],
                     num_classes=3, padding_idx=29).double().eval()

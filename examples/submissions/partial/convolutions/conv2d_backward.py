@@ -117,7 +117,7 @@ class Conv2D(nn.Module):
         kh, kw = as_pair(kernel_size, "kernel_size", 1)
         ### BEGIN SOLUTION
         ### TASK: Create the parameters self.weight and self.bias described in the class docstring.
-        ### HINT nudge: d2l 6.2.3 builds this layer. What makes a tensor a learnable parameter of
+        ### HINT nudge: d2l 6.2.2 builds this layer. What makes a tensor a learnable parameter of
         ### HINT nudge: an `nn.Module`, and which shape does `Conv2D(3)` need?
         ### HINT method: Wrap the tensors in `nn.Parameter`: uniform draws of shape `(kh, kw)`
         ### HINT method: (the pair, not `kernel_size` itself) and one zero.
