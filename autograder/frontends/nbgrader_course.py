@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder import paths
-from autograder.release.student import PUBLIC_GRADER_FILES
+from autograder.release.student import PUBLIC_GRADER_FILES, data_files
 
 ASSIGNMENT = "convolutions"                      # nbgrader's assignment id
 NOTEBOOK = "convolutions.ipynb"                  # the handout, in assignments/
@@ -74,7 +74,7 @@ ANSWERS = paths.SOLUTIONS / "written" / "answers.md"
 # What students get besides the notebook (their repository's files), relative to the repo root.
 RELEASED = {
     paths.PACKAGE: paths.ASSIGNMENTS / paths.PACKAGE,
-    "data": paths.DATA,
+    **{f"data/{f.name}": f for f in data_files()},
     "tests/public": paths.REPO / "tests" / "public",
     # the grader files the public tests load (the rule guard, the tolerances)
     **{name: paths.REPO / name for name in PUBLIC_GRADER_FILES},

@@ -40,6 +40,12 @@ def _pytest_config() -> str:
     return "\n".join(lines)
 
 
+def data_files() -> list[Path]:
+    """The data files students receive: the arrays. (data/README.md is the instructors' account
+    of how the data were made and what models scored on them; it stays with the grader.)"""
+    return sorted(paths.DATA.glob("*.npz"))
+
+
 def copy_public_tests(root: Path) -> None:
     """``tests/public/`` and the grader files it loads (``PUBLIC_GRADER_FILES``), under ``root``
     at the paths they have in this repository: what any student material needs to run them."""
@@ -66,7 +72,7 @@ def build_student(dist: Path, hints: str = DEFAULT_HINT_LEVEL) -> Path:
     shutil.copyfile(paths.ASSIGNMENTS / "README.md", target / "README.md")
     copy_public_tests(target)
     (target / "data").mkdir()
-    for npz in sorted(paths.DATA.glob("*.npz")):
+    for npz in data_files():
         shutil.copyfile(npz, target / "data" / npz.name)
     for name in ("requirements.txt", "environment.yml"):
         shutil.copyfile(paths.REPO / name, target / name)

@@ -18,7 +18,7 @@ def _binomial_row(order: int) -> torch.Tensor:
 
 
 @check("finite_difference.coefficients", PART, "finite_difference_kernel(order) for orders "
-       "0 to 6: shape (1, order + 1) and forward-difference coefficients", weight=3)
+       "0 to 6: the minimal shape and the exact forward-difference taps", weight=3)
 def coefficients(student) -> None:
     for order in range(7):
         obs = student.probe("call", name="finite_difference_kernel", args=[order])
@@ -34,8 +34,9 @@ def polynomials(student) -> None:
         obs = student.probe("call", name="finite_difference_kernel", args=[order])
         k = as_tensor(obs["value"], f"finite_difference_kernel({order})").double()
         if k.shape != (1, order + 1):
-            raise CheckFailed(f"finite_difference_kernel({order}) has shape {tuple(k.shape)}, "
-                              f"expected (1, {order + 1}): the minimal size")
+            raise CheckFailed(f"finite_difference_kernel({order}) has shape {tuple(k.shape)}: "
+                              "not the smallest kernel exact on polynomials of that degree",
+                              f"expected shape (1, {order + 1})")
         coeffs = array(501 + order, order + 1)
         poly = sum(c * x**p for p, c in enumerate(coeffs.tolist()))
         y = oracle_corr2d(poly, k)
@@ -44,8 +45,8 @@ def polynomials(student) -> None:
                        atol=1e-6)
 
 
-@check("second_derivative.kernel", PART, "second_derivative_kernel() is [[1, -2, 1]] and "
-       "approximates f'' of a sampled sine")
+@check("second_derivative.kernel", PART, "second_derivative_kernel() has the exact taps "
+       "of the second difference and approximates f'' of a sampled sine")
 def second_derivative(student) -> None:
     obs = student.probe("call", name="second_derivative_kernel")
     k = expect_tensor(obs["value"], torch.tensor([[1.0, -2.0, 1.0]]), "second_derivative_kernel()",
@@ -80,7 +81,7 @@ def dtype_device(student) -> None:
         expect_dtype(obs["value"], torch.get_default_dtype(), f"{name}(...) without dtype=")
 
 
-@check("min_kernel_size.values", PART, "min_kernel_size(order) is order + 1 for orders 0 to 9")
+@check("min_kernel_size.values", PART, "min_kernel_size(order) is right for orders 0 to 9")
 def min_size(student) -> None:
     for order in range(10):
         obs = student.probe("call", name="min_kernel_size", args=[order])

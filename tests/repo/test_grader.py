@@ -80,6 +80,16 @@ def test_feedback_never_reveals_hidden_expected_values(runs) -> None:
     assert "not implemented yet" in (out / "stubs" / "feedback.md").read_text()
 
 
+def test_feedback_holds_no_answer(runs) -> None:
+    """What students read after grading (feedback.md, and the outputs in results.json that
+    Gradescope shows) passes the answer-leak scan: no kernel value, formula or key phrase."""
+    from autograder.assign.leaks import find_leaks
+
+    out, _, _ = runs
+    leaks = find_leaks(out, "none")
+    assert not leaks, "\n".join(map(str, leaks))
+
+
 def test_gradebook_has_one_row_per_submission(runs) -> None:
     out, _, _ = runs
     lines = (out / "gradebook.csv").read_text().splitlines()

@@ -168,3 +168,15 @@ def _json(text: str) -> str:
     import json
 
     return json.dumps(text)
+
+
+def test_check_names_students_read_hold_no_answer() -> None:
+    """Every check's name reaches students in their feedback (and nbgrader's visible cell lines),
+    whatever its visibility: it may say what is checked, never the expected answer."""
+    from autograder.assign.leaks import normalise
+    from autograder.grade.bank import load_bank
+
+    answers = all_answers()
+    bad = [(c.id, a.text) for c in load_bank().checks for a in answers
+           if normalise(a.text) in normalise(c.name)]
+    assert not bad, f"check names that give answers away: {bad}"
