@@ -41,8 +41,6 @@ THRESHOLD = 0.5   # stage 2 similarity from which a pair is listed for review
 MAX_COMPARE = 30  # candidate pairs compared in stage 2
 CONTEXT = 6       # lines of unshared code kept around shared code in the side-by-side view
 
-_MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
-_BASE = np.uint64(1_000_003)
 
 
 # -- reading the code (never running it)
@@ -86,31 +84,90 @@ def read_code(name: str, path: Path | None, stubs: dict[str, str]) -> Code:
     return Code(name, files, str(path))
 
 
-# -- stage 1: a fast normalisation and vectorised winnowing over the whole class
+# -- stage 1: normalisation and winnowing of the whole class at once, vectorised with numpy
 
-_STRINGS = re.compile(r"""(?<![\w])[rRbBuUfF]{0,2}(?:'''[\s\S]*?(?:'''|$)|\"\"\"[\s\S]*?(?:\"\"\"|$)
-                          |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")|(\#[^\n]*)""", re.X)
-_NAMES = re.compile(r"\b(?!(?:%s)\b)[^\W\d]\w*" % "|".join(keyword.kwlist))
-_SPACE = re.compile(r"\s+")
+# String literals (a prefix such as f or rb stays as a name, harmless) and comments: found by
+# what they start with, so the regex engine tries them only at a quote or a hash.
+_STRINGS = re.compile(r"""(?=['"\#])(?:'''[\s\S]*?(?:'''|$)|\"\"\"[\s\S]*?(?:\"\"\"|$)
+                          |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|(\#[^\n]*))""", re.X)
+_KEYWORDS = sorted(w for w in keyword.kwlist if len(w) <= 8)   # all of them
+_IDENT = np.zeros(256, bool)
+_IDENT[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")] = True
+_IDENT[128:] = True          # UTF-8 bytes of non-ASCII names
+_SPACE = np.zeros(256, bool)
+_SPACE[list(b" \t\n\r\x0b\x0c")] = True
+_SEP = 0                     # the byte between two texts
+
+
+_LOW_BYTES = np.array([(1 << (8 * n)) - 1 for n in range(8)] + [2**64 - 1], np.uint64)
+
+
+def _packed(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The first ``min(length, 8)`` bytes of each token as one little-endian uint64."""
+    padded = np.concatenate([data, np.zeros(8, np.uint8)])
+    eight = np.lib.stride_tricks.as_strided(padded, shape=(len(data), 8), strides=(1, 1))
+    words = np.ascontiguousarray(eight[starts]).view("<u8").ravel()
+    return words & _LOW_BYTES[np.minimum(lengths, 8)]
+
+
+_KW_BYTES = np.frombuffer("".join(_KEYWORDS).encode(), np.uint8)
+_KW_CODES = _packed(_KW_BYTES, np.cumsum([0] + [len(w) for w in _KEYWORDS[:-1]]),
+                    np.array([len(w) for w in _KEYWORDS]))
+_KW_ORDER = np.argsort(_KW_CODES)
+_KW_SORTED = _KW_CODES[_KW_ORDER]
+
+
+def _strip_strings(code: str) -> str:
+    return _STRINGS.sub(lambda m: "" if m.group(1) else "S", code.replace("\0", ""))
+
+
+def normalise_all(texts: list[str]) -> np.ndarray:
+    """Every text normalised, as one byte array with a 0 between texts: strings become ``S``,
+    comments and whitespace go, names become ``V``, numbers ``N``, each keyword one byte of
+    its own; punctuation stays. Renaming variables or reformatting changes nothing."""
+    data = np.frombuffer("\0".join(map(_strip_strings, texts)).encode("utf-8", "replace"),
+                         np.uint8)
+    ident = _IDENT[data]
+    first = ident.copy()
+    first[1:] &= ~ident[:-1]
+    starts = np.flatnonzero(first)
+    ends = np.flatnonzero(ident & np.r_[~ident[1:], True]) + 1
+    codes = np.where((data[starts] >= 48) & (data[starts] <= 57), ord("N"), ord("V"))
+    short = np.flatnonzero(ends - starts <= 8)
+    packed = _packed(data, starts[short], (ends - starts)[short])
+    where = np.minimum(np.searchsorted(_KW_SORTED, packed), len(_KW_SORTED) - 1)
+    is_kw = _KW_SORTED[where] == packed
+    codes[short[is_kw]] = 128 + _KW_ORDER[where[is_kw]]
+    out = data.copy()
+    out[starts] = codes
+    return out[first | (~ident & ~_SPACE[data])]
 
 
 def normalise(code: str) -> str:
-    """Code with names as ``V``, strings as ``S``, no comments and no whitespace: renaming
-    variables or reformatting leaves it unchanged."""
-    code = _STRINGS.sub(lambda m: "" if m.group(1) else "S", code)
-    return _SPACE.sub("", _NAMES.sub("V", code))
+    """One text's normalised form (see ``normalise_all``), for reading and for tests."""
+    return normalise_all([code]).tobytes().decode("latin-1")
+
+
+_B = np.uint64(1_000_003)                     # odd, so invertible modulo 2**64
+_B_INV = np.uint64(pow(1_000_003, -1, 2**64))
 
 
 def _kgram_hashes(codes: np.ndarray, k: int = K) -> np.ndarray:
-    """A 64-bit polynomial hash of every k-gram of ``codes`` (uint64 character codes),
-    finished with a mixer so that the winnowing minimum is spread evenly."""
+    """A 64-bit polynomial hash of every k-gram of ``codes`` (any unsigned ints), from prefix
+    sums (a handful of passes however long k is), finished with a mixer so that the
+    winnowing minimum is spread evenly."""
     n = len(codes) - k + 1
     if n <= 0:
         return np.zeros(0, np.uint64)
-    h = np.zeros(n, np.uint64)
-    for j in range(k):
-        h *= _BASE
-        h += codes[j:j + n]
+    up = np.full(len(codes), _B, np.uint64)
+    up[0] = 1
+    up = np.cumprod(up, dtype=np.uint64)                   # B**j
+    down = np.full(len(codes), _B_INV, np.uint64)
+    down[0] = 1
+    down = np.cumprod(down, dtype=np.uint64)               # B**-j
+    prefix = np.zeros(len(codes) + 1, np.uint64)
+    np.cumsum(codes.astype(np.uint64) * down, dtype=np.uint64, out=prefix[1:])
+    h = (prefix[k:] - prefix[:n]) * up[k - 1:k - 1 + n]   # sum of c_j B**(i+k-1-j)
     h ^= h >> np.uint64(31)
     h *= np.uint64(0x7FB5D329728EA185)
     h ^= h >> np.uint64(27)
@@ -121,35 +178,49 @@ def _winnow_positions(h: np.ndarray, w: int = WINDOW) -> np.ndarray:
     """Positions the robust winnowing selects: the rightmost minimum of every window."""
     if len(h) <= w:
         return np.array([int(np.argmin(h))] if len(h) else [], np.int64)
-    windows = np.lib.stride_tricks.sliding_window_view(h, w)[:, ::-1]
-    return np.unique(w - 1 - np.argmin(windows, axis=1) + np.arange(len(windows)))
+    n = len(h) - w + 1
+    low = h[:n].copy()
+    for j in range(1, w):
+        np.minimum(low, h[j:j + n], out=low)
+    offset = np.full(n, -1, np.int64)
+    for j in range(w - 1, -1, -1):                       # the rightmost position of the minimum
+        offset[(offset < 0) & (h[j:j + n] == low)] = j
+    pos = offset + np.arange(n)
+    return pos[np.r_[True, pos[1:] != pos[:-1]]]  # non-decreasing: drop repeats
 
 
-def class_fingerprints(texts: list[str], boilerplate: np.ndarray | None = None
-                       ) -> tuple[np.ndarray, np.ndarray]:
-    """Winnowed fingerprints of every text at once: (text index, hash) pairs, unique, minus
-    ``boilerplate``. k-grams across two texts are never selected."""
-    data = [np.frombuffer(t.encode("utf-8", "replace"), np.uint8) for t in texts]
-    sizes = np.array([len(d) for d in data], np.int64)
-    if not sizes.sum():
+def class_fingerprints(texts: list[str], owners: list[int] | None = None,
+                       boilerplate: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Winnowed fingerprints of every text at once: (owner, hash) pairs sorted by hash, unique,
+    minus ``boilerplate`` (``owners[i]`` owns text i, owners never decreasing; default: text i
+    itself). k-grams across two texts are never selected."""
+    if not texts:
         return np.zeros(0, np.int64), np.zeros(0, np.uint64)
-    codes = np.concatenate(data).astype(np.uint64)
-    starts = np.concatenate([[0], np.cumsum(sizes)])
-    h = _kgram_hashes(codes)
-    owner = np.searchsorted(starts, np.arange(len(h)), side="right") - 1
-    valid = np.arange(len(h)) + K <= starts[owner + 1]      # the k-gram is inside one text
-    h[~valid] = _MASK                                       # never a window's minimum
+    data = normalise_all(texts)
+    h = _kgram_hashes(data)
+    seps = np.r_[0, np.cumsum(data == _SEP)]              # separators before each position
+    text = seps[:len(h)]
+    valid = seps[K:K + len(h)] == text                    # no separator inside the k-gram
+    h[~valid] = np.iinfo(np.uint64).max                   # never a window's minimum
     pos = _winnow_positions(h)
     pos = pos[valid[pos]]
-    who, hashes = owner[pos], h[pos]
+    who, hashes = text[pos], h[pos]
+    if owners is not None:
+        who = np.asarray(owners, np.int64)[who]
     if boilerplate is not None and len(boilerplate):
         keep = ~np.isin(hashes, boilerplate)
         who, hashes = who[keep], hashes[keep]
-    order = np.lexsort((who, hashes))
+    order = np.argsort(hashes, kind="stable")   # who is already in order: (hash, who) order
     who, hashes = who[order], hashes[order]
     first = np.ones(len(who), bool)
     first[1:] = (hashes[1:] != hashes[:-1]) | (who[1:] != who[:-1])
     return who[first], hashes[first]
+
+
+def _without(code: str, stub_lines: set[str]) -> str:
+    """``code`` less the lines its stub has verbatim: a cheap cut of the scaffold for the index
+    (the stub's fingerprints are removed as well; stage 2 diffs properly)."""
+    return "\n".join(line for line in code.splitlines() if line not in stub_lines)
 
 
 @dataclass(frozen=True)
@@ -193,6 +264,38 @@ def candidate_pairs(who: np.ndarray, hashes: np.ndarray, n: int, max_share: int 
 
 
 # -- stage 2: copydetect on the candidates
+
+def student_part(stub: str | None, code: str) -> str:
+    """The lines of ``code`` that are not its stub's (inserted or changed), each run headed by
+    a ``# line N`` comment (comments do not count in fingerprints). What stage 2 compares and
+    shows: the student's own code, not the scaffold around it. A multi-line string that a
+    changed line touches is taken whole, so that every run tokenises as it does in the file."""
+    if stub is None:
+        return code
+    import difflib
+
+    mine = code.splitlines(keepends=True)
+    changed: set[int] = set()
+    for tag, _, _, j1, j2 in difflib.SequenceMatcher(None, stub.splitlines(keepends=True), mine,
+                                                     autojunk=False).get_opcodes():
+        if tag in ("insert", "replace"):
+            changed.update(j for j in range(j1, j2) if mine[j].strip())
+    if not changed:
+        return ""
+    starts = np.cumsum([0] + [len(line) for line in mine])
+    for m in _STRINGS.finditer(code):  # strings (and comments) spanning lines
+        first, last = (int(np.searchsorted(starts, x, side="right")) - 1
+                       for x in (m.start(), m.end() - 1))
+        if last > first and changed.intersection(range(first, last + 1)):
+            changed.update(range(first, last + 1))
+    out, previous = [], -2
+    for j in sorted(changed):
+        if j != previous + 1:
+            out.append(f"# line {j + 1}\n")
+        out.append(mine[j] if mine[j].endswith("\n") else mine[j] + "\n")
+        previous = j
+    return "".join(out)
+
 
 @dataclass
 class FilePrint:
@@ -284,8 +387,9 @@ def _highlight(code: str, slices: np.ndarray) -> str:
 
 def compare(a: Code, b: Code, prints: dict[str, dict[str, FilePrint]], stage1: float = 0.0,
             detail: bool = False) -> Pair:
-    """copydetect's comparison of two submissions, file by file (the assignment fixes the
-    files, so copied code stays in its file); shares over all student-written files."""
+    """copydetect's comparison of two submissions' student-written code (``prints``: name ->
+    file -> print), file by file (the assignment fixes the files, so copied code stays in its
+    file); each side's share is over all its student-written files."""
     from copydetect.detector import compare_files
 
     pa, pb = prints[a.name], prints[b.name]
@@ -299,8 +403,8 @@ def compare(a: Code, b: Code, prints: dict[str, dict[str, FilePrint]], stage1: f
         over_a += sa * fa.token_coverage
         over_b += sb * fb.token_coverage
         if detail and (sa or sb):
-            files.append(SharedFile(rel, _highlight(a.files[rel], np.asarray(slices_a)),
-                                    _highlight(b.files[rel], np.asarray(slices_b)),
+            files.append(SharedFile(rel, _highlight(fa.raw_code, np.asarray(slices_a)),
+                                    _highlight(fb.raw_code, np.asarray(slices_b)),
                                     round(float(sa), 4), round(float(sb), 4)))
     share_a = over_a / cover_a if cover_a else 0.0
     share_b = over_b / cover_b if cover_b else 0.0
@@ -328,28 +432,25 @@ def find_similar(codes: list[Code], stubs: dict[str, str], *, threshold: float =
     missing = {c.name: c.problem for c in codes if c.problem is not None}
     present = [c for c in codes if c.problem is None]
     texts, owners = [], []
+    stub_lines = {rel: set(text.splitlines()) for rel, text in stubs.items()}
     for i, c in enumerate(present):
         for rel in sorted(c.files):
-            texts.append(normalise(c.files[rel]))
+            texts.append(_without(c.files[rel], stub_lines.get(rel, set())))
             owners.append(i)
-    boilerplate = class_fingerprints([normalise(t) for t in stubs.values()])[1]
-    who, hashes = class_fingerprints(texts, boilerplate)
-    who = np.asarray(owners, np.int64)[who] if len(who) else who
-    order = np.lexsort((who, hashes))                   # one (submission, hash) per pair
-    who, hashes = who[order], hashes[order]
-    first = np.r_[True, (hashes[1:] != hashes[:-1]) | (who[1:] != who[:-1])] if len(who) else \
-        np.zeros(0, bool)
-    candidates, counted = candidate_pairs(who[first], hashes[first], len(present), max_share,
-                                          min_prints)
+    boilerplate = class_fingerprints(list(stubs.values()))[1]
+    who, hashes = class_fingerprints(texts, owners, boilerplate)
+    candidates, counted = candidate_pairs(who, hashes, len(present), max_share, min_prints)
     for i, c in enumerate(present):
-        if c.files and counted[i] < min_prints:
-            missing.setdefault(c.name, "too little code of its own to compare")
+        if not c.files:
+            missing[c.name] = "no code of its own: every file is the stub's"
+        elif counted[i] < min_prints:
+            missing[c.name] = "too little code of its own to compare"
     indexed = time.perf_counter()
 
     chosen = candidates[:max_compare]
     involved = sorted({i for c in chosen for i in (c.a, c.b)})
     base = stub_prints(stubs)
-    prints = {present[i].name: {rel: file_print(rel, text, base)
+    prints = {present[i].name: {rel: file_print(rel, student_part(stubs.get(rel), text), base)
                                 for rel, text in present[i].files.items()} for i in involved}
     pairs = [compare(present[c.a], present[c.b], prints, c.score) for c in chosen]
     pairs = sorted((p for p in pairs if p.similarity >= threshold),

@@ -70,10 +70,11 @@ class ConceptStat:
 INCIDENT_KINDS = {
     "not graded": "the grader could not grade it (no package, unreadable, grader fault)",
     "timeout": "a check ran past its CPU or wall-clock limit",
-    "crash": "the import failed or the student's process died or had to be restarted",
+    "crash": "the import failed, or the student's process died (a signal, an exit) or had to be "
+             "restarted",
     "rule": "a rule of the assignment was broken at run time (e.g. a forbidden call)",
-    "sandbox": "the sandbox stepped in: memory or output limits, a garbled or closed "
-               "connection to the grader, an exit",
+    "sandbox": "the sandbox stepped in: the memory or output limit, a hard kill, a garbled or "
+               "closed connection to the grader",
     "review": "the static scan flagged the source for a person to look at",
     "unreadable": "results.json could not be read",
 }
@@ -82,11 +83,12 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                            r"time budget", re.I)),
     ("rule", re.compile(r"^rule broken:", re.I)),
     ("sandbox", re.compile(r"memory limit|printed more than|malformed (reply|message)|"
-                           r"grader's connection|does not answer its request|sys\.exit|"
-                           r"exited with status|killed by signal", re.I)),
+                           r"grader's connection|does not answer its request|"
+                           r"killed by signal SIGKILL", re.I)),
     ("crash", re.compile(r"process died|process was restarted|had to be restarted|"
                          r"import convolutions` failed|could not be imported|"
-                         r"importing your package failed", re.I)),
+                         r"importing your package failed|killed by signal|exited with status|"
+                         r"sys\.exit", re.I)),
 ]
 
 
