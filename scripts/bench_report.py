@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -218,18 +220,21 @@ def main() -> int:
         start = time.perf_counter()
         planted = make_class(root, args.n, args.copies)
         print(f"wrote {args.n} synthetic submissions in {time.perf_counter() - start:.1f} s")
-        start = time.perf_counter()
+        start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run([sys.executable, "-m", "autograder", "report", str(root / "out")],
                        cwd=REPO, check=True)
         wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
         data = json.loads((root / "out" / "report.json").read_text())
         found = {(p["a"], p["b"]) for p in data["similar_pairs"]}
         hits = sum((a, b) in found or (b, a) in found for a, b in planted)
         html = (root / "out" / "report.html").stat().st_size
-        print(f"report of {args.n} submissions: {wall:.1f} s wall (fresh interpreter, imports "
-              f"included); stages {data['seconds']}; similarity {data['similarity']['seconds']}"
-              f" ({data['similarity']['candidates']} candidate pairs, "
-              f"{data['similarity']['compared']} compared)")
+        sim = data["similarity"]
+        print(f"report of {args.n} submissions: {wall:.1f} s wall, {cpu:.1f} s CPU (fresh "
+              f"interpreter, imports included; load average {os.getloadavg()[0]:.1f}); "
+              f"stages {data['seconds']}; similarity {sim['seconds']} ({sim['candidates']} "
+              f"candidate pairs, {sim['compared']} compared)")
         print(f"planted copies found: {hits} of {len(planted)}; pairs listed: "
               f"{len(data['similar_pairs'])}; report.html {html / 1e6:.1f} MB")
     finally:

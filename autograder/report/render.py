@@ -13,10 +13,11 @@ from urllib.parse import quote
 
 from .model import Report
 from .similarity import Pair
-from .stats import INCIDENT_KINDS, TOTAL, CheckStat, Distribution
+from .stats import INCIDENT_KINDS, TOTAL, CheckStat
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 MAX_CHECK_ROWS = 40     # rows of the check table shown before "all checks"
+MAX_CONCEPT_ROWS = 20   # rows of the concept table shown before the rest
 MAX_MESSAGE_CHECKS = 25  # checks whose common messages are listed
 
 STYLE = """
@@ -29,7 +30,8 @@ th{background:#f4f4f4}td.n,th.n{text-align:right;font-variant-numeric:tabular-nu
 .meta,.note{color:#555}.note{max-width:60em}
 .bar{display:inline-block;height:.8em;background:#C44E52;vertical-align:middle;margin-right:.4em}
 .tag{display:inline-block;border-radius:3px;padding:0 .4em;margin:0 .2em .1em 0;font-size:12px;
-background:#eee}.tag.timeout,.tag.crash{background:#fde2c8}.tag.rule,.tag.sandbox{background:#f8c9c9}
+background:#eee}.tag.timeout,.tag.crash{background:#fde2c8}
+.tag.rule,.tag.sandbox{background:#f8c9c9}
 .tag.review{background:#e4dcf5}.tag.not-graded,.tag.unreadable{background:#f3b0b0}
 code,pre{font:12px/1.35 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 pre{margin:0;white-space:pre-wrap;word-break:break-word;max-height:32em;overflow:auto}
@@ -118,10 +120,14 @@ def _checks(r: Report) -> str:
                    f'src="{r.plots["concepts"]}"></p>')
     rows = [[_bar(c.fail_rate), f"{c.submissions_failing}", f"<code>{e(c.id)}</code>",
              e(c.part), e(c.concept), str(c.cases)] for c in r.concepts if c.fail_rate > 0]
+    head = ["fail rate", "submissions failing a case", "check", "part", "what it tests",
+            "cases"]
     out.append("<h3>Concepts to re-teach</h3>")
-    out.append(_table(["fail rate", "submissions failing a case", "check", "part",
-                       "what it tests", "cases"], rows, {1, 5})
-               if rows else "<p>No check failed.</p>")
+    out.append(_table(head, rows[:MAX_CONCEPT_ROWS], {1, 5}) if rows
+               else "<p>No check failed.</p>")
+    if len(rows) > MAX_CONCEPT_ROWS:
+        out.append(f"<details><summary>the other {len(rows) - MAX_CONCEPT_ROWS} concepts that "
+                   f"failed</summary>{_table(head, rows[MAX_CONCEPT_ROWS:], {1, 5})}</details>")
     failing = [c for c in r.checks if c.failed]
     if failing:
         out.append(f"<h3>Checks, most failed first ({len(failing)} of {len(r.checks)} failed "

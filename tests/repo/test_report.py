@@ -14,7 +14,7 @@ import pytest
 
 from autograder import paths
 from autograder.report.concepts import base_id, read_bank
-from autograder.report.load import Graded, CheckOutcome, load_results, parse_results
+from autograder.report.load import CheckOutcome, Graded, load_results, parse_results
 from autograder.report.messages import group_messages, normalise
 from autograder.report.similarity import (find_similar, locate, normalise as normalise_code,
                                           read_code, read_stubs, student_part)
@@ -197,7 +197,7 @@ def test_hostile_results_are_escaped(tmp_path) -> None:
               "output": HOSTILE, "tags": ["alpha<b>"], "extra_data": {"id": f"id{HOSTILE}"}}]
     data = {"score": "NaN", "execution_time": 1e400, "output": f"Problems with the submission:"
             f"\n\n- {HOSTILE}", "tests": tests,
-            "extra_data": {"parts": {f"alpha<b>": {"score": 0, "max_score": 1}},
+            "extra_data": {"parts": {"alpha<b>": {"score": 0, "max_score": 1}},
                            "review": [HOSTILE], "error": None, "source": "/etc"}}
     (out / name / "results.json").write_text(json.dumps(data))
     (out / name / "feedback.md").write_text("hi")
