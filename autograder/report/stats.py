@@ -6,6 +6,7 @@ import math
 import re
 import statistics
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .concepts import BankInfo, base_id
 from .load import Graded
@@ -92,8 +93,14 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
+_ANY = re.compile("|".join(f"(?:{p.pattern})" for _, p in _PATTERNS).replace("^", ""), re.I)
+
+
+@lru_cache(maxsize=1 << 16)
 def classify(message: str) -> str | None:
     """The incident kind a grader message records, or None for an ordinary wrong answer."""
+    if not _ANY.search(message):  # most messages: one search
+        return None
     for kind, pattern in _PATTERNS:
         if pattern.search(message):
             return kind

@@ -248,6 +248,19 @@ def test_renamed_copy_is_the_top_pair_and_a_shared_scaffold_is_not_flagged(class
     assert found.missing["stubs"] == "no code of its own: every file is the stub's"
 
 
+def test_hostile_code_is_escaped_in_the_side_by_side_view(tmp_path) -> None:
+    body = CORR2D_OFFSETS.replace("return acc", "s = '</pre><script>alert(1)</script>'\n"
+                                  "    t = 'admin\u202e \u2066'  # </td><img src=x onerror=f()>\n"
+                                  "    return acc")
+    with_corr2d(tmp_path / "a", body)
+    with_corr2d(tmp_path / "b", body)
+    stubs = read_stubs(STUBS)
+    found = find_similar([read_code(n, tmp_path / n, stubs) for n in "ab"], stubs, detail=1)
+    shown = found.pairs[0].files[0].a_html
+    assert "<script" not in shown and "<img" not in shown and "</pre>" not in shown
+    assert "&lt;script&gt;" in shown and "U+202E" in shown and "\u202e" not in shown
+
+
 def test_submissions_are_found_by_their_output_names(classroom, tmp_path) -> None:
     where = locate({"partial": None, "reference": "nowhere/reference", "ghost": None},
                    [classroom], [Path.cwd()])
