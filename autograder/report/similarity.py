@@ -2,20 +2,22 @@
 
 Two stages, as MOSS does it:
 
-1. **Index** (every submission, O(n)): each file that differs from its stub is normalised (names
-   become ``V``, strings ``S``, comments and spaces go), cut into k-grams, hashed and winnowed;
-   the stub's own fingerprints are removed as boilerplate, and so are fingerprints that more than
+1. **Index** (every submission, O(n)): of each file that differs from its stub, the lines that
+   are not the stub's are normalised (names become ``V``, numbers ``N``, strings, comments and
+   spaces go, keywords and punctuation stay), cut into k-grams, hashed and winnowed; the stubs'
+   own fingerprints are removed as boilerplate, and so are fingerprints that more than
    ``max_share`` submissions have (a shared idiom is no evidence; MOSS's ``-m``). An inverted
    index from fingerprint to submissions then counts, for each pair that shares anything, how
-   many fingerprints it shares: no pair is compared that shares nothing, so 2 000 submissions
-   take seconds, not the 2 million comparisons of every pair. This stage is vectorised with
-   numpy over the whole class.
+   many fingerprints it shares: no pair that shares nothing is ever looked at, so 2 000
+   submissions take seconds, not 2 million comparisons. This stage is vectorised with numpy
+   over the whole class at once.
 2. **Comparison** (the best ``max_compare`` candidates): copydetect (the kept library for this:
    its pygments tokeniser and filter, its winnowing, its overlap search, its highlighting)
-   compares the pair file by file with the stubs' fingerprints as boilerplate. Its shares give
-   the similarity shown: the mean, over both submissions, of the fraction of each one's
-   fingerprinted student code found in the other. copydetect hashes k-grams with Python's
-   salted ``hash``; a stable hash is used instead so that a report is the same every run.
+   compares the two submissions' student-written lines (a diff against the stub) file by file,
+   with the stubs' fingerprints as boilerplate. Its shares give the similarity shown: the mean,
+   over both submissions, of the fraction of each one's fingerprinted code found in the other.
+   copydetect hashes k-grams with Python's salted ``hash``; a stable hash is used instead, so a
+   report is the same every run.
 
 Nothing is executed: code is read as bytes with the grader's own safe reader (no links, size
 and count limits, zips checked) and tokenised as text.
@@ -25,9 +27,9 @@ from __future__ import annotations
 
 import keyword
 import re
-from html import escape
 import time
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +42,6 @@ CANDIDATE = 0.3   # stage 1 score (shared / smaller side) needed to be compared 
 THRESHOLD = 0.5   # stage 2 similarity from which a pair is listed for review
 MAX_COMPARE = 30  # candidate pairs compared in stage 2
 CONTEXT = 6       # lines of unshared code kept around shared code in the side-by-side view
-
 
 
 # -- reading the code (never running it)
@@ -313,7 +314,8 @@ class FilePrint:
 
 
 def _stable_kgrams(text: str, k: int) -> np.ndarray:
-    codes = np.frombuffer(text.encode("utf-32-le"), np.uint32).astype(np.uint64)
+    data = text.encode("utf-32-le", "surrogatepass")
+    codes = np.frombuffer(data, np.uint32).astype(np.uint64)
     return _kgram_hashes(codes, k).view(np.int64)
 
 
