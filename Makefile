@@ -4,10 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv test grade bench mutation gpu-check release public stubs examples notebook data clean
+.PHONY: help venv test grade report bench mutation gpu-check release public stubs examples notebook data clean
 
 help:
 	@echo "make grade     grade the bundled example submissions and print the score table"
+	@echo "make report    the class report of make grade's output: out/examples/report.html and report.json"
 	@echo "make test      run the repository's tests (public tests on reference and stubs, sync, notebook)"
 	@echo "make public    run the public tests against the reference (IMPL=assignments for the stubs)"
 	@echo "make release   write dist/: the student template repo, Gradescope zip, otter and nbgrader material"
@@ -37,6 +38,9 @@ public: $(STAMP)
 
 grade: $(STAMP)
 	$(PY) -m autograder grade examples/submissions/* --output out/examples
+
+report: $(STAMP)
+	$(PY) -m autograder report out/examples
 
 release: $(STAMP)
 	$(PY) -m autograder release
