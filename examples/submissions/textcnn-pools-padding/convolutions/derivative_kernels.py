@@ -154,7 +154,13 @@ def min_kernel_size(order: int) -> int:
     ### HINT method: system, which has a solution once there are as many taps as conditions, and
     ### HINT method: none with fewer.
     ### HINT full: `order + 1`: one tap per degree 0..d.
-    ### ANSWER: d + 1
+    ### ANSWER: (1, d + 1)
+    ### ANSWER: d + 1 taps
+    ### ANSWER: d + 1 samples
+    ### ANSWER: d + 1 points
+    ### ANSWER: d + 1 coefficients
+    ### ANSWER: is d + 1
+    ### ANSWER: = d + 1
     ### ANSWER: order + 1
     ### ANSWER: one more than the order
     ### ANSWER method: Vandermonde
