@@ -339,9 +339,9 @@ for epoch in range(10):
                     l.sum().item()])
     conv.zero_grad()
     l.sum().backward()
-    with torch.no_grad():
-        for p in conv.parameters():  # weight and bias
-            p -= lr * p.grad
+    # d2l's update of the kernel, and the same for the bias that d2l's layer lacked
+    conv.weight.data[:] -= lr * conv.weight.grad
+    conv.bias.data[:] -= lr * conv.bias.grad
 history = torch.tensor(history)
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8, 2.6))

@@ -66,7 +66,7 @@ def float32(student) -> None:
 
 
 @check("audio_net.shapes", PART, "AudioConvNet maps (B, n_mfcc, T) to (B, n_classes) for any "
-       "T >= 16, convolving over time only; different clips in a batch get different logits",
+       "T >= 16, convolving over time only (no recurrent or attention layers); different clips in a batch get different logits",
        weight=2)
 def shapes(student) -> None:
     for n_mfcc, n_classes in ((20, 10), (13, 4)):
@@ -89,6 +89,16 @@ def shapes(student) -> None:
         if two_d:
             raise CheckFailed(f"AudioConvNet uses {two_d}: convolve over time only (Conv1d with "
                               "the MFCC coefficients as channels)")
+        sequence = [m for m in obs["modules"] if m.rsplit(".", 1)[-1] in NOT_CONVOLUTIONS]
+        if sequence:
+            raise CheckFailed(f"AudioConvNet uses {sequence}: the rules allow no recurrent or "
+                              "attention layers (this part is about convolutions)")
+
+
+# torch.nn's recurrent and attention layers, which the part's rules exclude.
+NOT_CONVOLUTIONS = {"RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "MultiheadAttention",
+                    "Transformer", "TransformerEncoder", "TransformerDecoder",
+                    "TransformerEncoderLayer", "TransformerDecoderLayer"}
 
 
 @cache
