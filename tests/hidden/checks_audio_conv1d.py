@@ -66,7 +66,8 @@ def float32(student) -> None:
 
 
 @check("audio_net.shapes", PART, "AudioConvNet maps (B, n_mfcc, T) to (B, n_classes) for any "
-       "T >= 16, convolving over time only (no recurrent or attention layers); different clips in a batch get different logits",
+       "T >= 16, convolving over time only (no recurrent or attention layers); different clips "
+       "in a batch get different logits",
        weight=2)
 def shapes(student) -> None:
     for n_mfcc, n_classes in ((20, 10), (13, 4)):
