@@ -1,12 +1,12 @@
 """Part ``text_conv``: a convolutional text classifier (textCNN) that ignores padding.
 
-d2l 6.1 exercise 5: text is a sequence, so convolution slides along the token axis; a kernel of
-width k is a learned detector for k-grams such as "not good" or "not very good". This is the
-textCNN of d2l 16.3 (Kim, 2014) with one change: sentences in a batch are padded to a common
+d2l 6.1 exercise 5 (convolutions for text) is a written question in the notebook. This part is
+the textCNN of d2l 16.3 (Kim, 2014) with one change: sentences in a batch are padded to a common
 length, and here the padding must not influence the prediction. A sentence's logits must be the
 same whether it sits at the start, the middle or the end of its padded row.
 
-Rules: ``nn.Embedding``, ``nn.Conv1d``, ``nn.Linear`` and ``nn.Dropout`` are allowed.
+Rules: ``TextCNN`` may use ``torch.nn`` (e.g. ``nn.Embedding``, ``nn.Conv1d``, ``nn.Linear``,
+``nn.Dropout``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class TextCNN(nn.Module):
 
     Args:
         vocab_size: number of token ids; ``padding_idx`` marks padding.
-        embed_size: embedding dimension (the channels of the convolutions).
+        embed_size: embedding dimension.
         kernel_sizes: widths k of the convolutions, each ``>= 1``.
         num_channels: output channels of each convolution (same length as ``kernel_sizes``).
         num_classes: number of logits.
@@ -44,9 +44,10 @@ class TextCNN(nn.Module):
       logits, with the same independence from padding.
     * Only ``padding_idx`` is padding: with ``padding_idx`` other than 0, token 0 is a word like
       any other.
-    * Different sentences get different logits; trained by ``training.train_classifier`` with
-      ``training.TEXT_MODEL`` and ``TEXT_TRAINING``, the model reaches 90% accuracy on
-      held-out sentences.
+    * The logits depend on the sentence: different sentences at least as long as the narrowest
+      kernel do not all get the same logits.
+    * Trained by ``training.train_classifier`` with ``training.TEXT_MODEL`` and
+      ``TEXT_TRAINING``, the model reaches 90% accuracy on held-out sentences.
     """
 
     def __init__(
@@ -89,12 +90,12 @@ class TextCNN(nn.Module):
                              f"of shape {tuple(tokens.shape)}")
         ### BEGIN SOLUTION
         ### TASK: Return the logits (B, num_classes) of the rows, keeping the contract above.
-        ### HINT nudge: Output t of a width-k convolution depends only on tokens t .. t + k - 1.
-        ### HINT nudge: With plain max-over-time pooling, how does padding reach the logits? Which
-        ### HINT nudge: outputs would the pooling have to see, and which not, for the logits to
-        ### HINT nudge: depend on the sentence alone? Then: what should the pooling give for a
-        ### HINT nudge: sentence that has no such output, so that the result is finite and the
-        ### HINT nudge: same wherever the sentence sits?
+        ### HINT nudge: Experiment with d2l's plain textCNN first: put one sentence at the start
+        ### HINT nudge: of a padded row and at its end, and print one convolution's outputs for
+        ### HINT nudge: both rows side by side. Which outputs reappear, shifted, in the other
+        ### HINT nudge: row, and which do not? What does the pooling make of the difference? Then
+        ### HINT nudge: repeat with a sentence shorter than the widest kernel, and look at its
+        ### HINT nudge: logits wherever you put it.
         ### HINT nudge:
         ### HINT nudge: `nn.Conv1d` needs at least k positions. How can you lengthen a row that is
         ### HINT nudge: shorter than the widest kernel without changing its sentence?
