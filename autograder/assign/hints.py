@@ -99,11 +99,12 @@ def all_answers() -> list[Answer]:
 
 def render_part(part: str, hints: list[Hint]) -> str:
     """The Markdown hints file of one part (``hints`` already filtered to the shipped levels)."""
-    what = "written question" if part == api.WRITTEN else "function"
+    first = ("reread the question and look again at the notebook cells above it."
+             if part == api.WRITTEN else
+             "reread the function's contract (its docstring) and run the public tests.")
     lines = [f"# Hints: part `{part}`", "",
              "Open a hint only when you are stuck, one at a time: each one gives more away. First",
-             f"reread the {what}'s contract (the docstring, or the question) and run the public tests.",
-             ""]
+             first, ""]
     targets = list(dict.fromkeys(h.target for h in hints))
     for target in targets:
         title = f"Question {target}" if part == api.WRITTEN else f"`{target}`"

@@ -21,6 +21,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch.utils._python_dispatch import _get_current_dispatch_mode_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 GRADER = ROOT / "autograder"
@@ -238,15 +239,24 @@ def _pair(value: Any) -> tuple[int, int]:
     return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
 
 
-def _indexed_corr2d(X: Tensor, K: Tensor, padding: Any = 0, stride: Any = 1) -> Tensor:
-    """corr2d by indexing and einsum: none of the forbidden operators."""
+def _d2l_corr2d(X: Tensor, K: Tensor, padding: Any = 0, stride: Any = 1) -> Tensor:
+    """d2l 6.2.1's corr2d (one Python iteration per output pixel), with padding and stride: a
+    correct stand-in for your corr2d that breaks this assignment's vectorisation rule, so it
+    is not an answer to copy. The operators it runs are not counted against your code."""
+    counters = [m for m in _get_current_dispatch_mode_stack()
+                if isinstance(m, guards.NoTorchConvolution)]
+    before = [(m.ops, m.backward_ops) for m in counters]
     (ph, pw), (sh, sw) = _pair(padding), _pair(stride)
-    Xp = F.pad(X, (pw, pw, ph, ph))
-    (h, w), (kh, kw) = Xp.shape, K.shape
-    arange = lambda n, step=1: torch.arange(0, n * step, step, device=X.device)  # noqa: E731
-    rows = arange((h - kh) // sh + 1, sh)[:, None, None, None] + arange(kh)[None, None, :, None]
-    cols = arange((w - kw) // sw + 1, sw)[None, :, None, None] + arange(kw)[None, None, None, :]
-    return torch.einsum("ijab,ab->ij", Xp[rows, cols], K.to(X.dtype))
+    Xp = X.new_zeros((X.shape[0] + 2 * ph, X.shape[1] + 2 * pw))
+    Xp[ph : ph + X.shape[0], pw : pw + X.shape[1]] = X
+    h, w = K.shape
+    Y = X.new_zeros(((Xp.shape[0] - h) // sh + 1, (Xp.shape[1] - w) // sw + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (Xp[i * sh : i * sh + h, j * sw : j * sw + w] * K).sum()
+    for m, (ops, backward_ops) in zip(counters, before):
+        m.ops, m.backward_ops = ops, backward_ops
+    return Y
 
 
 @contextlib.contextmanager
@@ -262,7 +272,7 @@ def own_corr2d_replaced() -> Iterator[None]:
             if name == "convolutions" or name.startswith("convolutions."):
                 namespace = vars(module)
                 for attr in [a for a, v in list(namespace.items()) if v is own]:
-                    namespace[attr] = _indexed_corr2d
+                    namespace[attr] = _d2l_corr2d
                     patched.append((namespace, attr))
     try:
         yield

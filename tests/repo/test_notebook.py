@@ -47,3 +47,9 @@ def test_notebook_runs_on_the_reference() -> None:
     images = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if "image/png" in o.get("data", {})]
     assert len(images) >= 3, f"expected the heat maps, kernel history and kernel matrix, got {len(images)} images"
+    # Written question 6.2-2 asks about the error d2l's exercise produces: the notebook must
+    # show it (caught and printed), with the pinned torch.
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                      for o in c.get("outputs", []) if o.get("output_type") == "stream")
+    assert ("The size of tensor a (0) must match the size of tensor b (7) at non-singleton "
+            "dimension 3") in printed, "d2l's error for question 6.2-2 is not reproduced"
