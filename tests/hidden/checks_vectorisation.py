@@ -1,11 +1,13 @@
 """Vectorisation checks: every part's rule "loop over the kernel offsets at most, never over
-output positions", judged without a clock.
+output positions" (for the corr1d functions: "never over time steps or channels"), judged without
+a clock.
 
 The rule guard counts the operators the student's call runs (``ops``; ``backward_ops`` for what
 runs inside the backward pass). Called twice with the kernel fixed and about four times as many
 output positions the second time, vectorised code runs the same number of operators; a loop over
-output pixels (or rows) runs about four (or two) times as many. Deterministic: a count does not
-depend on the machine's speed or load.
+output pixels (or rows) runs about four (or two) times as many. Likewise with the kernel width
+fixed and about four times as many channels: a loop over channels runs about four times as many.
+Deterministic: a count does not depend on the machine's speed or load.
 """
 
 from autograder.grade.bank import CheckFailed, check
@@ -78,19 +80,51 @@ def kernel_matrix_vectorised(student) -> None:
     expect_flat("kernel_matrix", counts)
 
 
-@check("corr1d.vectorised", "audio_conv1d", NAME.format(fn="{fn}"), cases=[
-    ("corr1d", dict(fn="corr1d", shapes=lambda T: ((T,), (3,), (T - 2,)))),
-    ("multi-in", dict(fn="corr1d_multi_in", shapes=lambda T: ((2, T), (2, 3), (T - 2,)))),
-    ("multi-in-out", dict(fn="corr1d_multi_in_out",
+def expect_flat_in_channels(fn: str, counts: list[tuple[int, str]]) -> None:
+    """``counts``: (operators, the call's shapes) with few and with about four times as many
+    channels, the kernel width and T fixed."""
+    (small, small_call), (large, large_call) = counts
+    if not isinstance(small, int) or not isinstance(large, int):
+        raise CheckFailed(f"{fn}: the grader could not count the operators your code ran")
+    if loops_over_outputs(small, large):
+        raise CheckFailed(
+            f"{fn} ran {small} operations for {small_call} and {large} for {large_call}: its "
+            "work grows with the number of channels, so it loops over them; loop over the "
+            "kernel offsets only and let each operation handle every channel at once")
+
+
+# Case -> the function, what grows, and the (X, K, output) shapes for n: n is T (12, then 48)
+# with the channels fixed, or the number of input channels c (2, then 8; multi_in_out also has
+# 2c output channels) with T and the kernel width fixed.
+CORR1D_SIZES = [
+    ("corr1d", dict(fn="corr1d", grows="output positions",
+                    shapes=lambda T: ((T,), (3,), (T - 2,)))),
+    ("multi-in", dict(fn="corr1d_multi_in", grows="output positions",
+                      shapes=lambda T: ((2, T), (2, 3), (T - 2,)))),
+    ("multi-in-out", dict(fn="corr1d_multi_in_out", grows="output positions",
                           shapes=lambda T: ((2, T), (3, 2, 3), (3, T - 2)))),
-])
-def corr1d_vectorised(student, fn, shapes) -> None:
+    ("multi-in-channels", dict(fn="corr1d_multi_in", grows="channels",
+                               shapes=lambda c: ((c, 12), (c, 3), (10,)))),
+    ("multi-in-out-channels", dict(fn="corr1d_multi_in_out", grows="channels",
+                                   shapes=lambda c: ((c, 12), (2 * c, c, 3), (2 * c, 10)))),
+]
+
+
+@check("corr1d.vectorised", "audio_conv1d",
+       "{fn} is vectorised: its work does not grow with the number of {grows}",
+       cases=CORR1D_SIZES)
+def corr1d_vectorised(student, fn, grows, shapes) -> None:
     counts = []
-    for T in (12, 48):
-        x_shape, k_shape, out = shapes(T)
+    for n in ((12, 48) if grows == "output positions" else (2, 8)):
+        x_shape, k_shape, out = shapes(n)
         args = [array(805, *x_shape), array(806, *k_shape)]
-        counts.append((_count_call(student, fn, args, out), (T - 2,)))
-    expect_flat(fn, counts)
+        ops = _count_call(student, fn, args, out)
+        counts.append((ops, out[-1:]) if grows == "output positions" else
+                      (ops, f"X {_size(x_shape)} and K {_size(k_shape)}"))
+    if grows == "output positions":
+        expect_flat(fn, counts)
+    else:
+        expect_flat_in_channels(fn, counts)
 
 
 @check("backward.vectorised", "conv2d_backward",

@@ -290,6 +290,16 @@ MUTANTS = [
         "    for t in range(n):\n"
         "        Y[:, t] = (K * X[None, :, t : t + K.shape[2]]).sum(dim=(1, 2))\n"),
       ("corr1d.vectorised[multi-in-out]",), "one output position at a time"),
+    M("multi_in_channel_loop", "audio_conv1d.py", (
+        "    for a in range(K.shape[1]):\n        y = y + K[:, a] @ X[:, a : a + n]\n"), (
+        "    for c in range(X.shape[0]):\n        for a in range(K.shape[1]):\n"
+        "            y = y + K[c, a] * X[c, a : a + n]\n"),
+      ("corr1d.vectorised[multi-in-channels]",), "one input channel at a time"),
+    M("multi_in_out_channel_loop", "audio_conv1d.py", (
+        "    for a in range(K.shape[2]):\n        Y = Y + K[:, :, a] @ X[:, a : a + n]\n"), (
+        "    for o in range(K.shape[0]):\n        Y[o] = corr1d_multi_in(X, K[o])\n"),
+      ("corr1d.vectorised[multi-in-out-channels]",),
+      "d2l's corr2d_multi_in_out: one output channel at a time"),
     M("backward_loops_over_dY", "conv2d_backward.py", (
         "        for a in range(kh):\n            for b in range(kw):\n"
         "                if dK is not None:\n"

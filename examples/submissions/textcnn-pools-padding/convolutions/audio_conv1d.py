@@ -1,13 +1,15 @@
 """Part ``audio_conv1d``: one-dimensional cross-correlation for audio (MFCC frames).
 
-d2l 6.1 exercise 4: audio is a sequence in time, so a convolution slides along time only. An
-utterance's MFCC matrix has shape (n_mfcc, T): the MFCC coefficients are the input channels and
-T is the number of frames.
+d2l 6.1 exercise 4 (a convolutional layer for audio) is a written question in the notebook. An
+utterance's MFCC matrix has shape (n_mfcc, T), with T the number of frames; ``AudioConvNet``
+takes a batch of them, X (B, n_mfcc, T), the input layout of ``nn.Conv1d``.
 
 Rules: the ``corr1d*`` functions may not use torch's convolution, unfold, fold or as_strided,
-nor ``nn.Conv*``; loop over the kernel offsets (kw iterations) at most, never over time steps or
-channels. ``AudioConvNet`` may use ``nn.Conv1d`` (but no 2-D or 3-D convolutions, and no
-recurrent or attention layers: this is a convolution exercise).
+nor ``nn.Conv*``; they loop over the kernel offsets (kw iterations) at most, never over time
+steps or channels: the number of operations they run must not grow with T, nor with the number
+of input or output channels. ``AudioConvNet`` may use ``torch.nn``, with ``nn.Conv1d`` as its
+only convolution: no 2-D/3-D convolutions, no recurrent (RNN/LSTM/GRU and cells) or attention
+(MultiheadAttention, Transformer*) layers.
 """
 
 from __future__ import annotations
@@ -72,9 +74,10 @@ def corr1d_multi_in(X: Tensor, K: Tensor) -> Tensor:
         raise ValueError(f"kernel width {K.shape[1]} exceeds signal length {X.shape[1]}")
     ### BEGIN SOLUTION
     ### TASK: Return y as defined above.
-    ### HINT nudge: The rules allow a loop over the kw offsets only, not over channels. At one
-    ### HINT nudge: offset, the channel sum still has to happen for every t at once: which single
-    ### HINT nudge: operation weights the rows of a (c_in, n) window and sums them?
+    ### HINT nudge: Write out y[t] for c_in = 2 and kw = 2 by hand, four terms. Group them by
+    ### HINT nudge: the offset a: which entries of X and of K meet at one offset, over all t at
+    ### HINT nudge: once? What shapes do those pieces have, and what must happen to the channel
+    ### HINT nudge: axis to leave one number per t?
     ### HINT method: At offset `a`, the (c_in,) kernel column `K[:, a]` times the (c_in, n)
     ### HINT method: window of X starting at `a` is a vector-matrix product giving (n,); add it
     ### HINT method: into `y` for every offset.
@@ -107,8 +110,9 @@ def corr1d_multi_in_out(X: Tensor, K: Tensor) -> Tensor:
         raise ValueError(f"kernel width {K.shape[2]} exceeds signal length {X.shape[1]}")
     ### BEGIN SOLUTION
     ### TASK: Return Y as defined above.
-    ### HINT nudge: As in `corr1d_multi_in`, but now every output channel at once: at one offset,
-    ### HINT nudge: what do you get from a (c_out, c_in) matrix times a (c_in, n) window?
+    ### HINT nudge: Compare with `corr1d_multi_in`: at one offset, which part of K now meets the
+    ### HINT nudge: window of X, and which shape must that offset's contribution to Y have? Does
+    ### HINT nudge: your `corr1d_multi_in` step still work if its kernel piece gains an axis?
     ### HINT method: Loop over the kw offsets; at offset `a`, the (c_out, c_in) slice of K for
     ### HINT method: that offset times the (c_in, n) window of X is a matrix product giving
     ### HINT method: (c_out, n); add it into `Y`.
@@ -125,9 +129,8 @@ def corr1d_multi_in_out(X: Tensor, K: Tensor) -> Tensor:
 class AudioConvNet(nn.Module):
     """A small 1-D CNN that classifies spoken words from their MFCC frames.
 
-    Input X (B, n_mfcc, T) float with any T >= 16: the n_mfcc coefficients are the input
-    channels and the convolutions slide along time only (``nn.Conv1d``; see the module's
-    rules). Output: logits (B, n_classes), finite, depending on the input. The architecture is
+    Input X (B, n_mfcc, T) float with any T >= 16 (see the module's rules for the layers it
+    may use). Output: logits (B, n_classes), finite, depending on the input. The architecture is
     yours to design: trained by ``training.train_classifier`` with ``training.AUDIO_TRAINING``,
     it must reach 90% accuracy on clips of speakers it has not heard, and that training must
     take seconds, not minutes, on one CPU core.
