@@ -18,7 +18,7 @@ def _binomial_row(order: int) -> torch.Tensor:
 
 
 @check("finite_difference.coefficients", PART, "finite_difference_kernel(order) for orders "
-       "0 to 6: the minimal shape and the exact forward-difference taps", weight=3)
+       "0 to 6: the exact taps of the minimal kernel", weight=3)
 def coefficients(student) -> None:
     for order in range(7):
         obs = student.probe("call", name="finite_difference_kernel", args=[order])
@@ -27,7 +27,7 @@ def coefficients(student) -> None:
 
 
 @check("finite_difference.polynomials", PART, "finite-difference kernels are exact on "
-       "polynomials: the order-d difference of x^d is d!, lower degrees vanish", weight=3)
+       "polynomials: the order-d kernel gives d! on x^d and 0 on lower degrees", weight=3)
 def polynomials(student) -> None:
     x = torch.arange(-11.0, 12.0, dtype=torch.float64).reshape(1, -1)  # spacing 1
     for order in (1, 2, 3, 4):
@@ -41,12 +41,12 @@ def polynomials(student) -> None:
         poly = sum(c * x**p for p, c in enumerate(coeffs.tolist()))
         y = oracle_corr2d(poly, k)
         compare_values(y, torch.full_like(y, coeffs[order].item() * math.factorial(order)),
-                       f"order-{order} difference of a degree-{order} polynomial", rtol=1e-9,
+                       f"order-{order} kernel on a degree-{order} polynomial", rtol=1e-9,
                        atol=1e-6)
 
 
-@check("second_derivative.kernel", PART, "second_derivative_kernel() has the exact taps "
-       "of the second difference and approximates f'' of a sampled sine")
+@check("second_derivative.kernel", PART, "second_derivative_kernel() has the exact taps, "
+       "and approximates f'' of a sampled sine")
 def second_derivative(student) -> None:
     obs = student.probe("call", name="second_derivative_kernel")
     k = expect_tensor(obs["value"], torch.tensor([[1.0, -2.0, 1.0]]), "second_derivative_kernel()",

@@ -38,7 +38,7 @@ def _check_int(value: int, name: str, minimum: int) -> None:
 def finite_difference_kernel(
     order: int, *, dtype: torch.dtype | None = None, device: torch.device | str | None = None
 ) -> Tensor:
-    """Forward-difference kernel of the given order, for ``corr2d`` along the width.
+    """Finite-difference kernel of the given order, for ``corr2d`` along the width.
 
     Args:
         order: derivative order d >= 0.
@@ -55,13 +55,9 @@ def finite_difference_kernel(
     dtype = _float_dtype(dtype)
     ### BEGIN SOLUTION
     ### TASK: Return the kernel described above, with the requested dtype and device.
-    ### HINT nudge: What does a kernel of two taps compute from two neighbouring samples, and
-    ### HINT nudge: what does it do to a constant, to x and to x**2? Now apply that kernel to
-    ### HINT nudge: its own output: which single kernel does the same as the two passes, and what
-    ### HINT nudge: does it do to polynomials?
-    ### HINT nudge:
-    ### HINT nudge: Or write the requirements (0 on 1, x, ..., x**(d-1); d! on x**d) as equations
-    ### HINT nudge: in the taps, and solve them for d = 1, 2, 3 by hand: do you see a pattern?
+    ### HINT nudge: Work out d = 1 and d = 2 by hand: sample 1, x and x**2 at 0, 1, 2, ...,
+    ### HINT nudge: and find taps that give what the docstring asks on each. Then compare the two
+    ### HINT nudge: kernels you found: how could the second come from the first?
     ### HINT method: The d-th difference is the first difference applied d times. Two kernels
     ### HINT method: applied one after the other act as one kernel whose taps are the polynomial
     ### HINT method: product of theirs (a "full" 1-D convolution of the two tap lists), so start
@@ -104,8 +100,9 @@ def second_derivative_kernel(
     dtype = _float_dtype(dtype)
     ### BEGIN SOLUTION
     ### TASK: Return the second-derivative kernel described above.
-    ### HINT nudge: Compare this docstring with `finite_difference_kernel`'s: is this a new
-    ### HINT nudge: kernel?
+    ### HINT nudge: Sample 1, x and x**2 at a few points and write, tap by tap, what a (1, m)
+    ### HINT nudge: kernel must give on each of them. Which m is this docstring's, and which
+    ### HINT nudge: taps meet all three requirements?
     ### HINT method: It is the finite-difference kernel of order 2: call your function.
     ### HINT full: Return `finite_difference_kernel(2, ...)`, passing on `dtype` and `device`.
     ### ANSWER: [1, -2, 1]
@@ -126,8 +123,9 @@ def integral_kernel(
     dtype = _float_dtype(dtype)
     ### BEGIN SOLUTION
     ### TASK: Return the running-sum kernel described above.
-    ### HINT nudge: With that left padding, which samples does output j see, and how must each of
-    ### HINT nudge: them be weighted for the output to be their plain sum?
+    ### HINT nudge: Take width 3 and x = [a, b, c] by hand: write the padded row, the three
+    ### HINT nudge: windows, and the three outputs the docstring asks for. What must the taps be
+    ### HINT nudge: for every window to give its output?
     ### HINT method: Every tap passes its sample on unchanged, whatever its position in the
     ### HINT method: window.
     ### HINT full: `torch.ones((1, width), dtype=dtype, device=device)`.
@@ -146,9 +144,9 @@ def min_kernel_size(order: int) -> int:
     _check_int(order, "order", 0)
     ### BEGIN SOLUTION
     ### TASK: Return that smallest number of taps.
-    ### HINT nudge: A kernel with m taps has m unknowns. How many separate conditions must it
-    ### HINT nudge: meet to be exact on x**d and give 0 on 1, x, ..., x**(d-1)? Try d = 1 and
-    ### HINT nudge: d = 2 by hand: can fewer taps ever work, and are more ever needed?
+    ### HINT nudge: Try d = 1 and d = 2 by hand: is there a kernel of one tap (of two) that does
+    ### HINT nudge: what the module docstring asks? When a shorter kernel fails, which polynomial
+    ### HINT nudge: does it get wrong?
     ### HINT method: Count the conditions (one per degree, from 0 up to d) against the unknowns
     ### HINT method: (one per tap). On consecutive samples the conditions form a Vandermonde
     ### HINT method: system, which has a solution once there are as many taps as conditions, and

@@ -38,7 +38,7 @@ def _check_int(value: int, name: str, minimum: int) -> None:
 def finite_difference_kernel(
     order: int, *, dtype: torch.dtype | None = None, device: torch.device | str | None = None
 ) -> Tensor:
-    """Forward-difference kernel of the given order, for ``corr2d`` along the width.
+    """Finite-difference kernel of the given order, for ``corr2d`` along the width.
 
     Args:
         order: derivative order d >= 0.
