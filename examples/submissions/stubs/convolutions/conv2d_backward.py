@@ -1,14 +1,16 @@
 """Part ``conv2d_backward``: a convolutional layer with a hand-written backward pass.
 
-d2l 6.2 "Learning a Kernel" and exercise 2 (what goes wrong when autograd meets the loop-based
-``Conv2D``). Here autograd does not look inside ``corr2d``: you derive the gradients of
-``Y = corr2d(X, K)`` with respect to ``X`` and ``K`` by hand and write them in
-``Corr2dFunction.backward``. ``Conv2D`` and ``learn_kernel`` then train through your backward.
+d2l 6.2.4 "Learning a Kernel" (d2l 6.2 exercise 2 is explored in the handout). Here autograd
+does not look inside ``corr2d``: you derive the gradients of ``Y = corr2d(X, K)`` with respect
+to ``X`` and ``K`` by hand and write them in ``Corr2dFunction.backward``. ``Conv2D`` and
+``learn_kernel`` then train through your backward.
 
 Rules: ``Corr2dFunction.backward`` may not call autograd (no ``torch.autograd.grad``, no
 ``.backward()``); nothing in this part may use torch's convolution, unfold, fold or as_strided
-(your ``corr2d`` is fine). Like ``corr2d``, the backward loops over the kernel offsets
-(kh * kw iterations) at most, never over the entries of ``dY``.
+(your ``corr2d`` is fine). The backward's own loops run over the kernel offsets (kh * kw
+iterations) at most: the operations it runs itself must not grow with the size of ``dY``. It
+may call ``corr2d``: in grading, a correct ``corr2d`` whose operations do not grow with its
+output stands in for yours.
 """
 
 from __future__ import annotations
@@ -78,7 +80,8 @@ def learn_kernel(X: Tensor, Y: Tensor, kernel_size: IntPair = (1, 2)) -> Conv2D:
     More generally, when ``Y = corr2d(X, K) + b`` for a kernel and bias that ``X`` determines
     (d2l's edge image, or an image of -1s and 1s), the learned weight and bias must match ``K``
     and ``b`` to within 1e-2. The grader draws such ``K`` (up to 3 x 3, entries between -1.5 and
-    1.5) and ``b`` (between -1 and 1) at random, and allows a few seconds per case.
+    1.5) and ``b`` (between -1 and 1) at random; each call must finish within about 2 s of CPU
+    time on one core.
 
     Args:
         X: input image, shape (h, w), floating.
