@@ -144,10 +144,9 @@ def load_text() -> TextData:
 
 
 def edge_detection_data(dtype: torch.dtype = torch.float32) -> tuple[Tensor, Tensor]:
-    """d2l 6.2.3: X (6, 8) is ones with columns 2..5 set to zero, and Y (6, 7) is X
-    cross-correlated with the kernel [[1, -1]], i.e. ``Y[i, j] = X[i, j] - X[i, j + 1]``
-    (1 at the white-to-black edge, -1 at the black-to-white edge, 0 elsewhere)."""
+    """d2l 6.2.3's X (6, 8) and Y = corr2d(X, [[1, -1]]) (6, 7)."""
     X = torch.ones((6, 8), dtype=dtype)
     X[:, 2:6] = 0
-    Y = X[:, :-1] - X[:, 1:]
+    K = torch.tensor([[1.0, -1.0]], dtype=dtype)
+    Y = torch.nn.functional.conv2d(X[None, None], K[None, None])[0, 0]  # a cross-correlation
     return X, Y
