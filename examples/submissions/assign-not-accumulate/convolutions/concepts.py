@@ -81,10 +81,10 @@ def output_shape() -> tuple[int, int]:
     (2, 1) and stride (3, 2). What is the output shape?"""
     ### BEGIN SOLUTION
     ### TASK: Return (out_h, out_w) as a tuple of ints.
-    ### HINT nudge: d2l 6.3 gives the output size along one dimension from the input size, the
-    ### HINT nudge: kernel size, the padding on each side and the stride (see also
-    ### HINT nudge: `_util.output_size`). Apply it to each dimension with that dimension's own
-    ### HINT nudge: padding and stride.
+    ### HINT nudge: Draw a case small enough to count: a row of 7 inputs, a kernel of width 3,
+    ### HINT nudge: one zero of padding on each side, stride 2. How many windows fit? Does the
+    ### HINT nudge: formula you take from d2l 6.3 give the same count? Then treat each dimension
+    ### HINT nudge: on its own, with its own padding and stride.
     ### ANSWER: (10, 15)
     ### ANSWER: 10 x 15
     ### ANSWER: (28 + 4 - 5) // 3 + 1
