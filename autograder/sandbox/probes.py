@@ -348,7 +348,10 @@ def module_forward(student: Any, violations: Violations, name: str, init: dict[s
     model.eval()
     with _no_grad():
         outputs = [_encode(model(x)) for x in inputs]
-    return {"outputs": outputs, "modules": sorted({_type_name(m) for m in model.modules()})}
+    # Every class in each module's MRO, so that a subclass of a torch.nn layer still names it.
+    return {"outputs": outputs,
+            "modules": sorted({f"{k.__module__}.{k.__qualname__}" for m in model.modules()
+                               for k in type(m).__mro__})}
 
 
 @probe()

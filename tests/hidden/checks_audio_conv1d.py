@@ -66,8 +66,8 @@ def float32(student) -> None:
 
 
 @check("audio_net.shapes", PART, "AudioConvNet maps (B, n_mfcc, T) to (B, n_classes) for any "
-       "T >= 16, convolving over time only (no recurrent or attention layers); different clips "
-       "in a batch get different logits",
+       "T >= 16, with nn.Conv1d its only convolution and no recurrent or attention layers; "
+       "different clips in a batch get different logits",
        weight=2)
 def shapes(student) -> None:
     for n_mfcc, n_classes in ((20, 10), (13, 4)):
@@ -86,17 +86,22 @@ def shapes(student) -> None:
                 raise CheckFailed("AudioConvNet's logits contain NaN or inf")
             expect_input_dependent(logits, f"AudioConvNet({n_mfcc}, {n_classes}) on a batch of "
                                    f"{x.shape[0]} random clips of {x.shape[2]} frames")
-        two_d = [m for m in obs["modules"] if m.endswith(("Conv2d", "Conv3d"))]
-        if two_d:
-            raise CheckFailed(f"AudioConvNet uses {two_d}: convolve over time only (Conv1d with "
-                              "the MFCC coefficients as channels)")
-        sequence = [m for m in obs["modules"] if m.rsplit(".", 1)[-1] in NOT_CONVOLUTIONS]
+        other = [m for m in obs["modules"]
+                 if m.startswith("torch.nn.") and m.rsplit(".", 1)[-1] in OTHER_CONVOLUTIONS]
+        if other:
+            raise CheckFailed(f"AudioConvNet uses {other}: the rules allow nn.Conv1d as its only "
+                              "convolution")
+        sequence = [m for m in obs["modules"]
+                    if m.startswith("torch.nn.") and m.rsplit(".", 1)[-1] in NOT_CONVOLUTIONS]
         if sequence:
             raise CheckFailed(f"AudioConvNet uses {sequence}: the rules allow no recurrent or "
                               "attention layers (this part is about convolutions)")
 
 
-# torch.nn's recurrent and attention layers, which the part's rules exclude.
+# torch.nn's convolutions other than Conv1d, and its recurrent and attention layers: the part's
+# rules exclude them (found by class, anywhere in a module's MRO).
+OTHER_CONVOLUTIONS = {f"{lazy}Conv{kind}{d}d" for lazy in ("", "Lazy")
+                      for kind in ("", "Transpose") for d in (1, 2, 3)} - {"Conv1d", "LazyConv1d"}
 NOT_CONVOLUTIONS = {"RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "MultiheadAttention",
                     "Transformer", "TransformerEncoder", "TransformerDecoder",
                     "TransformerEncoderLayer", "TransformerDecoderLayer"}

@@ -92,7 +92,34 @@ def test_vectorised_over_output_positions(name, fn, x_shape, k_shape) -> None:
     assert_vectorised(name, *counts)
 
 
-# torch.nn's recurrent and attention layers, which the part's rules exclude.
+
+# The rule "never over channels": with T and the kernel width fixed and four times as many
+# channels, vectorised code runs as many operators; a loop over channels about four times as many.
+# name, function, (X shape, K shape) for c input channels
+CHANNELS = [("corr1d_multi_in", corr1d_multi_in, lambda c: ((c, 10), (c, 4))),
+            ("corr1d_multi_in_out", corr1d_multi_in_out, lambda c: ((c, 10), (2 * c, c, 4)))]
+
+
+@pytest.mark.parametrize("name, fn, shapes", CHANNELS, ids=[c[0] for c in CHANNELS])
+def test_vectorised_over_channels(name, fn, shapes) -> None:
+    counts = []
+    for c in (3, 12):
+        x_shape, k_shape = shapes(c)
+        X, K = randn(*x_shape, seed=28), randn(*k_shape, seed=29)
+        call = f"{name}(X {x_shape}, K {k_shape})"
+        counts.append((count_ops(NO_CONV, fn, X, K, what=call), call))
+    (few, small_call), (many, large_call) = counts
+    if tolerances.loops_over_outputs(few, many):
+        raise AssertionError(
+            f"{small_call} issued {few} operations and {large_call} {many} "
+            f"({many / max(few, 1):.1f} times as many for 4 times the channels): it loops over "
+            "channels. Loop over the kernel offsets only, and let each operation cover every "
+            "channel at once.")
+
+# torch.nn's convolutions other than Conv1d, and its recurrent and attention layers: the part's
+# rules exclude them (found by class, anywhere in a module's MRO).
+OTHER_CONVOLUTIONS = {f"{lazy}Conv{kind}{d}d" for lazy in ("", "Lazy")
+                      for kind in ("", "Transpose") for d in (1, 2, 3)} - {"Conv1d", "LazyConv1d"}
 NOT_CONVOLUTIONS = {"RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "MultiheadAttention",
                     "Transformer", "TransformerEncoder", "TransformerDecoder",
                     "TransformerEncoderLayer", "TransformerDecoderLayer"}
@@ -107,9 +134,10 @@ def test_audio_conv_net_shapes_and_input_dependence(n_mfcc, n_classes, B, T) -> 
     what = f"AudioConvNet({n_mfcc}, {n_classes}) on {B} random clips of {T} frames"
     assert_layout(logits, (B, n_classes), torch.float32, "cpu", what)
     assert_input_dependent(logits, what)
-    kinds = {type(m).__name__ for m in net.modules()}
-    two_d = sorted(kinds & {"Conv2d", "Conv3d"})
-    assert not two_d, f"AudioConvNet uses {two_d}: its only convolutions may be nn.Conv1d"
+    kinds = {k.__name__ for m in net.modules() for k in type(m).__mro__
+             if k.__module__.startswith("torch.nn.")}
+    other = sorted(kinds & OTHER_CONVOLUTIONS)
+    assert not other, f"AudioConvNet uses {other}: the rules allow nn.Conv1d as its only convolution"
     sequence = sorted(kinds & NOT_CONVOLUTIONS)
     assert not sequence, (f"AudioConvNet uses {sequence}: the rules allow no recurrent or "
                           "attention layers")

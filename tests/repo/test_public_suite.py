@@ -100,7 +100,8 @@ COUNTERPARTS = {
     "corr1d_multi_in_out.oracle": [
         "test_audio_conv1d.py::test_multi_channel_versions_match_conv1d"],
     "corr1d.float32": ["test_audio_conv1d.py::test_float32_kept"],
-    "corr1d.vectorised": ["test_audio_conv1d.py::test_vectorised_over_output_positions"],
+    "corr1d.vectorised": ["test_audio_conv1d.py::test_vectorised_over_output_positions",
+                          "test_audio_conv1d.py::test_vectorised_over_channels"],
     "audio_net.shapes": ["test_audio_conv1d.py::test_audio_conv_net_shapes_and_input_dependence"],
     "audio_net.accuracy": [
         "test_audio_conv1d.py::test_audio_conv_net_accuracy_after_the_given_training"],
