@@ -1,4 +1,5 @@
-"""How close is close enough: the one table the grader and the public tests share.
+"""How close is close enough, and the layer rules: the one table the grader and the public tests
+share.
 
 The grader's checks (``autograder/grade/judge.py`` and ``tests/hidden/``) and the public tests
 (``tests/public/support.py``) read these values from here, so the public tests judge with the
@@ -43,3 +44,14 @@ def loops_over_outputs(small: int, large: int) -> bool:
     over output positions."""
     ratio, extra = OPS_GROWTH
     return large > ratio * small + extra
+
+
+# AudioConvNet's layer rules, by torch.nn class name (found anywhere in a module's MRO): its
+# only convolutions are Conv1d, and it has no recurrent or attention layers.
+OTHER_CONVOLUTIONS = frozenset(f"{lazy}Conv{kind}{d}d" for lazy in ("", "Lazy")
+                               for kind in ("", "Transpose") for d in (1, 2, 3)
+                               ) - {"Conv1d", "LazyConv1d"}
+NOT_CONVOLUTIONS = frozenset({"RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
+                              "MultiheadAttention", "Transformer", "TransformerEncoder",
+                              "TransformerDecoder", "TransformerEncoderLayer",
+                              "TransformerDecoderLayer"})

@@ -9,7 +9,7 @@ import torch
 from autograder import paths
 from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import array, as_tensor, expect_dtype, expect_tensor, expect_unchanged
-from autograder.tolerances import ACCURACY
+from autograder.tolerances import ACCURACY, NOT_CONVOLUTIONS, OTHER_CONVOLUTIONS
 from oracles import (NO_CONV, expect_accuracy, expect_input_dependent, load_npz, oracle_corr1d,
                      reference_training, trainer_source)
 
@@ -96,15 +96,6 @@ def shapes(student) -> None:
         if sequence:
             raise CheckFailed(f"AudioConvNet uses {sequence}: the rules allow no recurrent or "
                               "attention layers (this part is about convolutions)")
-
-
-# torch.nn's convolutions other than Conv1d, and its recurrent and attention layers: the part's
-# rules exclude them (found by class, anywhere in a module's MRO).
-OTHER_CONVOLUTIONS = {f"{lazy}Conv{kind}{d}d" for lazy in ("", "Lazy")
-                      for kind in ("", "Transpose") for d in (1, 2, 3)} - {"Conv1d", "LazyConv1d"}
-NOT_CONVOLUTIONS = {"RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "MultiheadAttention",
-                    "Transformer", "TransformerEncoder", "TransformerDecoder",
-                    "TransformerEncoderLayer", "TransformerDecoderLayer"}
 
 
 @cache
