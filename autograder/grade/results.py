@@ -19,10 +19,11 @@ import os
 import re
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .bank import Bank
-from .runner import SubmissionResult
+if TYPE_CHECKING:  # annotations only: importing this module must not import torch (the report
+    from .bank import Bank  # reads results without it)
+    from .runner import SubmissionResult
 
 MAX_OUTPUT = 8000            # characters of the student's printed output kept in results.json
 MAX_CHECK_TEXT = 1500        # characters of one check's feedback
@@ -31,6 +32,8 @@ MAX_NOTE = 500               # characters of one note or flag
 MAX_CELL = 1000              # characters of one gradebook cell
 MAX_FEEDBACK = 64 * 1024     # bytes of feedback.md
 TRUNCATED = "[... truncated]"
+# The summary's heading of the notes list (the class report reads the list back by it).
+PROBLEMS = "Problems with the submission:"
 
 GRADEBOOK = "gradebook.csv"
 # What the grader itself writes at OUT's top level (lower case): no submission may be named so.
@@ -78,6 +81,15 @@ def md_inline(text: object, limit: int = MAX_NOTE) -> str:
     short = raw[:limit]
     escaped = _MD_SPECIAL.sub(lambda m: "\\" + m.group(), short)
     return escaped if short == raw else f"{escaped} {TRUNCATED}"
+
+
+# The backslash escapes md_inline and md_block_start add, to read a text back.
+_MD_ESCAPED = re.compile(r"\\([\\`*\[\]<&|~$_#>+=\-.)!{}()])")
+
+
+def md_unescape(text: str) -> str:
+    """What ``md_inline`` / ``md_block_start`` escaped, back as it was written."""
+    return _MD_ESCAPED.sub(r"\1", text) if "\\" in text else text
 
 
 def code_span(text: object) -> str:
@@ -206,7 +218,7 @@ def summary_text(result: SubmissionResult, bank: Bank) -> str:
         blocks.append([f"Graded by hand later: {_manual(bank)}"])
     blocks.append([f"- Devices: {d}: {md_inline(w)}" for d, w in result.devices.items()])
     if result.notes:
-        blocks.append(["Problems with the submission:", *md_list(result.notes, "problems")])
+        blocks.append([PROBLEMS, *md_list(result.notes, "problems")])
     if result.review:
         blocks.append(["Flagged for review by your instructor:",
                        *md_list(result.review, "flags")])

@@ -16,28 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-GRADEBOOK = "gradebook.csv"  # autograder.grade.results.GRADEBOOK (that module imports torch)
+from autograder.grade.results import GRADEBOOK, PROBLEMS, md_unescape, plain
+
 MAX_RESULTS_BYTES = 32 * 1024 * 1024  # one results.json (the grader's own are ~50 KiB)
 MAX_TEXT = 2000                       # characters kept of any one text
 MAX_ITEMS = 100                       # review flags or notes kept per submission
 MAX_CHECKS = 5000                     # checks kept per submission
-
-# Markdown backslash escapes the grader adds to student-derived text (results.md_inline)
-_MD_ESCAPE = re.compile(r"\\([\\`*\[\]<&|~$_#>+=\-.)!{}()])")
-_PROBLEMS = "Problems with the submission:"
-# What autograder.grade.results.plain removes (importing it would import torch, 3 s): terminal
-# escape sequences, C0/C1 controls but newlines, DEL, bidi overrides (they reorder what a page
-# shows), lone surrogates.
-_ESCAPES = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?|(?:\x1b[]PX^_]|[\x90\x98\x9d\x9e\x9f])"
-                      r".*?(?:\x07|\x1b\\|\x9c|$)|\x1b[ -/]*[0-~]?", re.DOTALL)
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_SURROGATES = re.compile(r"[\ud800-\udfff]")
-
-
-def plain(value: object) -> str:
-    """``value`` as printable text: no escape sequences or controls but newlines."""
-    out = _SURROGATES.sub("\ufffd", str(value)).replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROLS.sub("", _ESCAPES.sub("", out).replace("\t", "    "))
 
 
 @dataclass(slots=True)  # not frozen: 200 000 of them are made for 2 000 submissions
@@ -85,8 +69,7 @@ def text(value: Any, limit: int = MAX_TEXT) -> str:
 
 def unmarkdown(value: Any, limit: int = MAX_TEXT) -> str:
     """A Markdown-escaped grader text (check outputs, notes) back to what it says."""
-    line = text(value, limit * 2)
-    return (_MD_ESCAPE.sub(r"\1", line) if "\\" in line else line)[:limit]
+    return md_unescape(text(value, limit * 2))[:limit]
 
 
 def _number(value: Any) -> float:
@@ -117,7 +100,7 @@ def notes_from_summary(summary: Any) -> list[str]:
     out: list[str] = []
     inside = False
     for line in lines:
-        if line.strip() == _PROBLEMS:
+        if line.strip() == PROBLEMS:
             inside = True
         elif inside and line.startswith("- "):
             out.append(unmarkdown(line[2:]))
