@@ -281,6 +281,26 @@ def own_corr2d_replaced() -> Iterator[None]:
             namespace[attr] = own
 
 
+def assert_trained_accuracy(model: Any, data: dict[str, Any], training: dict[str, Any],
+                            what: str, items: str, held_out: str) -> None:
+    """Train ``model`` with the given settings as the grader does, then require the grader's
+    accuracy on the validation split (drawn like the grader's held-out data). Messages name the
+    examples (``items``: "clips") and what the grader's differ in (``held_out``: "speakers")."""
+    from convolutions.training import train_classifier
+
+    train_classifier(model, data["X_train"], data["y_train"], **training)
+    model.eval()
+    with torch.no_grad():
+        predicted = model(data["X_val"]).argmax(dim=1)
+    assert not bool((predicted == predicted[0]).all()), (
+        f"{what} predicts the same class for every validation {items[:-1]}")
+    accuracy = (predicted == data["y_val"]).double().mean().item()
+    assert accuracy >= tolerances.ACCURACY, (
+        f"{what} reaches {accuracy:.1%} accuracy on the validation {items} after the given "
+        f"training, below {tolerances.ACCURACY:.0%}; the grader trains it the same way and "
+        f"measures on other {held_out}, drawn like the validation split's")
+
+
 # -------------------------------------------------------------------------------- inputs
 
 def load_data(name: str) -> dict[str, Any]:

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from convolutions import TextCNN
-from support import assert_input_dependent, assert_layout, assert_tensor, load_data, tolerances
+from support import (assert_input_dependent, assert_layout, assert_tensor, assert_trained_accuracy,
+                     load_data, tolerances)
 
 pytestmark = pytest.mark.text_conv
 
@@ -117,19 +118,9 @@ def test_logits_on_the_input_device() -> None:
 
 
 def test_accuracy_after_the_given_training() -> None:
-    from convolutions.training import TEXT_MODEL, TEXT_TRAINING, train_classifier
+    from convolutions.training import TEXT_MODEL, TEXT_TRAINING
 
     data = load_data("text")
     torch.manual_seed(0)
     model = TextCNN(len(data["vocab"]), **TEXT_MODEL, num_classes=len(data["classes"]))
-    train_classifier(model, data["X_train"], data["y_train"], **TEXT_TRAINING)
-    model.eval()
-    with torch.no_grad():
-        predicted = model(data["X_test"]).argmax(dim=1)
-    assert not bool((predicted == predicted[0]).all()), (
-        "TextCNN predicts the same class for every test sentence")
-    accuracy = (predicted == data["y_test"]).double().mean().item()
-    assert accuracy >= tolerances.ACCURACY, (
-        f"TextCNN reaches {accuracy:.1%} accuracy on the test sentences after the given training "
-        f"(TEXT_MODEL, TEXT_TRAINING), below {tolerances.ACCURACY:.0%} (the grader trains it the "
-        "same way and measures on other sentences)")
+    assert_trained_accuracy(model, data, TEXT_TRAINING, "TextCNN", "sentences", "sentences")
