@@ -10,6 +10,8 @@ fixed and about four times as many channels: a loop over channels runs about fou
 Deterministic: a count does not depend on the machine's speed or load.
 """
 
+from typing import Any
+
 from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import DEVICE, array, expect_layout
 from autograder.tolerances import loops_over_outputs
@@ -22,17 +24,23 @@ def _size(shape) -> str:
     return "x".join(str(n) for n in shape)
 
 
-def expect_flat(fn: str, counts: list[tuple[int, tuple[int, ...]]]) -> None:
-    """``counts``: (operators, output shape) at a small and a large size."""
-    (small, small_out), (large, large_out) = counts
+def expect_flat(fn: str, counts: list[tuple[int, Any]], grows: str = "output positions"
+                ) -> None:
+    """``counts``: (operators, size) at a small and a large size. The size is the output shape
+    when the output grows, else a text naming the call's shapes (``grows="channels"``)."""
+    (small, small_size), (large, large_size) = counts
     if not isinstance(small, int) or not isinstance(large, int):
         raise CheckFailed(f"{fn}: the grader could not count the operators your code ran")
     if loops_over_outputs(small, large):
+        if grows == "output positions":
+            sizes = f"a {_size(small_size)} output and {large} for {_size(large_size)}"
+            each = "output position"
+        else:
+            sizes, each = f"{small_size} and {large} for {large_size}", "channel"
         raise CheckFailed(
-            f"{fn} ran {small} operations for a {_size(small_out)} output and {large} for "
-            f"{_size(large_out)}: its work grows with the number of output positions, so it "
-            "loops over them; loop over the kernel offsets only and let each operation handle "
-            "every output position at once")
+            f"{fn} ran {small} operations for {sizes}: its work grows with the number of "
+            f"{grows}, so it loops over them; loop over the kernel offsets only and let each "
+            f"operation handle every {each} at once")
 
 
 def _counted(obs: dict, key: str, results: dict, what: str) -> int:
@@ -80,19 +88,6 @@ def kernel_matrix_vectorised(student) -> None:
     expect_flat("kernel_matrix", counts)
 
 
-def expect_flat_in_channels(fn: str, counts: list[tuple[int, str]]) -> None:
-    """``counts``: (operators, the call's shapes) with few and with about four times as many
-    channels, the kernel width and T fixed."""
-    (small, small_call), (large, large_call) = counts
-    if not isinstance(small, int) or not isinstance(large, int):
-        raise CheckFailed(f"{fn}: the grader could not count the operators your code ran")
-    if loops_over_outputs(small, large):
-        raise CheckFailed(
-            f"{fn} ran {small} operations for {small_call} and {large} for {large_call}: its "
-            "work grows with the number of channels, so it loops over them; loop over the "
-            "kernel offsets only and let each operation handle every channel at once")
-
-
 # Case -> the function, what grows, and the (X, K, output) shapes for n: n is T (12, then 48)
 # with the channels fixed, or the number of input channels c (2, then 8; multi_in_out also has
 # 2c output channels) with T and the kernel width fixed.
@@ -121,10 +116,7 @@ def corr1d_vectorised(student, fn, grows, shapes) -> None:
         ops = _count_call(student, fn, args, out)
         counts.append((ops, out[-1:]) if grows == "output positions" else
                       (ops, f"X {_size(x_shape)} and K {_size(k_shape)}"))
-    if grows == "output positions":
-        expect_flat(fn, counts)
-    else:
-        expect_flat_in_channels(fn, counts)
+    expect_flat(fn, counts, grows)
 
 
 @check("backward.vectorised", "conv2d_backward",
