@@ -52,11 +52,12 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from autograder.assign.regions import BEGIN, END, function_spans  # noqa: E402
+
 PACKAGE_DIR = REPO / "solutions" / "convolutions"
 MANIFEST = REPO / "tests" / "hidden" / "manifest.toml"
 EQUIVALENTS = REPO / "tests" / "variants" / "equivalent_mutants.toml"
 OUT = REPO / "out" / "mutation"
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 TRAINING_CHECKS = ("audio_net.accuracy", "textcnn.accuracy")  # retrain a model: ~1 s each
 BACKSTOP_SLACK = 30.0  # seconds on top of the part's summed check limits, per mutant
 
@@ -161,22 +162,6 @@ def module_parts(package: Path = PACKAGE_DIR) -> tuple[dict[str, str], list[str]
     return graded, support
 
 
-def _functions(source: str) -> list[tuple[int, int, str]]:
-    """(first line, last line, qualified name) of every function, innermost last."""
-    out: list[tuple[int, int, str]] = []
-
-    def walk(nodes: Iterable[ast.AST], prefix: str) -> None:
-        for node in nodes:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                name = f"{prefix}{node.name}"
-                if not isinstance(node, ast.ClassDef):
-                    out.append((node.lineno, node.end_lineno or node.lineno, name))
-                walk(node.body, name + ".")
-
-    walk(ast.parse(source).body, "")
-    return out
-
-
 def _enclosing(functions: list[tuple[int, int, str]], line: int) -> str:
     inside = [f for f in functions if f[0] <= line <= f[1]]
     return max(inside, key=lambda f: f[0])[2] if inside else "<module>"
@@ -253,7 +238,7 @@ def generate(package: Path = PACKAGE_DIR, files: Sequence[str] | None = None) ->
     seen: dict[tuple[str, str, str, str], int] = {}
     for file in (files or sorted(graded)):
         source = (package / file).read_text()
-        functions = _functions(source)
+        functions = function_spans(source)
         for number, (line, before, after, text) in enumerate(mutate_source(source, file),
                                                              start=1):
             function = _enclosing(functions, line)

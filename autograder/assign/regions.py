@@ -64,7 +64,7 @@ def level_index(level: str) -> int:
         raise ValueError(f"unknown hint level {level!r}; expected one of {', '.join(HINT_LEVELS)}")
 
 
-def _enclosing_functions(source: str, filename: str) -> list[tuple[int, int, str]]:
+def function_spans(source: str, filename: str = "<source>") -> list[tuple[int, int, str]]:
     """(first line, last line, qualified name) of every function in ``source``, 1-based."""
     spans: list[tuple[int, int, str]] = []
 
@@ -130,7 +130,7 @@ def _read_markers(region: Region, lines: list[str], i: int, where: str) -> int:
 
 def parse_regions(source: str, filename: str = "<source>") -> list[Region]:
     """Every solution region of ``source``, in order; StubError if the markers are malformed."""
-    spans = _enclosing_functions(source, filename)
+    spans = function_spans(source, filename)
     lines = source.splitlines()
     regions: list[Region] = []
     i = 0

@@ -29,7 +29,7 @@ def mutation():
 
 def _lines_of(source: str, function: str, mutation) -> set[int]:
     """The solution-region lines of one function of ``source``."""
-    (first, last), = [(a, b) for a, b, name in mutation._functions(source) if name == function]
+    (first, last), = [(a, b) for a, b, name in mutation.function_spans(source) if name == function]
     return {n for n in mutation.solution_lines(source) if first <= n <= last}
 
 
@@ -131,7 +131,7 @@ import mutation
 from autograder import paths
 
 source = (paths.SOLUTIONS / paths.PACKAGE / "derivative_kernels.py").read_text()
-(first, last), = [(a, b) for a, b, n in mutation._functions(source) if n == "min_kernel_size"]
+(first, last), = [(a, b) for a, b, n in mutation.function_spans(source) if n == "min_kernel_size"]
 region = {n for n in mutation.solution_lines(source) if first <= n <= last}
 mutants = mutation.mutate_source(source, "derivative_kernels.py", region)
 grader = mutation.Grader(skip=mutation.TRAINING_CHECKS)
