@@ -129,7 +129,8 @@ def test_audio_conv_net_shapes_and_input_dependence(n_mfcc, n_classes, B, T) -> 
     kinds = {k.__name__ for m in net.modules() for k in type(m).__mro__
              if k.__module__.startswith("torch.nn.")}
     other = sorted(kinds & tolerances.OTHER_CONVOLUTIONS)
-    assert not other, f"AudioConvNet uses {other}: the rules allow nn.Conv1d as its only convolution"
+    assert not other, (f"AudioConvNet uses {other}: the rules allow nn.Conv1d as its only "
+                       "convolution")
     sequence = sorted(kinds & tolerances.NOT_CONVOLUTIONS)
     assert not sequence, (f"AudioConvNet uses {sequence}: the rules allow no recurrent or "
                           "attention layers")
