@@ -40,6 +40,8 @@ class Answer:
 
     text: str
     level: str
+    part: str
+    target: str  # the function, or the written question's id
     origin: str  # where it is declared, for messages
 
 
@@ -60,7 +62,8 @@ def _code_markers() -> tuple[list[Hint], list[Answer]]:
             for level in HINT_LEVELS[1:]:
                 hints += [Hint(_part_of(module), region.function, level, text)
                           for text in region.hints.get(level, [])]
-            answers += [Answer(text, level, f"{rel}:{region.start + 1} ({region.function})")
+            answers += [Answer(text, level, _part_of(module), region.function,
+                               f"{rel}:{region.start + 1} ({region.function})")
                         for text, level in region.answers]
     return hints, answers
 
@@ -85,7 +88,8 @@ def _written_markers(path: Path = WRITTEN_ANSWERS) -> tuple[list[Hint], list[Ans
             if match["kind"] == "hint":
                 hints.append(Hint(api.WRITTEN, question, level, match["text"]))
             else:
-                answers.append(Answer(match["text"], level, f"{where} (written {question})"))
+                answers.append(Answer(match["text"], level, api.WRITTEN, question,
+                                      f"{where} (written {question})"))
     return hints, answers
 
 
