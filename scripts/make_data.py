@@ -26,6 +26,7 @@ import hashlib
 import os
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -367,6 +368,13 @@ def bag_of_words_baseline(arrays: dict[str, np.ndarray], vocab_size: int) -> Non
               f"test accuracy {acc:.3f}")
 
 
+
+def arrays_digest(arrays: dict[str, np.ndarray], keys: Iterable[str] | None = None) -> str:
+    """A digest of the arrays (``keys``, default all), to compare two runs: sha256 over their
+    bytes in sorted key order, first 16 hex digits."""
+    names = sorted(arrays if keys is None else keys)
+    return hashlib.sha256(b"".join(arrays[k].tobytes() for k in names)).hexdigest()[:16]
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "data")
@@ -401,10 +409,10 @@ def main() -> None:
         print(f"hidden set: audio_X {hidden['audio_X'].shape}, text_X {hidden['text_X'].shape}")
     for path in [args.out / "audio_mfcc.npz", args.out / "text.npz", args.eval]:
         if path is not None and path.exists():
-            with np.load(path) as f:  # a digest of the arrays, to compare two runs
-                digest = hashlib.sha256(b"".join(f[k].tobytes() for k in sorted(f.files)))
+            with np.load(path) as f:
+                digest = arrays_digest({k: f[k] for k in f.files})
             print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB, "
-                  f"arrays sha256 {digest.hexdigest()[:16]})")
+                  f"arrays sha256 {digest})")
 
 
 if __name__ == "__main__":
