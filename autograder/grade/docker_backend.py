@@ -45,21 +45,32 @@ def engine_available(docker: str = "docker") -> tuple[bool, str]:
     return True, probe.stdout.strip()
 
 
+def confinement_args(limits: ContainerLimits = ContainerLimits(), device: str = "cpu"
+                     ) -> list[str]:
+    """The ``docker run`` options that confine a grading container: no network, memory
+    (without swap), pid and CPU limits, a read-only root with a tmpfs ``/tmp`` for scratch,
+    no new privileges, every capability dropped but ``CAPS``, and ``--gpus all`` for CUDA.
+    Every container that runs student code (this backend, otter and nbgrader in containers)
+    gets exactly these."""
+    args = ["--network", "none",
+            "--memory", limits.memory, "--memory-swap", limits.memory,
+            "--pids-limit", str(limits.pids), "--cpus", f"{limits.cpus:g}",
+            "--read-only", "--tmpfs", f"/tmp:rw,exec,size={limits.scratch}",
+            "--security-opt", "no-new-privileges", "--cap-drop", "ALL"]
+    for cap in CAPS:
+        args += ["--cap-add", cap]
+    if device == "cuda":
+        args += ["--gpus", "all"]
+    return args
+
+
 def docker_command(submission: Path, *, image: str, device: str = "cpu",
                    parts: list[str] | None = None, limits: ContainerLimits = ContainerLimits(),
                    docker: str = "docker") -> list[str]:
     """The ``docker run`` command line that grades ``submission`` (a directory or a zip)."""
     target = f"/submissions/{submission.name}"
-    cmd = [docker, "run", "--rm", "--network", "none",
-           "--memory", limits.memory, "--memory-swap", limits.memory,
-           "--pids-limit", str(limits.pids), "--cpus", f"{limits.cpus:g}",
-           "--read-only", "--tmpfs", f"/tmp:rw,exec,size={limits.scratch}",
-           "--security-opt", "no-new-privileges", "--cap-drop", "ALL"]
-    for cap in CAPS:
-        cmd += ["--cap-add", cap]
-    cmd += ["--mount", f"type=bind,source={submission.resolve()},target={target},readonly"]
-    if device == "cuda":
-        cmd += ["--gpus", "all"]
+    cmd = [docker, "run", "--rm", *confinement_args(limits, device),
+           "--mount", f"type=bind,source={submission.resolve()},target={target},readonly"]
     cmd += [image, "grade", target, "--output", "/tmp/out", "--isolation", "none",
             "--jobs", "1", "--device", device, "--quiet", "--emit-json"]
     for part in parts or []:
