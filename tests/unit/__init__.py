@@ -1,0 +1,1 @@
+"""Unit tests: one file per module of ``autograder``, fast, no sandbox, no whole gradings."""
