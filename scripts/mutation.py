@@ -3,7 +3,7 @@
 Every first-order mutant of the reference's *solution regions* (the code between
 ``### BEGIN SOLUTION`` and ``### END SOLUTION`` in ``solutions/convolutions/*.py``) is graded on
 its own part, the part named like its module (``cross_correlation.py`` -> ``cross_correlation``,
-from ``tests/hidden/manifest.toml``). A mutant is *killed* when at least one check of that part
+from ``autograder/parts.toml``). A mutant is *killed* when at least one check of that part
 fails, *timed out* when its grading had to be stopped, *equivalent* when it survives and is
 listed in ``tests/variants/equivalent_mutants.toml`` (with the reason), and *survived*
 otherwise. The kill rate is (killed + timed out) / (generated - equivalent).
@@ -53,9 +53,9 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from autograder.assign.regions import BEGIN, END, function_spans  # noqa: E402
+from autograder import parts as parts_registry  # noqa: E402
 
 PACKAGE_DIR = REPO / "solutions" / "convolutions"
-MANIFEST = REPO / "tests" / "hidden" / "manifest.toml"
 EQUIVALENTS = REPO / "tests" / "variants" / "equivalent_mutants.toml"
 OUT = REPO / "out" / "mutation"
 TRAINING_CHECKS = ("audio_net.accuracy", "textcnn.accuracy")  # retrain a model: ~1 s each
@@ -140,10 +140,9 @@ def solution_lines(source: str, name: str = "<source>") -> set[int]:
     return lines
 
 
-def part_ids(manifest: Path = MANIFEST) -> list[str]:
-    """Every part with checks: the manifest's parts, then its optional ones."""
-    data = tomllib.loads(manifest.read_text())
-    return [*data["parts"], *data.get("optional", {})]
+def part_ids() -> list[str]:
+    """Every part with checks: the registry's auto parts, then its optional ones."""
+    return [p.id for p in parts_registry.graded()]
 
 
 def module_parts(package: Path = PACKAGE_DIR) -> tuple[dict[str, str], list[str]]:

@@ -2,7 +2,7 @@
 
 A check is a function ``fn(student)`` that asks the student process for observations
 (``student.probe(...)``) and raises ``CheckFailed`` when they are wrong. Parameter tables expand
-one function into one check per row. Points come from the manifest: a part's points are shared
+one function into one check per row. Points come from the parts registry (``autograder/parts.toml``): a part's points are shared
 among its checks in proportion to their weights.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder import paths
+from autograder import parts, paths
 
 VISIBILITIES = ("visible", "hidden", "after_due_date")
 BANK_DIR = paths.REPO / "tests" / "hidden"
@@ -96,10 +96,27 @@ def check(id: str, part: str, name: str, *, weight: float = 1.0, visibility: str
     return register
 
 
+MANIFEST_KEYS = {"defaults": {"timeout"}}
+
+
 def load_manifest(path: Path) -> Manifest:
+    """The bank's settings from ``manifest.toml`` and the points from the parts registry.
+
+    An unknown table or key in the manifest is an error (a misspelt key must not be ignored).
+    """
     data = tomllib.loads(path.read_text())
-    return Manifest(parts=dict(data["parts"]), optional=dict(data.get("optional", {})),
-                    manual=dict(data.get("manual", {})),
+    for table, value in data.items():
+        if table not in MANIFEST_KEYS or not isinstance(value, dict):
+            raise ValueError(f"{path.name}: unknown table [{table}] (allowed: "
+                             f"{', '.join(MANIFEST_KEYS)}; points are declared in "
+                             "autograder/parts.toml)")
+        unknown = set(value) - MANIFEST_KEYS[table]
+        if unknown:
+            raise ValueError(f"{path.name}: unknown key(s) {sorted(unknown)} in [{table}]")
+    registry = parts.load()
+    return Manifest(parts={p.id: p.points for p in registry if p.kind == "auto"},
+                    optional={p.id: p.points for p in registry if p.kind == "optional"},
+                    manual={p.id: p.points for p in registry if p.kind == "manual"},
                     timeout=float(data.get("defaults", {}).get("timeout", 10.0)))
 
 
