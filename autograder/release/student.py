@@ -26,7 +26,8 @@ GITIGNORE = ".venv/\n__pycache__/\n*.pyc\n.pytest_cache/\n.ipynb_checkpoints/\n"
 
 # What tests/public/support.py loads from the grader, by path: the rule guard the grader runs
 # student code under, and the tolerances it compares with. Both import only torch (or nothing).
-PUBLIC_GRADER_FILES = ("autograder/sandbox/guards.py", "autograder/tolerances.py")
+PUBLIC_GRADER_FILES = ("autograder/sandbox/guards.py", "autograder/tolerances.py",
+                       "autograder/parts.py", "autograder/parts.toml")
 
 
 def _pytest_config() -> str:
