@@ -11,6 +11,7 @@ from . import paths
 
 def _assign(args: argparse.Namespace) -> int:
     from .assign import generate_package, stale_files
+    from .assign.tables import stale_documents, write_documents
 
     src = paths.SOLUTIONS / paths.PACKAGE
     dst = paths.ASSIGNMENTS / paths.PACKAGE
@@ -18,11 +19,19 @@ def _assign(args: argparse.Namespace) -> int:
         stale = stale_files(src, dst)
         if stale:
             print("stubs are out of date with solutions/ (run `make stubs`):", *stale, sep="\n  ")
+        documents = stale_documents()
+        if documents:
+            print("parts tables or headings differ from autograder/parts.toml (run `make stubs`):",
+                  *(d.relative_to(paths.REPO) for d in documents), sep="\n  ")
+        if stale or documents:
             return 1
-        print("stubs are up to date")
+        print("stubs and parts tables are up to date")
         return 0
     files = generate_package(src, dst)
     print(f"wrote {len(files)} files to {dst.relative_to(paths.REPO)}/")
+    for doc in write_documents():
+        print(f"rewrote the parts table or headings of {doc.relative_to(paths.REPO)}"
+              + (" (run `make notebook`)" if doc.suffix == ".py" else ""))
     return 0
 
 
@@ -52,8 +61,10 @@ def _release(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder")
     verbs = parser.add_subparsers(dest="verb", required=True)
-    assign = verbs.add_parser("assign", help="generate assignments/convolutions from solutions/")
-    assign.add_argument("--check", action="store_true", help="only report stale stubs")
+    assign = verbs.add_parser("assign", help="generate assignments/convolutions from solutions/, "
+                                              "and the documents' parts tables from parts.toml")
+    assign.add_argument("--check", action="store_true",
+                        help="only report stale stubs and parts tables")
     assign.set_defaults(func=_assign)
     examples = verbs.add_parser("examples", help="generate examples/submissions from solutions/")
     examples.add_argument("--check", action="store_true", help="only report stale examples")

@@ -32,8 +32,9 @@
 # Stuck? Your course may ship hints in `hints/<part id>.md` (`hints/written.md` for the written
 # questions). Open them one at a time: each gives more away.
 #
+# <!-- parts-table: handout -->
 # | part id | module in `convolutions/` | you implement | points |
-# |---|---|---|---|
+# | --- | --- | --- | ---: |
 # | `cross_correlation` | `cross_correlation.py` | `corr2d` (with padding and stride) | 15 |
 # | `conv2d_backward` | `conv2d_backward.py` | `Corr2dFunction`, `Conv2D`, `learn_kernel` | 20 |
 # | `conv_as_matmul` | `conv_as_matmul.py` | `im2col`, `corr2d_matmul`, `kernel_matrix` | 15 |
@@ -41,10 +42,11 @@
 # | `derivative_kernels` | `derivative_kernels.py` | `finite_difference_kernel`, `second_derivative_kernel`, `integral_kernel`, `min_kernel_size` | 10 |
 # | `audio_conv1d` | `audio_conv1d.py` | `corr1d`, `corr1d_multi_in`, `corr1d_multi_in_out`, `AudioConvNet` | 10 |
 # | `text_conv` | `text_conv.py` | `TextCNN` | 10 |
-# | written | this notebook | six written questions (graded by hand) | 10 |
-# | `concepts` (optional) | `concepts.py` | short answers | 0 (up to 5 bonus) |
+# | `written` | this notebook | six written questions in the notebook (graded by hand) | 10 |
+# | `concepts` (optional) | `concepts.py` | short answers in `concepts.py` | 0 (up to 5 bonus) |
 #
 # Total: 100 points, plus up to 5 bonus points.
+# <!-- end parts-table -->
 #
 # ## ⚠️ Rules (the grader enforces them when it runs your code)
 #
