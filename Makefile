@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv test grade report bench mutation gpu-check release public stubs examples notebook data clean
+.PHONY: help venv test grade report bench mutation gpu-check release public stubs examples goldens notebook data clean
 
 help:
 	@echo "make grade     grade the bundled example submissions and print the score table"
@@ -17,6 +17,7 @@ help:
 	@echo "make gpu-check on a GPU machine: the full hidden suite on CUDA (uses \$$GPU_PYTHON, default python3)"
 	@echo "make stubs     regenerate assignments/convolutions from solutions/convolutions"
 	@echo "make examples  regenerate examples/submissions from solutions/ and tests/variants/"
+	@echo "make goldens   regrade the examples and rewrite examples/expected_scores.json"
 	@echo "make notebook  build assignments/convolutions.ipynb from handout/convolutions.py (jupytext)"
 	@echo "make data      regenerate data/ (needs espeak-ng; installs librosa into .venv)"
 
@@ -64,6 +65,10 @@ stubs: $(STAMP)
 
 examples: $(STAMP)
 	$(PY) -m autograder examples
+
+# After a deliberate change of checks or points: the examples' scores, regraded (never by hand).
+goldens: $(STAMP)
+	$(PY) -m autograder examples --update-goldens
 
 notebook: $(STAMP)
 	$(PY) scripts/build_handout.py

@@ -38,6 +38,13 @@ def _assign(args: argparse.Namespace) -> int:
 def _examples(args: argparse.Namespace) -> int:
     from .assign.examples import EXAMPLES, stale_examples, write_examples
 
+    if args.update_goldens:
+        from .assign.goldens import GOLDENS, update_goldens
+
+        changes = update_goldens()
+        print(f"wrote {GOLDENS.relative_to(paths.REPO)}:",
+              *(changes or ["no score changed"]), sep="\n  ")
+        return 0
     if args.check:
         stale = stale_examples()
         if stale:
@@ -68,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     assign.set_defaults(func=_assign)
     examples = verbs.add_parser("examples", help="generate examples/submissions from solutions/")
     examples.add_argument("--check", action="store_true", help="only report stale examples")
+    examples.add_argument("--update-goldens", action="store_true",
+                          help="grade the examples and rewrite examples/expected_scores.json")
     examples.set_defaults(func=_examples)
     release = verbs.add_parser("release", help="write dist/ for students and every platform")
     release.add_argument("--dist", type=Path, default=paths.REPO / "dist")
