@@ -1,4 +1,4 @@
-"""The unit tests mirror the package: every test module's folder is a subpackage of ``autograder``."""
+"""The unit tests mirror the package: each test module's folder is a subpackage of autograder."""
 
 from __future__ import annotations
 
@@ -20,5 +20,6 @@ def test_every_unit_test_folder_is_a_package() -> None:
     # Without __init__.py a module would be imported by its base name, which may clash with
     # tests/repo's (test_results.py, test_intake.py, ...).
     folders = {p.parent for p in UNIT.rglob("test_*.py")}
-    missing = [str(f.relative_to(UNIT)) for f in sorted(folders) if not (f / "__init__.py").is_file()]
+    missing = [str(f.relative_to(UNIT)) for f in sorted(folders)
+               if not (f / "__init__.py").is_file()]
     assert not missing, f"add an __init__.py to tests/unit/{missing[0]}"
