@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: help venv test grade report bench mutation gpu-check release public stubs examples goldens notebook data clean
+.PHONY: image image-gpu base-image wheelhouse
 
 help:
 	@echo "make grade     grade the bundled example submissions and print the score table"
@@ -15,11 +16,16 @@ help:
 	@echo "make bench     time the full hidden suite per submission, with and without isolation"
 	@echo "make mutation  mutation-test the hidden checks on the solution regions (MUTATION_ARGS=--jobs 2)"
 	@echo "make gpu-check on a GPU machine: the full hidden suite on CUDA (uses \$$GPU_PYTHON, default python3)"
-	@echo "make stubs     regenerate assignments/convolutions from solutions/convolutions"
+	@echo "make stubs     regenerate assignments/convolutions from solutions/convolutions, and the"
+	@echo "               parts tables of the READMEs and the handout from autograder/parts.toml"
 	@echo "make examples  regenerate examples/submissions from solutions/ and tests/variants/"
 	@echo "make goldens   regrade the examples and rewrite examples/expected_scores.json"
 	@echo "make notebook  build assignments/convolutions.ipynb from handout/convolutions.py (jupytext)"
 	@echo "make data      regenerate data/ (needs espeak-ng; installs librosa into .venv)"
+	@echo "make image     build the CPU grader images (offline when need be; docs/containers.md)"
+	@echo "make image-gpu build the CUDA grader images"
+	@echo "make wheelhouse download the wheels the images install (build/wheelhouse/cpu)"
+	@echo "make base-image build a Debian base image without a registry (root, debootstrap)"
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-grader.txt requirements-frontends.txt
 	@command -v bwrap >/dev/null || echo "note: bubblewrap is not installed; the grader will run student code without isolation (apt-get install bubblewrap)"
@@ -76,6 +82,22 @@ notebook: $(STAMP)
 data: $(STAMP)
 	$(PY) -m pip install -q -r requirements-data.txt
 	$(PY) scripts/make_data.py
+
+# Grader images (docs/containers.md): wheels downloaded on the host, installed with --no-index;
+# the base is BASE if the engine has it or can pull it, else a Debian base built offline.
+# BASE=... another base image (default python:<pinned>-slim-bookworm).
+IMAGE_ARGS = $(if $(BASE),--base $(BASE))
+image: $(STAMP)
+	$(PY) scripts/docker/build_image.py --device cpu $(IMAGE_ARGS)
+
+image-gpu: $(STAMP)
+	$(PY) scripts/docker/build_image.py --device cuda $(IMAGE_ARGS)
+
+wheelhouse: $(STAMP)
+	$(PY) scripts/docker/wheelhouse.py --device cpu
+
+base-image:
+	PYTHON=$(PYTHON) scripts/docker/base_image.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache dist out

@@ -16,7 +16,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+# Built by `make image` / `make image-gpu` from autograder/docker/Dockerfile (docs/containers.md):
+# the grader, and the grader with otter-grader and nbgrader for the front-ends' container mode.
 IMAGES = {"cpu": "d2l-convolutions-grader:cpu", "cuda": "d2l-convolutions-grader:gpu"}
+FRONTEND_IMAGES = {device: f"{name}-frontends" for device, name in IMAGES.items()}
 # Capabilities the grader inside needs to give each child its own uid and clean up after it.
 CAPS = ("SETUID", "SETGID", "CHOWN", "KILL", "DAC_OVERRIDE", "FOWNER")
 MAX_STDOUT = 32 * 1024 * 1024
@@ -37,7 +40,7 @@ def engine_available(docker: str = "docker") -> tuple[bool, str]:
         return False, f"no {docker} client on PATH"
     try:
         probe = subprocess.run([docker, "info", "--format", "{{.ServerVersion}}"],
-                               capture_output=True, text=True, timeout=20)
+                               capture_output=True, text=True, timeout=20, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return False, f"{docker} info failed: {exc}"
     if probe.returncode != 0:
@@ -80,7 +83,7 @@ def docker_command(submission: Path, *, image: str, device: str = "cpu",
 
 def run_container(cmd: list[str], timeout: float) -> dict:
     """Run one container and parse the grader's JSON from its stdout."""
-    proc = subprocess.run(cmd, capture_output=True, timeout=timeout)
+    proc = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"container exited with {proc.returncode}: "
                            f"{proc.stderr.decode(errors='replace')[-2000:]}")

@@ -80,3 +80,9 @@ def matches(check_id: str, patterns: tuple[str, ...]) -> bool:
     base = check_id.split("[")[0]
     return any(p == "*" or p in (check_id, base) or (p.endswith(".") and check_id.startswith(p))
                for p in patterns)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "docker: needs a container engine; builds the grader image if missing "
+                   "(tests/repo/test_docker.py; deselect with -m 'not docker')")
