@@ -16,6 +16,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from autograder.cluster.options import add_arguments as add_cluster_arguments
+
 from .bank import Bank, load_bank
 from .intake import Submission, read_submission
 from .judge import DEVICE
@@ -48,6 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="grader image for --backend docker (default: "
                              "d2l-convolutions-grader:cpu, or :gpu with --device cuda)")
     parser.add_argument("--emit-json", action="store_true", help=argparse.SUPPRESS)
+    add_cluster_arguments(parser)  # --scheduler, --cluster slurm and its job options
 
 
 def output_names(paths: list[Path]) -> list[str]:
@@ -323,7 +326,8 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: cannot create {args.output}: {exc}", file=sys.stderr)
         return 2
-    if args.device == "cuda":
+    on_cluster = bool(args.scheduler or args.cluster)
+    if args.device == "cuda" and not on_cluster:  # (a cluster's workers check their own)
         import torch
 
         if not torch.cuda.is_available():
@@ -336,6 +340,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: no checks for parts {sorted(only)}", file=sys.stderr)
         return 2
     recover(args.output)
+    if on_cluster:
+        from autograder.cluster.client import run as grade_on_cluster
+
+        return grade_on_cluster(args, bank)
     if args.backend == "docker":
         return _grade_in_containers(args, bank)
     results = grade_all(args.submissions, args.output, bank, jobs=args.jobs,

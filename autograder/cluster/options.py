@@ -1,0 +1,38 @@
+"""The ``grade`` command's options for cluster grading (argparse only: importing this module
+must not import Dask, which only cluster grading needs)."""
+
+from __future__ import annotations
+
+import argparse
+
+WAIT_FOR_WORKERS = 600.0  # seconds: how long a run waits for its first worker
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "cluster grading (Dask; see docs/cluster.md)",
+        "Grade on the workers of a Dask cluster instead of local sandboxes; --jobs is then "
+        "the workers' business. Results are written here, as by a local run.")
+    where = group.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="a running Dask scheduler, e.g. tcp://head-node:8786")
+    where.add_argument("--cluster", choices=["slurm"], default=None,
+                       help="start the workers as Slurm jobs (dask-jobqueue) and a scheduler "
+                            "in this process; with --device cuda each job asks for a GPU")
+    group.add_argument("--wait-workers", type=float, default=WAIT_FOR_WORKERS, metavar="SECONDS",
+                       help="give up when no worker has joined after this long "
+                            "(default: %(default)g)")
+    group.add_argument("--cluster-jobs", type=int, default=1, metavar="N",
+                       help="--cluster slurm: jobs to submit (default: 1)")
+    group.add_argument("--cluster-cores", type=int, default=4, metavar="N",
+                       help="--cluster slurm: cores per job, one single-threaded worker "
+                            "(and sandbox) each (default: 4)")
+    group.add_argument("--cluster-memory", default="16GB", metavar="SIZE",
+                       help="--cluster slurm: memory per job (default: 16GB)")
+    group.add_argument("--cluster-walltime", default="01:00:00", metavar="HH:MM:SS",
+                       help="--cluster slurm: time limit per job (default: 01:00:00)")
+    group.add_argument("--cluster-queue", default=None, metavar="PARTITION",
+                       help="--cluster slurm: the partition (default: the site's)")
+    group.add_argument("--cluster-directive", action="append", default=[], metavar="OPTION",
+                       help="--cluster slurm: an extra #SBATCH option, e.g. "
+                            "--cluster-directive=--account=cs101 (repeatable)")
