@@ -54,6 +54,7 @@ release: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) scripts/bench.py
+	$(PY) scripts/bench_docker.py  # --backend docker vs the sandbox; skips without an engine
 
 # Every first-order mutant of the solutions' regions, graded on its part: kill rate per part,
 # survivors in out/mutation/survivors.txt. About 6 minutes with one job (MUTATION_ARGS=--help).
