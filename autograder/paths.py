@@ -7,12 +7,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO / "solutions"
 ASSIGNMENTS = REPO / "assignments"
-PACKAGE = "convolutions"
+PACKAGE = "convolutions"  # the package students write (its folder and import name)
 DATA = REPO / "data"
 
 # What grading needs wherever it runs (the Gradescope zip, otter's autograder zip, nbgrader's
 # course), in the repository's layout so that the paths above resolve there too.
-GRADER_BUNDLE = ("autograder", "tests/hidden", "solutions/convolutions/training.py", "data")
+GRADER_BUNDLE = ("autograder", "tests/hidden", f"solutions/{PACKAGE}/training.py", "data")
+# The assignment's plugins of the sandbox's worker, loaded in order before any submission: its
+# rules (shared with the public tests) and its probes. Bound read-only into the sandbox, so that
+# every submission can read them: nothing secret may be in them.
+SANDBOX_PLUGINS = ("autograder/rules.py", "tests/hidden/probes.py")
 
 
 def grader_files() -> list[Path]:
@@ -25,6 +29,11 @@ def grader_files() -> list[Path]:
                     and not path.name.startswith(".")):
                 out.append(path)
     return out
+
+
+def sandbox_plugins() -> list[Path]:
+    """The files of ``SANDBOX_PLUGINS``."""
+    return [REPO / name for name in SANDBOX_PLUGINS]
 
 
 def copy_grader(dst: Path) -> None:

@@ -18,7 +18,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-PACKAGE = "convolutions"
+from autograder.paths import PACKAGE
+
 MAX_FILE = 512 * 1024          # one source file
 MAX_TOTAL = 4 * 1024 * 1024    # the whole package
 MAX_FILES = 200

@@ -1,7 +1,7 @@
 """Judging observations in the grader: exact types, dtype, device, shape, then values.
 
-Observations arrive as ``encode_value`` descriptions (plain dicts). ``as_tensor`` rebuilds a
-tensor only from a description of kind ``tensor``; anything else (a subclass, a lying object,
+Observations arrive as ``codec.encode_value`` descriptions (plain dicts). ``as_tensor`` rebuilds
+a tensor only from a description of kind ``tensor``; anything else (a subclass, a lying object,
 a list) fails with a message that says what came back. Messages in ``CheckFailed.message``
 never contain expected values or inputs; ``detail`` may (shown for visible checks only).
 """
@@ -12,10 +12,9 @@ import contextvars
 import math
 from typing import Any
 
-import numpy as np
 import torch
 
-from autograder.sandbox import wire
+from autograder.sandbox import codec, wire
 from autograder.tolerances import TOLERANCES  # (rtol, atol) per dtype, shared with public tests
 
 from .bank import CheckFailed
@@ -45,13 +44,11 @@ def as_tensor(obs: Any, what: str) -> torch.Tensor:
     if "value" not in obs:
         raise CheckFailed(f"{what}: the tensor has no values (device {obs.get('device')})")
     try:
-        array, name = wire.decode_array(obs["value"]["__array__"])
+        tensor = codec.tensor_from_wire(obs["value"])
     except (wire.WireError, KeyError, TypeError, ValueError) as exc:
         raise CheckFailed(f"{what}: malformed tensor ({exc})") from None
-    tensor = torch.from_numpy(array)
-    if name == "bfloat16":
-        tensor = tensor.view(torch.int16).view(torch.bfloat16)
-    if list(tensor.shape) != obs.get("shape") or name != obs.get("dtype"):
+    if (list(tensor.shape) != obs.get("shape")
+            or codec.dtype_name(tensor.dtype) != obs.get("dtype")):
         raise CheckFailed(f"{what}: malformed tensor description")
     return tensor
 
@@ -87,7 +84,7 @@ def expect_dtype(obs: Any, dtype: torch.dtype, what: str) -> None:
     """A tensor of exactly ``dtype`` (nothing else looked at)."""
     if not isinstance(obs, dict) or obs.get("kind") != "tensor":
         raise CheckFailed(f"{what}: expected a torch.Tensor, got {describe(obs)}")
-    want = str(dtype).removeprefix("torch.")
+    want = codec.dtype_name(dtype)
     if obs.get("dtype") != want:
         raise CheckFailed(f"{what}: dtype {obs.get('dtype')}, expected {want} (the output must "
                           "keep the input's dtype)")
@@ -96,8 +93,8 @@ def expect_dtype(obs: Any, dtype: torch.dtype, what: str) -> None:
 def _layout_note(obs: dict, dtype: torch.dtype, device: str) -> str:
     """What else differs, for a value failure's message (judged by other checks)."""
     notes = []
-    if obs.get("dtype") != str(dtype).removeprefix("torch."):
-        notes.append(f"the result is {obs.get('dtype')}, not {str(dtype).removeprefix('torch.')}")
+    if obs.get("dtype") != codec.dtype_name(dtype):
+        notes.append(f"the result is {obs.get('dtype')}, not {codec.dtype_name(dtype)}")
     try:
         if torch.device(obs.get("device", "?")).type != torch.device(device).type:
             notes.append(f"it is on {obs.get('device')}, not {device}")
@@ -111,7 +108,7 @@ def expect_layout(obs: Any, shape: tuple[int, ...], dtype: torch.dtype | None, d
     """A plain tensor of this shape and dtype (``None``: any) on this device (no values)."""
     if not isinstance(obs, dict) or obs.get("kind") != "tensor":
         raise CheckFailed(f"{what}: expected a torch.Tensor, got {describe(obs)}")
-    want_dtype = str(dtype).removeprefix("torch.")
+    want_dtype = codec.dtype_name(dtype)
     if dtype is not None and obs.get("dtype") != want_dtype:
         raise CheckFailed(f"{what}: dtype {obs.get('dtype')}, expected {want_dtype} "
                           "(the output must keep the input's dtype)")
@@ -132,7 +129,7 @@ def compare_values(actual: torch.Tensor, expected: torch.Tensor, what: str, *,
     """Values equal within tolerance; the message gives count, first index and max error."""
     # The coarser of the two dtypes' tolerances: a result in a less precise dtype is judged on
     # its values at that precision here, and on its dtype by the checks that judge dtypes.
-    tols = [TOLERANCES.get(str(t.dtype).removeprefix("torch."), (0.0, 0.0))
+    tols = [TOLERANCES.get(codec.dtype_name(t.dtype), (0.0, 0.0))
             for t in (expected, actual)]
     rtol = max(t[0] for t in tols) if rtol is None else rtol
     atol = max(t[1] for t in tols) if atol is None else atol
@@ -181,18 +178,3 @@ def array(seed: int, *shape: int, dtype: torch.dtype = torch.float64,
         return torch.randint(-3, 4, shape, generator=g).to(dtype)
     raise ValueError(kind)
 
-
-def to_wire(value: Any) -> Any:
-    """Tensors in a request become tagged arrays; the rest must already be plain."""
-    if isinstance(value, torch.Tensor):
-        t = value.detach().cpu().contiguous()
-        if t.dtype == torch.bfloat16:
-            return wire.encode_array(t.view(torch.int16).numpy().view(np.uint16), "bfloat16")
-        return wire.encode_array(t.numpy())
-    if isinstance(value, torch.dtype):
-        return {"__dtype__": str(value).removeprefix("torch.")}
-    if isinstance(value, dict):
-        return {k: to_wire(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_wire(v) for v in value]
-    return value

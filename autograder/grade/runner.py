@@ -8,6 +8,8 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
+from autograder.paths import PACKAGE
+
 from . import static
 from .bank import Bank, Check, CheckFailed
 from .devices import device_report
@@ -116,12 +118,12 @@ def import_notes(hello: Any) -> list[str]:
         return ["the grader received a malformed reply to its first request"]
     notes = []
     if hello.get("import_error"):
-        notes.append(f"`import convolutions` failed: {str(hello['import_error'])[:1000]}")
+        notes.append(f"`import {PACKAGE}` failed: {str(hello['import_error'])[:1000]}")
     errors = hello.get("module_errors") or {}
     if not isinstance(errors, dict):
         return [*notes, "the grader received a malformed list of import errors"]
     for module, error in sorted(errors.items())[:50]:
-        notes.append(f"convolutions/{str(module)[:100]}.py could not be imported: "
+        notes.append(f"{PACKAGE}/{str(module)[:100]}.py could not be imported: "
                      f"{str(error)[:1000]}")
     return notes
 

@@ -8,40 +8,45 @@ request and reply through the wire format, so the same exact-type rules apply.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import secrets
 import time
 from typing import Any
 
+from autograder import paths
 from autograder.sandbox import wire
+from autograder.sandbox.codec import encode_inputs
+from autograder.sandbox.messages import MessageError, Reply, Request
 
 from .bank import CheckFailed
-from .judge import DEVICE, to_wire
+from .judge import DEVICE
 
 HELLO_TIMEOUT = 30.0  # importing a package: generous, but a module-level infinite loop must end
 WALL_FACTOR, WALL_SLACK = 3.0, 5.0  # wall-clock backstop of a CPU-time limit t: 3 t + 5 s
 RESPAWN_LIMIT = 40  # restarts of one submission's process; past it, checks fail without running
 
 
-def _device_hint(request: dict[str, Any] | None) -> str:
+def _device_hint(request: Request | None) -> str:
     """How to create tensors on the right device, in terms of the call's own arguments."""
-    kwargs = ((request or {}).get("args") or {}).get("kwargs") or {}
+    kwargs = (request.args.get("kwargs") if request is not None else None) or {}
     if isinstance(kwargs, dict) and "device" in kwargs:
         return " (a tensor was created on another device: pass device=device when you create it)"
     return (" (a tensor was created on another device: create it from the input, "
             "X.new_zeros(...), or with device=X.device)")
 
 
-def _verdict(reply: Any, request: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Turn a probe's reply into observations, or ``CheckFailed`` with a student-facing reason."""
-    if not isinstance(reply, dict):
-        raise CheckFailed("the grader received a malformed reply from your code")
-    violations = reply.get("violations") or []
-    if violations:
-        raise CheckFailed("rule broken: your code used " + "; ".join(map(str, violations[:3])))
-    error = reply.get("error")
-    if error is not None:
-        kind = str(error.get("type", "Exception")) if isinstance(error, dict) else "Exception"
-        text = str(error.get("message", "")) if isinstance(error, dict) else ""
+def _verdict(message: Any, request: Request | None = None) -> dict[str, Any]:
+    """Turn a probe's reply (as received: written by the student's process) into observations,
+    or ``CheckFailed`` with a student-facing reason."""
+    try:
+        reply = Reply.from_wire(message)
+    except MessageError:
+        raise CheckFailed("the grader received a malformed reply from your code") from None
+    if reply.violations:
+        raise CheckFailed("rule broken: your code used " + "; ".join(reply.violations[:3]))
+    if reply.error is not None:
+        kind, text = reply.error.type, reply.error.message
         if kind == "NotImplementedError":
             raise CheckFailed(text.removeprefix("NotImplementedError: ")[:300])
         if kind == "SystemExit":
@@ -49,10 +54,8 @@ def _verdict(reply: Any, request: dict[str, Any] | None = None) -> dict[str, Any
         hint = _device_hint(request) if "device" in text and ("meta" in text or "cuda" in text) \
             else ""
         raise CheckFailed(f"your code raised {text[:600]}{hint}")
-    observed = reply.get("ok")
-    if not isinstance(observed, dict):
-        raise CheckFailed("the grader received a malformed reply from your code")
-    return observed
+    assert reply.ok is not None  # (a reply holds one or the other)
+    return reply.ok
 
 
 class StudentBase:
@@ -78,7 +81,7 @@ class StudentBase:
     def probe(self, probe: str, /, *, device: str | None = None, **args: Any) -> dict[str, Any]:
         """Run ``probe`` in the student process on ``args`` (tensors on ``device``, by default
         the run's device); its observations, or CheckFailed."""
-        request = {"probe": probe, "args": to_wire(args), "device": device or DEVICE.get()}
+        request = Request(probe, encode_inputs(args), device or DEVICE.get())
         return _verdict(self._request(request, *self._time_left()), request)
 
     def _time_left(self) -> tuple[float, float | None]:
@@ -92,7 +95,8 @@ class StudentBase:
         return (max(0.05, WALL_FACTOR * self.limit + WALL_SLACK - wall),
                 max(0.05, self.limit - cpu))
 
-    def _request(self, request: dict[str, Any], timeout: float, cpu_limit: float | None) -> Any:
+    def _request(self, request: Request, timeout: float, cpu_limit: float | None) -> Any:
+        """The reply to ``request`` as received (a wire message, not trusted yet)."""
         raise NotImplementedError
 
 
@@ -121,7 +125,7 @@ class SandboxedStudent(StudentBase):
 
         try:
             self.child = self.sandbox.spawn(self.files)
-            reply = self._ask({"probe": "hello", "args": {}}, timeout, cpu_limit)
+            reply = self._ask(Request("hello"), timeout, cpu_limit)
         except ChildDied as exc:
             self._lost(exc)
             raise CheckFailed(f"importing your package failed: {exc.info.reason}") from None
@@ -130,11 +134,11 @@ class SandboxedStudent(StudentBase):
         self.hello = _verdict(reply)
         return self.hello
 
-    def _ask(self, request: dict[str, Any], timeout: float, cpu_limit: float | None) -> Any:
+    def _ask(self, request: Request, timeout: float, cpu_limit: float | None) -> Any:
         """One request and its reply, which must carry the request's random id."""
-        request = {**request, "id": secrets.token_hex(8)}
-        reply = self.child.request(request, timeout, cpu_limit=cpu_limit)
-        if not isinstance(reply, dict) or reply.get("id") != request["id"]:
+        request = dataclasses.replace(request, id=secrets.token_hex(8))
+        reply = self.child.request(request.to_wire(), timeout, cpu_limit=cpu_limit)
+        if not isinstance(reply, dict) or reply.get("id") != request.id:
             # Written by the submission itself (to fd 3), or a stale reply: trust nothing more
             # from this process.
             self.close()
@@ -142,7 +146,7 @@ class SandboxedStudent(StudentBase):
                               "(something in your code wrote to the grader's connection)")
         return reply
 
-    def _request(self, request: dict[str, Any], timeout: float, cpu_limit: float | None) -> Any:
+    def _request(self, request: Request, timeout: float, cpu_limit: float | None) -> Any:
         from autograder.sandbox import ChildDied, ChildTimeout
 
         if self.child is None or not self.child.alive:
@@ -191,21 +195,33 @@ class SandboxedStudent(StudentBase):
             self.child = None
 
 
+@functools.cache
+def load_worker() -> None:
+    """Make this interpreter a worker, as the sandbox's zygote is: the assignment's plugins
+    loaded (its probes and rules, ``paths.SANDBOX_PLUGINS``) and torch warmed up. Call it before
+    any student code runs, so that the probes take their references to torch first."""
+    from autograder.sandbox import worker
+
+    worker.setup(paths.PACKAGE, paths.sandbox_plugins())
+
+
 class InProcessStudent(StudentBase):
     """The submission imported into this interpreter (no isolation, no time limit)."""
 
     def __init__(self, code_dir: str) -> None:
         from autograder.sandbox.worker import Student
 
+        load_worker()
         self.student = Student(code_dir)
         self.hello = {"import_error": self.student.import_error,
                       "module_errors": self.student.module_errors}
 
-    def _request(self, request: dict[str, Any], timeout: float, cpu_limit: float | None) -> Any:
+    def _request(self, request: Request, timeout: float, cpu_limit: float | None) -> Any:
         from autograder.sandbox.guards import lift_unneeded
         from autograder.sandbox.worker import handle
 
         try:
-            return wire.roundtrip(handle(self.student, wire.roundtrip(request)))
+            sent = Request.from_wire(wire.roundtrip(request.to_wire()))
+            return wire.roundtrip(handle(self.student, sent).to_wire())
         finally:
-            lift_unneeded([])  # the checks' own oracles run in this process, with convolutions
+            lift_unneeded([])  # the checks' own oracles run in this process, free of the rules

@@ -25,9 +25,10 @@ from .classroom import workflow_yaml
 GITIGNORE = ".venv/\n__pycache__/\n*.pyc\n.pytest_cache/\n.ipynb_checkpoints/\n"
 
 # What tests/public/support.py loads from the grader, by path: the rule guard the grader runs
-# student code under, and the tolerances it compares with. Both import only torch (or nothing).
-PUBLIC_GRADER_FILES = ("autograder/sandbox/guards.py", "autograder/tolerances.py",
-                       "autograder/parts.py", "autograder/parts.toml")
+# student code under and the assignment's rules it enforces, the tolerances it compares with,
+# and the parts registry. The Python files import only torch (or nothing).
+PUBLIC_GRADER_FILES = ("autograder/sandbox/guards.py", "autograder/rules.py",
+                       "autograder/tolerances.py", "autograder/parts.py", "autograder/parts.toml")
 
 
 def _pytest_config() -> str:

@@ -30,6 +30,7 @@ import time
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from . import wire
 from .cgroup import SandboxCgroup
@@ -95,10 +96,12 @@ class ChildGarbled(ChildDied, WireError):
 
 # ------------------------------------------------------------------------------ isolation
 
-def bwrap_args(limits: Limits, pythonpath: tuple[str, ...] = ()) -> list[str]:
+def bwrap_args(limits: Limits, pythonpath: tuple[str, ...] = (),
+               files: tuple[str, ...] = ()) -> list[str]:
     """The bwrap command line (without the command): fresh net/pid/ipc/uts/cgroup namespaces
     (no user namespace: as real root the zygote can give each child its own real uid), and a
-    read-only view of the system, Python, the venv and autograder/sandbox only."""
+    read-only view of the system, Python, the venv, autograder/sandbox, ``pythonpath`` and
+    ``files`` (the setup's plugins) only."""
     args = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--new-session",
             "--proc", "/proc", "--dev", "/dev",
@@ -110,7 +113,7 @@ def bwrap_args(limits: Limits, pythonpath: tuple[str, ...] = ()) -> list[str]:
             args += ["--ro-bind", top, top]
     args += gpu_args()
     made = {"/tmp"}  # (already a mount point)
-    for path in _mounts(pythonpath):
+    for path in _mounts((*pythonpath, *files)):
         for parent in reversed(Path(path).parents[:-1]):  # bwrap would make them 0700
             if str(parent) not in made and not _covered(str(parent)):
                 made.add(str(parent))
@@ -134,8 +137,9 @@ def gpu_args() -> list[str]:
     return args + ["--ro-bind", "/sys", "/sys"]
 
 
-def _mounts(pythonpath: tuple[str, ...]) -> list[str]:
-    """Host paths the zygote needs: Python, the venv, autograder/{__init__.py,sandbox}."""
+def _mounts(extra: tuple[str, ...]) -> list[str]:
+    """Host paths the zygote needs: Python, the venv, autograder/{__init__.py,sandbox} and
+    ``extra``."""
     prefixes = {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, sys.exec_prefix,
                                               sys.base_exec_prefix)}
     for prefix in prefixes:
@@ -144,7 +148,7 @@ def _mounts(pythonpath: tuple[str, ...]) -> list[str]:
                                "would expose hidden tests and solutions")
     wanted = sorted(prefixes | {str(REPO / "autograder" / "__init__.py"),
                                 str(REPO / "autograder" / "sandbox")}
-                    | {os.path.realpath(p) for p in pythonpath})
+                    | {os.path.realpath(p) for p in extra})
     mounts: list[str] = []
     for path in wanted:
         if not _covered(path) and not any(Path(path).is_relative_to(m) for m in mounts):
@@ -188,6 +192,30 @@ def _others_can_read(path: str) -> bool:
 
 # ------------------------------------------------------------------------------- sandbox
 
+@dataclass(frozen=True)
+class Setup:
+    """What the zygote runs once, after its preload imports and before it forks: ``call``
+    (``"module:function"``) with ``kwargs``. ``files`` are bound read-only into the sandbox for
+    it (a worker's plugins): every child can read them, so nothing in them may be secret."""
+
+    call: str
+    kwargs: dict[str, Any]
+    files: tuple[str, ...] = ()
+
+
+def worker_setup() -> Setup:
+    """The grading worker's setup: the package submissions provide, and the plugins that
+    register the assignment's probes and rules (both from ``autograder/paths.py``)."""
+    from autograder import paths
+
+    files = tuple(os.path.realpath(p) for p in paths.sandbox_plugins())
+    return Setup("autograder.sandbox.worker:setup",
+                 {"package": paths.PACKAGE, "plugins": list(files)}, files)
+
+
+_WORKER_SETUP: Any = object()  # (the default: ``worker_setup()``)
+
+
 class Sandbox:
     """One zygote. Thread-safe; children of one sandbox may be used from different threads.
 
@@ -198,18 +226,21 @@ class Sandbox:
     def __init__(self, *, isolation: str = "auto", limits: Limits = Limits(),
                  preload: tuple[str, ...] = ("torch", "numpy", "autograder.sandbox.worker"),
                  serve: str = "autograder.sandbox.worker:serve", slot: int = 0,
-                 pythonpath: tuple[str, ...] = ()) -> None:
-        """``pythonpath``: extra host directories the zygote imports from (bound read-only)."""
+                 pythonpath: tuple[str, ...] = (), setup: Setup | None = _WORKER_SETUP) -> None:
+        """``pythonpath``: extra host directories the zygote imports from (bound read-only);
+        ``setup``: what the zygote runs before it forks (by default the grading worker's,
+        ``worker_setup()``; None: nothing, for a ``serve`` of one's own)."""
         if isolation not in ("auto", "bwrap", "none"):
             raise ValueError(f"isolation must be 'auto', 'bwrap' or 'none', not {isolation!r}")
         if not 0 <= slot < UID_BLOCKS:
             raise ValueError(f"slot must be in [0, {UID_BLOCKS})")
         self.limits, self.preload, self.serve, self.slot = limits, tuple(preload), serve, slot
         self.pythonpath = tuple(os.path.realpath(p) for p in pythonpath)
+        self.setup = worker_setup() if setup is _WORKER_SETUP else setup
         self.isolation_used, self._missing = self._choose(isolation)
         self.uid_drop = os.geteuid() == 0 and (self.isolation_used == "bwrap" or all(
             _others_can_read(p) for p in (sys.base_prefix, sys.prefix, REPO / "autograder",
-                                          *self.pythonpath)))
+                                          *self.pythonpath, *self._setup_files())))
         self.start_seconds: float | None = None
         self.zygote_info: dict = {}
         self._lock = threading.RLock()
@@ -227,7 +258,8 @@ class Sandbox:
     def _choose(self, isolation: str) -> tuple[str, str]:
         if isolation == "none":
             return "none", "isolation='none' was requested"
-        problem = bwrap_problem(tuple(bwrap_args(self.limits, self.pythonpath)))
+        problem = bwrap_problem(tuple(bwrap_args(self.limits, self.pythonpath,
+                                                 self._setup_files())))
         if problem is None:
             return "bwrap", ""
         if isolation == "bwrap":
@@ -412,7 +444,8 @@ class Sandbox:
         python = [sys.executable, "-s", "-B", *(["-P"] if sys.version_info >= (3, 11) else []),
                   "-m", "autograder.sandbox.zygote", str(fd)]
         if self.isolation_used == "bwrap":
-            return [*bwrap_args(self.limits, self.pythonpath), "--", *python]
+            return [*bwrap_args(self.limits, self.pythonpath, self._setup_files()), "--",
+                    *python]
         return python
 
     def _environment(self) -> dict[str, str]:
@@ -425,8 +458,12 @@ class Sandbox:
                 "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                 "MALLOC_ARENA_MAX": "2"}  # each arena reserves 64 MiB of RLIMIT_AS
 
+    def _setup_files(self) -> tuple[str, ...]:
+        return self.setup.files if self.setup is not None else ()
+
     def _config(self) -> dict:
         return {"preload": list(self.preload), "serve": self.serve,
+                "setup": None if self.setup is None else [self.setup.call, self.setup.kwargs],
                 "limits": asdict(self.limits), "uid_base": self._uid_base,
                 "uid_block": UID_BLOCK, "scratch_base": self._scratch_base}
 

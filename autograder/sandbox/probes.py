@@ -1,65 +1,67 @@
-"""Probes: what the student process does for each kind of check.
+"""Probes: what the student process does for each kind of check, and the registry of them.
 
 A probe receives the loaded submission, a ``Violations`` record and plain inputs (tensors built
-from the grader's arrays); it calls the student's code under the part's rules and returns
-observations (``encode_value`` descriptions). It never sees expected values and never judges:
-the grader does, from its own copies of the inputs.
+from the grader's arrays); it calls the student's code under its rules and returns observations
+(``encode`` descriptions). It never sees expected values and never judges: the grader does, from
+its own copies of the inputs.
+
+This module holds the generic probes (``hello``, ``call``) and what an assignment's own probes
+are written with (``probe``, ``under_rules``, ``encode``, ``stand_ins``, ``type_name``). Those
+live in plugin files (``load_plugins``), loaded before any submission is imported, so that they
+take their references to torch first.
 """
 
 from __future__ import annotations
 
 import contextlib
-import types
-from collections.abc import Callable, Iterator
+import importlib
+import importlib.util
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import torch
-from torch import nn
-from torch._decomp import decompositions as _decompositions
 
-from .guards import Violations, guard
+from . import guards
+from .codec import encode_value
+from .guards import Violations
 
 # Captured before student code is imported, so a patched torch cannot answer for us.
-_grad, _manual_seed, _no_grad = torch.autograd.grad, torch.manual_seed, torch.no_grad
-_im2col = _decompositions.im2col
-_Linear, _Conv2d, _Module = nn.Linear, nn.Conv2d, nn.Module
+_manual_seed = torch.manual_seed
 
 PROBES: dict[str, Callable[..., dict[str, Any]]] = {}
-__all__ = ["PROBES", "Violations", "rules_of"]
-NO_CONV = ["no_torch_convolution"]
-BACKWARD = ["no_torch_convolution", "no_autograd_in_backward"]
 FROM_REQUEST = None  # the request's own ``rules`` argument decides
+encode = encode_value  # observations: exact types, tensors as arrays (see codec.encode_value)
+__all__ = ["FROM_REQUEST", "PROBES", "Violations", "encode", "load_plugins", "probe",
+           "rules_of", "stand_ins", "type_name", "under_rules"]
 
 
-def probe(rules: list[str] | None = None) -> Callable[..., Any]:
-    """Register a probe; ``rules`` it always runs under (``FROM_REQUEST``: the request's)."""
+def probe(rules: Sequence[str] | None = ()) -> Callable[..., Any]:
+    """Register a probe under its function's name; ``rules`` it always runs under
+    (``FROM_REQUEST``: the request's ``rules`` argument). A name registered twice is an error."""
 
     def register(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-        fn.rules = rules  # type: ignore[attr-defined]
+        if fn.__name__ in PROBES and PROBES[fn.__name__] is not fn:
+            raise ValueError(f"probe {fn.__name__!r} is registered twice")
+        fn.rules = None if rules is FROM_REQUEST else list(rules)  # type: ignore[attr-defined]
         PROBES[fn.__name__] = fn
         return fn
 
     return register
 
 
-def rules_of(name: str, args: dict[str, Any]) -> list[str]:
+def rules_of(name: str, args: Mapping[str, Any]) -> list[str]:
     """The rules a request of probe ``name`` runs under."""
     fn = PROBES[name]
     rules = fn.rules if fn.rules is not FROM_REQUEST else args.get("rules")  # type: ignore
     return list(rules or [])
 
 
-ENCODE: Callable[[Any], dict[str, Any]] | None = None  # worker.encode_value, set by the worker
-
-
-def _encode(value: Any) -> dict[str, Any]:
-    assert ENCODE is not None, "probes run inside the worker"
-    return ENCODE(value)
-
-
-class _Guarded:
-    """What a block under ``_rules`` gets: ``seal(observations)`` checks that the guards still
-    hold and returns them; ``watch`` is the operator-counting guard (or None)."""
+class Guarded:
+    """What a block under ``under_rules`` gets: ``seal(observations)`` checks that the guards
+    still hold and returns them; ``watch`` is the operator-counting guard (or None)."""
 
     def __init__(self, managers: list[Any]) -> None:
         self.managers = managers
@@ -72,42 +74,25 @@ class _Guarded:
 
 
 @contextlib.contextmanager
-def _rules(rules: list[str], violations: Violations, watch: bool = True) -> Iterator[_Guarded]:
+def under_rules(rules: Sequence[str], violations: Violations,
+                watch: bool = True) -> Iterator[Guarded]:
     """Run the block under ``rules``. Observations are encoded inside the block, before the
     rules are lifted, so that no work can be deferred past them."""
-    guarded = _Guarded(guard(rules, violations, watch))
+    guarded = Guarded(guards.guard(list(rules), violations, watch))
     with contextlib.ExitStack() as stack:
         for manager in guarded.managers:
             stack.enter_context(manager)
         yield guarded
 
 
-def _pair(value: Any) -> tuple[int, int]:
-    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
-
-
-def _oracle_corr2d(X: torch.Tensor, K: torch.Tensor, padding: Any = 0,
-                   stride: Any = 1) -> torch.Tensor:
-    """``corr2d`` from torch's own decomposition of im2col (plain aten indexing, none of the
-    forbidden operators): what the student's ``corr2d`` is replaced by while another part is
-    graded, so that a fault in ``corr2d`` costs its own part only."""
-    (ph, pw), (sh, sw) = _pair(padding), _pair(stride)
-    (h, w), (kh, kw) = X.shape, K.shape
-    cols = _im2col(X[None, None], [kh, kw], [1, 1], [ph, pw], [sh, sw])[0]
-    out_h, out_w = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
-    return (K.reshape(1, -1).to(cols.dtype) @ cols).reshape(out_h, out_w)
-
-
-ORACLES = {"corr2d": _oracle_corr2d}
-
-
 @contextlib.contextmanager
-def _graded_alone(student: Any) -> Iterator[None]:
-    """While the block runs, every reference the submission's modules hold to its own
-    functions in ``ORACLES`` (``from .cross_correlation import corr2d``, the package's export,
-    the function itself) points to the oracle instead. Restored afterwards."""
+def stand_ins(student: Any, replacements: Mapping[str, Callable[..., Any]]) -> Iterator[None]:
+    """While the block runs, every reference the submission's modules hold to its own object
+    ``name`` (its own import of it, the package's export, the definition itself) points to
+    ``replacements[name]`` instead; restored afterwards. So a part that builds on another is
+    graded with a correct version of the other, and a fault costs its own part only."""
     patched = []
-    for name, oracle in ORACLES.items():
+    for name, replacement in replacements.items():
         try:
             own = student.get(name)
         except BaseException:  # noqa: BLE001 - missing or broken: nothing to replace
@@ -115,7 +100,7 @@ def _graded_alone(student: Any) -> Iterator[None]:
         for module in student.modules():
             namespace = vars(module)
             for attr in [a for a, v in list(namespace.items()) if v is own]:
-                namespace[attr] = oracle
+                namespace[attr] = replacement
                 patched.append((namespace, attr, own))
     try:
         yield
@@ -124,10 +109,55 @@ def _graded_alone(student: Any) -> Iterator[None]:
             namespace[attr] = own
 
 
-def _type_name(obj: Any) -> str:
+def type_name(obj: Any) -> str:
+    """The qualified name of ``obj``'s exact type."""
     kind = type(obj)
     return f"{kind.__module__}.{kind.__qualname__}"
 
+
+# ------------------------------------------------------------------------------- plugins
+
+_PLUGINS: dict[str, ModuleType] = {}
+_GRADER = Path(__file__).resolve().parents[1]  # the grader's own package
+
+
+def load_plugins(files: Sequence[str | Path]) -> list[ModuleType]:
+    """Import each plugin file once, in order: it registers its probes (``@probe``); its
+    ``RULES``, if any, are registered with the guard. A file inside the grader's own package is
+    imported under its module name (so other modules that import it share the copy); any other
+    under ``sandbox_plugin_<stem>``."""
+    modules = []
+    for file in files:
+        path = Path(file).resolve()
+        if str(path) not in _PLUGINS:
+            _PLUGINS[str(path)] = _import(path)
+        module = _PLUGINS[str(path)]
+        if isinstance(getattr(module, "RULES", None), Mapping):
+            guards.register(module.RULES)
+        modules.append(module)
+    return modules
+
+
+def _import(path: Path) -> ModuleType:
+    if not path.is_file() or path.suffix != ".py":
+        raise FileNotFoundError(f"sandbox plugin {path} is not a Python file")
+    if path.is_relative_to(_GRADER):
+        parts = path.relative_to(_GRADER.parent).with_suffix("").parts
+        return importlib.import_module(".".join(parts))
+    name = f"sandbox_plugin_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+# ------------------------------------------------------------------------ generic probes
 
 @probe()
 def hello(student: Any, violations: Violations) -> dict[str, Any]:
@@ -145,236 +175,9 @@ def call(student: Any, violations: Violations, name: str, args: list[Any] | None
     fn = student.get(name)
     if seed is not None:
         _manual_seed(seed)
-    with _rules(rules or [], violations) as guarded:
+    with under_rules(rules or [], violations) as guarded:
         out = fn(*args, **kwargs)
-        observed = {"value": _encode(out), "inputs": [_encode(a) for a in args]}
+        observed = {"value": encode(out), "inputs": [encode(a) for a in args]}
         if count and guarded.watch is not None:
             observed["ops"] = guarded.watch.ops
         return guarded.seal(observed)
-
-
-@probe(BACKWARD)
-def corr2d_function(student: Any, violations: Violations, X: torch.Tensor, K: torch.Tensor,
-                    dY: torch.Tensor, requires: list[bool] | None = None) -> dict[str, Any]:
-    """Forward and backward of ``Corr2dFunction`` with dY given; autograd banned inside, the
-    student's ``corr2d`` replaced by the oracle. ``requires``: which of X, K require grad.
-    Observes Y, dX, dK, the operators run inside backward, and what backward itself returned
-    for each input (None or a tensor)."""
-    fn = student.get("Corr2dFunction")
-    need_x, need_k = requires or (True, True)
-    Xg, Kg = X.clone().requires_grad_(need_x), K.clone().requires_grad_(need_k)
-    returned: list[Any] = []
-    with _graded_alone(student), _recording_backward(fn, returned), \
-            _rules(BACKWARD, violations) as guarded:
-        Y = fn.apply(Xg, Kg)
-        wanted = [t for t in (Xg, Kg) if t.requires_grad]
-        grads = dict(zip([id(t) for t in wanted], _grad(Y, wanted, dY, allow_unused=True)))
-        dX, dK = grads.get(id(Xg)), grads.get(id(Kg))
-        return guarded.seal({
-            "Y": _encode(Y), "dX": _encode(dX), "dK": _encode(dK),
-            "inputs": [_encode(Xg), _encode(Kg), _encode(dY)],
-            "backward_ops": guarded.watch.backward_ops if guarded.watch else None,
-            "returned": [None if r is None else _type_name(r) for r in returned[0]]
-            if returned and isinstance(returned[0], tuple) else None})
-
-
-@contextlib.contextmanager
-def _recording_backward(fn: Any, returned: list[Any]) -> Iterator[None]:
-    """Record what ``fn.backward`` returns (autograd drops gradients of inputs that do not
-    require them, so this is the only way to see whether ``needs_input_grad`` was honoured)."""
-    classes = type.mro(fn) if isinstance(fn, type) else []
-    owner = next((k for k in classes if "backward" in vars(k)), None)
-    original = vars(owner)["backward"] if owner is not None else None
-    if not isinstance(original, staticmethod):
-        yield
-        return
-
-    def backward(ctx: Any, *grads: Any) -> Any:
-        out = original.__func__(ctx, *grads)
-        returned.append(out)
-        return out
-
-    type.__setattr__(fn, "backward", staticmethod(backward))
-    try:
-        yield
-    finally:
-        if owner is fn:
-            type.__setattr__(fn, "backward", original)
-        else:  # it was inherited: remove the shadowing copy
-            type.__delattr__(fn, "backward")
-
-
-@probe(BACKWARD)
-def corr2d_jacobians(student: Any, violations: Violations, X: torch.Tensor, K: torch.Tensor,
-                     eps: float = 1e-6) -> dict[str, Any]:
-    """gradcheck's two Jacobians: from the backward (analytic) and from the forward (numeric)."""
-    fn = student.get("Corr2dFunction")
-    with _graded_alone(student), _rules(BACKWARD, violations) as guarded:
-        Xg, Kg = X.clone().requires_grad_(True), K.clone().requires_grad_(True)
-        Y = fn.apply(Xg, Kg)
-        n = Y.numel()
-        rows_x, rows_k = [], []
-        for o in range(n):
-            basis = torch.zeros(n, dtype=Y.dtype, device=Y.device)
-            basis[o] = 1
-            dX, dK = _grad(Y, (Xg, Kg), basis.reshape(Y.shape), retain_graph=True,
-                           allow_unused=True)
-            rows_x.append(torch.zeros_like(X).reshape(-1) if dX is None else dX.reshape(-1))
-            rows_k.append(torch.zeros_like(K).reshape(-1) if dK is None else dK.reshape(-1))
-        numeric = []
-        with _no_grad():
-            for which, base in ((0, X), (1, K)):
-                cols = []
-                for i in range(base.numel()):
-                    pair = [X.clone(), K.clone()]
-                    flat = pair[which].reshape(-1)
-                    flat[i] += eps
-                    up = fn.apply(*pair).reshape(-1)
-                    flat[i] -= 2 * eps
-                    down = fn.apply(*pair).reshape(-1)
-                    cols.append((up - down) / (2 * eps))
-                numeric.append(torch.stack(cols, dim=1))
-        return guarded.seal({"analytic_X": _encode(torch.stack(rows_x)),
-                             "analytic_K": _encode(torch.stack(rows_k)),
-                             "numeric_X": _encode(numeric[0]), "numeric_K": _encode(numeric[1])})
-
-
-@probe(BACKWARD)
-def conv2d_layer(student: Any, violations: Violations, kernel_size: int | list[int], seed: int,
-                 X: torch.Tensor) -> dict[str, Any]:
-    """Build ``Conv2D(kernel_size)`` (an int or a pair), run it, back-propagate ``Y.sum()``;
-    observe parameters and grads."""
-    cls = student.get("Conv2D")
-    _manual_seed(seed)
-    with _graded_alone(student), _rules(BACKWARD, violations) as guarded:
-        layer = cls(kernel_size if isinstance(kernel_size, int) else tuple(kernel_size))
-        if isinstance(layer, _Module):
-            layer = layer.to(X.device)  # d2l's Conv2D creates its parameters on the CPU
-        params = dict(layer.named_parameters()) if isinstance(layer, _Module) else {}
-        Y = layer(X)
-        nodes = _graph_nodes(Y)
-        Y.sum().backward()
-        return guarded.seal({"is_module": isinstance(layer, _Module),
-                             "params": {n: _encode(p.detach()) for n, p in params.items()},
-                             "grads": {n: _encode(p.grad) for n, p in params.items()},
-                             "Y": _encode(Y), "nodes": sorted(nodes)})
-
-
-def _graph_nodes(t: Any) -> set[str]:
-    seen: set[str] = set()
-    stack = [getattr(t, "grad_fn", None)]
-    while stack and len(seen) < 10_000:
-        node = stack.pop()
-        if node is not None and type(node).__name__ not in seen:
-            seen.add(type(node).__name__)
-            stack.extend(n for n, _ in node.next_functions)
-    return seen
-
-
-@probe(BACKWARD)
-def learn_kernel(student: Any, violations: Violations, X: torch.Tensor, Y: torch.Tensor,
-                 kernel_size: list[int], seed: int) -> dict[str, Any]:
-    """Train with the student's ``learn_kernel``; observe the returned layer's parameters."""
-    fn, cls = student.get("learn_kernel"), student.get("Conv2D")
-    _manual_seed(seed)
-    # Training runs thousands of operators: the process-wide guards only, no counting mode.
-    with _graded_alone(student), _rules(BACKWARD, violations, watch=False) as guarded:
-        conv = fn(X, Y, tuple(kernel_size))
-        ok = isinstance(conv, cls) and isinstance(conv, _Module)
-        return guarded.seal({"type": _type_name(conv), "is_conv2d": ok,
-                             "weight": _encode(conv.weight.detach()) if ok else None,
-                             "bias": _encode(conv.bias.detach()) if ok else None})
-
-
-@probe()
-def linear_to_conv1x1(student: Any, violations: Violations, weight: torch.Tensor,
-                      bias: torch.Tensor | None, X: torch.Tensor) -> dict[str, Any]:
-    """Convert an ``nn.Linear`` holding ``weight``/``bias``; observe the conv and its output."""
-    linear = _loaded(_Linear(weight.shape[1], weight.shape[0], bias=bias is not None,
-                             dtype=weight.dtype, device=weight.device), weight, bias)
-    conv = student.get("linear_to_conv1x1")(linear)
-    obs: dict[str, Any] = {"type": _type_name(conv), "exact": type(conv) is _Conv2d,
-                           "linear_weight": _encode(linear.weight.detach()),
-                           "linear_bias": _encode(None if bias is None else linear.bias.detach())}
-    if obs["exact"]:
-        obs.update(kernel_size=list(conv.kernel_size), stride=list(conv.stride),
-                   padding=conv.padding if isinstance(conv.padding, str) else list(conv.padding),
-                   **_parameters(conv, linear))
-        with _no_grad():
-            obs["output"] = _encode(conv(X))
-    return obs
-
-
-@probe()
-def conv1x1_to_linear(student: Any, violations: Violations, weight: torch.Tensor,
-                      bias: torch.Tensor | None, x: torch.Tensor) -> dict[str, Any]:
-    """Convert a 1x1 ``nn.Conv2d`` holding ``weight``/``bias``; observe the linear layer."""
-    conv = _loaded(_Conv2d(weight.shape[1], weight.shape[0], 1, bias=bias is not None,
-                           dtype=weight.dtype, device=weight.device), weight, bias)
-    linear = student.get("conv1x1_to_linear")(conv)
-    obs: dict[str, Any] = {"type": _type_name(linear), "exact": type(linear) is _Linear,
-                           "conv_weight": _encode(conv.weight.detach())}
-    if obs["exact"]:
-        obs.update(_parameters(linear, conv))
-        with _no_grad():
-            obs["output"] = _encode(linear(x))
-    return obs
-
-
-def _loaded(layer: Any, weight: torch.Tensor, bias: torch.Tensor | None) -> Any:
-    """``layer`` (ours, built before the student's code is called) holding these values."""
-    with _no_grad():
-        layer.weight.copy_(weight)
-        if bias is not None:
-            layer.bias.copy_(bias)
-    return layer
-
-
-def _parameters(new: Any, old: Any) -> dict[str, Any]:
-    """The converted layer's weight and bias, and whether it shares the original's storage."""
-    return {"weight": _encode(new.weight.detach()),
-            "bias": _encode(None if new.bias is None else new.bias.detach()),
-            "shares_weight": new.weight.data_ptr() == old.weight.data_ptr()}
-
-
-@probe()
-def module_forward(student: Any, violations: Violations, name: str, init: dict[str, Any],
-                   seed: int, inputs: list[torch.Tensor],
-                   dtype: str | None = None) -> dict[str, Any]:
-    """Build ``name(**init)`` in eval mode and run it on each input; observe the outputs."""
-    _manual_seed(seed)
-    model = student.get(name)(**init)
-    model = model.to(device=inputs[0].device, dtype=getattr(torch, dtype) if dtype else None)
-    model.eval()
-    with _no_grad():
-        outputs = [_encode(model(x)) for x in inputs]
-    # Every class in each module's MRO, so that a subclass of a torch.nn layer still names it.
-    return {"outputs": outputs,
-            "modules": sorted({f"{k.__module__}.{k.__qualname__}" for m in model.modules()
-                               for k in type(m).__mro__})}
-
-
-@probe()
-def train_classifier(student: Any, violations: Violations, name: str, init: dict[str, Any],
-                     trainer_source: str, hyper: dict[str, Any], X_train: torch.Tensor,
-                     y_train: torch.Tensor, X_eval: torch.Tensor) -> dict[str, Any]:
-    """Train ``name(**init)`` with the grader's copy of the given training loop; predict X_eval.
-
-    The loop comes from the grader (the same code students were given), so a submission's own
-    training.py cannot change how it is trained. Labels of the evaluation set never come here.
-    """
-    trainer = types.ModuleType("grader_training")
-    exec(compile(trainer_source, "training.py", "exec"), trainer.__dict__)  # noqa: S102
-    _manual_seed(hyper["seed"])
-    model = student.get(name)(**init).to(X_train.device)
-    trainer.train_classifier(model, X_train, y_train, **hyper)
-    model.eval()
-    with _no_grad():
-        logits = model(X_eval)
-    return {"logits": _encode(logits)}
-
-
-@probe()
-def concept(student: Any, violations: Violations, name: str) -> dict[str, Any]:
-    """The answer returned by ``convolutions.concepts.<name>()``."""
-    return {"value": _encode(getattr(student.get("concepts"), name)())}

@@ -4,7 +4,8 @@ It runs as root inside bwrap (or as the grader's user with isolation "none") and
 student code itself: each forked child drops to a private uid, applies rlimits and only then
 imports the submission through ``serve``. Protocol on the control socket (fd in argv[1]):
 
-  grader: config                                   zygote: {"ready": ...} or {"error": ...}
+  grader: config (preload modules, the setup to run once, serve, limits, uids, scratch)
+                                                   zygote: {"ready": ...} or {"error": ...}
   grader: {"op": "spawn"}, then one byte carrying the child's socket
                                                    zygote: {"pid", "uid"}
   grader -> child, on the child's own socket: {"files": {path: base64}}, the submission. It
@@ -464,6 +465,9 @@ def main(argv: list[str]) -> int:
         for module in config["preload"]:
             importlib.import_module(module)
         resolve(config["serve"])  # a typo should fail now, not in every child
+        if config.get("setup"):  # e.g. the worker's plugins and warm-up, paid once here
+            call, kwargs = config["setup"]
+            resolve(call)(**kwargs)
         threads = len(os.listdir("/proc/self/task"))
     except Exception:
         wire.send(ctrl, {"error": traceback.format_exc()})

@@ -1,10 +1,11 @@
 """Helpers for the public tests: the grader's own rule guard and tolerances, comparisons with
 actionable messages, and the oracles the tests compare with.
 
-The rule guard (``autograder/sandbox/guards.py``) and the tolerances (``autograder/tolerances.py``)
-are the grader's own files, not copies kept in step by hand: in the instructors' repository the
-tests load them from there, and ``make release`` puts the same two files at the same paths in the
-student template. So a public test breaks a rule, and compares values, exactly as grading does.
+The rule guard (``autograder/sandbox/guards.py``), the rules it enforces (``autograder/rules.py``)
+and the tolerances (``autograder/tolerances.py``) are the grader's own files, not copies kept in
+step by hand: in the instructors' repository the tests load them from there, and ``make release``
+puts the same files at the same paths in the student template. So a public test breaks a rule,
+and compares values, exactly as grading does.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def _load(name: str, path: Path) -> ModuleType:
 
 
 guards = _load("public_tests_guards", GRADER / "sandbox" / "guards.py")
+guards.register(_load("public_tests_rules", GRADER / "rules.py").RULES)
 tolerances = _load("public_tests_tolerances", GRADER / "tolerances.py")
 
 # The rules of the parts, as the grader names them.
@@ -86,7 +88,7 @@ class Rules:
         return self._counter().backward_ops
 
     def _counter(self) -> Any:
-        counter = next((m for m in self._managers if isinstance(m, guards.NoTorchConvolution)
+        counter = next((m for m in self._managers if isinstance(m, guards.OperatorGuard)
                         and m.watch), None)
         assert counter is not None, "the operators are counted under NO_CONV with watch=True"
         return counter
@@ -244,7 +246,7 @@ def _d2l_corr2d(X: Tensor, K: Tensor, padding: Any = 0, stride: Any = 1) -> Tens
     correct stand-in for your corr2d that breaks this assignment's vectorisation rule, so it
     is not an answer to copy. The operators it runs are not counted against your code."""
     counters = [m for m in _get_current_dispatch_mode_stack()
-                if isinstance(m, guards.NoTorchConvolution)]
+                if isinstance(m, guards.OperatorGuard)]
     before = [(m.ops, m.backward_ops) for m in counters]
     (ph, pw), (sh, sw) = _pair(padding), _pair(stride)
     Xp = X.new_zeros((X.shape[0] + 2 * ph, X.shape[1] + 2 * pw))

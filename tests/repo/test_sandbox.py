@@ -271,7 +271,7 @@ def standin(tmp_path_factory) -> str:
 def _sandbox(standin: str, isolation: str, preload=("torch", "numpy"), **kw) -> Sandbox:
     return Sandbox(isolation=isolation, limits=kw.pop("limits", LIMITS),
                    preload=(*preload, "standin_worker"), serve="standin_worker:serve",
-                   pythonpath=(standin,), **kw)
+                   pythonpath=(standin,), setup=None, **kw)
 
 
 def _bwrap_skip_reason(standin: str) -> str | None:
@@ -641,7 +641,7 @@ def test_zygote_is_restarted_after_dying(standin):
 
 def test_start_reports_import_errors(standin):
     sandbox = Sandbox(isolation="none", preload=("no_such_module_xyz",), pythonpath=(standin,),
-                      serve="standin_worker:serve")
+                      serve="standin_worker:serve", setup=None)
     with pytest.warns(SandboxWarning), pytest.raises(SandboxError, match="no_such_module_xyz"):
         sandbox.start()
     sandbox.close()
