@@ -12,7 +12,6 @@ one process, so the sandbox's protections are gone. What remains, the same for b
 
 from __future__ import annotations
 
-import builtins
 import contextlib
 import functools
 import os
@@ -24,16 +23,18 @@ from typing import Any
 
 import torch
 
-import autograder.sandbox.probes  # noqa: F401 - takes its references before student code runs
 from autograder.grade.bank import Bank, Check, CheckFailed, load_bank
-from autograder.grade.student import InProcessStudent
+from autograder.grade.student import InProcessStudent, load_worker
+from autograder.sandbox.snapshot import BuiltinsSnapshot
+
+load_worker()  # the probes take their references before student code runs
 
 # The torch functions the judge relies on. torch._C._VariableFunctions is read-only and keeps
 # the originals whatever student code did to the torch module, even before this import.
 JUDGE_FUNCTIONS = ("isclose", "equal", "allclose", "isfinite", "from_numpy")
 # Builtins as they were when this module was first imported (before student code, where the
 # platform lets a set-up cell run first; otherwise as the submission's import left them).
-_BUILTINS = dict(builtins.__dict__)
+_BUILTINS = BuiltinsSnapshot()
 
 
 class OutOfTime(BaseException):
@@ -57,13 +58,7 @@ def tampered() -> list[str]:
     return [n for n in JUDGE_FUNCTIONS if getattr(torch, n, None) is not getattr(originals, n)]
 
 
-def restore_builtins() -> None:
-    """Put back every builtin that student code replaced (compared by identity, so no student
-    ``__eq__`` runs): one hostile call cannot spoil the checks after it."""
-    current = builtins.__dict__
-    for name, value in _BUILTINS.items():
-        if current.get(name, _BUILTINS) is not value:
-            current[name] = value
+restore_builtins = _BUILTINS.restore  # one hostile call cannot spoil the checks after it
 
 
 @contextlib.contextmanager
