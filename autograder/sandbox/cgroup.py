@@ -4,7 +4,7 @@
   process. The zygote (and so every child it forks) runs inside a memory cgroup whose limit is
   the zygote's own usage plus ``Limits.memory_bytes``. Only one child of a sandbox runs at a
   time, so that is a limit per submission. Each child sets its oom_score_adj to 1000, so the
-  kernel's OOM killer picks the student's processes first; the zygote also asks for -1000
+  OOM killer of Linux picks the student's processes first; the zygote also asks for -1000
   (exempt) where the host allows lowering it.
 * CPU time. The cgroup's CPU counter (every thread of every process in it) lets the grader
   give each check a limit in CPU seconds, which does not depend on how loaded the machine is;
@@ -124,7 +124,7 @@ class SandboxCgroup:
             return None
 
     def oom_kills(self) -> int:
-        """How many processes the kernel has killed here for want of memory."""
+        """How many processes Linux has killed here for want of memory."""
         name = "memory.oom_control" if self.version == 1 else "memory.events"
         try:
             for line in (self.memory / name).read_text().splitlines():

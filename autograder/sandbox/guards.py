@@ -79,7 +79,7 @@ class Violations:
 
 
 def _base(qualified: str) -> str:
-    """``"aten::conv2d.padding"`` -> ``"conv2d"``."""
+    """``"aten::add.Tensor"`` -> ``"add"``."""
     return qualified.split("::", 1)[-1].split(".", 1)[0]
 
 
@@ -304,8 +304,8 @@ class OperatorGuard(TorchDispatchMode):
     """Refuse ``rule``'s operators process-wide while active (see the module docstring).
 
     It also counts the operators the calling thread runs: ``ops`` in all, ``backward_ops``
-    those run inside a backward node (how vectorisation is judged: a count that grows with the
-    number of output positions means a loop over them)."""
+    those run inside a backward node (a count that grows with the size of the input means a
+    Python loop over it)."""
 
     def __init__(self, rule: OperatorRule, violations: Violations, watch: bool = True) -> None:
         """``watch=False``: the process-wide overrides only, without the dispatch mode (no

@@ -170,11 +170,11 @@ def bwrap_problem(args: tuple[str, ...]) -> str | None:
         return "bwrap mode needs root, to give each child its own uid"
     try:
         probe = subprocess.run([*args, "--", sys.executable, "-c", "pass"],
-                               capture_output=True, text=True, timeout=30)
+                               capture_output=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bwrap failed to run: {exc}"
     if probe.returncode != 0:
-        return f"bwrap failed: {probe.stderr.strip()[-500:]}"
+        return f"bwrap failed: {probe.stderr.decode(errors='replace').strip()[-500:]}"
     return None
 
 
@@ -331,7 +331,7 @@ class Sandbox:
         return ["/bin/sh", "-c", script, "sh", *command]
 
     def oom_kills(self) -> int:
-        """Processes the kernel killed in this sandbox's memory cgroup so far."""
+        """Processes Linux killed in this sandbox's memory cgroup so far."""
         return self.cgroup.oom_kills() if self.cgroup is not None else 0
 
     def cpu_seconds(self) -> float | None:
@@ -649,7 +649,7 @@ class Child:
 def explain(why: str, reply: dict, limits: Limits, timeout: float = 0,
             detail: str = "", oom: bool = False) -> ExitInfo:
     """Turn the zygote's report into ExitInfo with a reason a student can act on. ``oom``:
-    the kernel killed a process of this child for want of memory (the cgroup's limit)."""
+    Linux killed a process of this child for want of memory (the cgroup's limit)."""
     code, sig, output = reply["exit_code"], reply["signal"], reply["output"]
     killed = reply["killed"]  # still running when the grader ended it
     out_of_memory = oom or any(marker in output for marker in MEMORY_MARKERS)

@@ -208,7 +208,7 @@ class Zygote:
 
 
 def kill_uid(uid: int) -> None:
-    """kill(-1, SIGKILL) as ``uid``: the kernel then signals exactly that uid's processes, and
+    """kill(-1, SIGKILL) as ``uid``: Linux then signals exactly that uid's processes, and
     atomically with respect to fork, so even a fork bomb cannot slip through."""
     pid = os.fork()
     if pid == 0:
@@ -320,7 +320,7 @@ def confine(zygote: Zygote, sock_fd: int, out_fd: int, scratch: str, uid: int | 
     os.dup2(out_fd, 2)
     os.dup2(sock_fd, 3)
     os.closerange(4, MAX_FD)  # the control socket, other children's files, ...
-    try:  # the first the kernel kills when the submission's memory cgroup is full
+    try:  # the first Linux kills when the submission's memory cgroup is full
         with open("/proc/self/oom_score_adj", "w") as f:
             f.write("1000")
     except OSError:
@@ -341,7 +341,7 @@ def confine(zygote: Zygote, sock_fd: int, out_fd: int, scratch: str, uid: int | 
     __import__("tempfile").tempdir = None
     sys.path.insert(0, scratch)
     importlib.invalidate_caches()
-    # Unbuffered text streams: output printed just before os._exit or a crash is not lost.
+    # Unbuffered output streams: what is printed just before os._exit or a crash is not lost.
     for fd, name in ((1, "stdout"), (2, "stderr")):
         setattr(sys, name, io.TextIOWrapper(io.FileIO(fd, "w", closefd=False),
                                             errors="backslashreplace", write_through=True))
@@ -390,7 +390,7 @@ def count_tasks(uid: int) -> int:
 
 # ----------------------------------------------------------------------------- seccomp
 
-# Syscalls a confined child never needs and that are kernel attack surface: namespaces (an
+# Syscalls a confined child never needs and that are attack surface of Linux: namespaces (an
 # unprivileged user namespace would give it "root" over new mounts), mounting, ptrace, bpf,
 # perf, userfaultfd, keyrings, io_uring; and SysV / POSIX message IPC, whose objects outlive
 # the process (shared memory that escapes RLIMIT_AS and close()). clone3 gets ENOSYS so libc
