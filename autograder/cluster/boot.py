@@ -9,7 +9,8 @@ that code uses only the standard library until the bundle is on ``sys.path``.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 PLUGIN = "autograder-bundle"
 DIGEST_FILE = "BUNDLE.sha256"  # at the unpacked bundle's root: which bundle it is
@@ -17,7 +18,7 @@ DIGEST_FILE = "BUNDLE.sha256"  # at the unpacked bundle's root: which bundle it 
 
 def make_plugin(bundle: bytes, digest: str) -> Any:
     """A WorkerPlugin that unpacks ``bundle`` into the worker's directory and puts it first on
-    ``sys.path`` (setup), and closes the worker's sandboxes (teardown)."""
+    ``sys.path`` (setup), and closes the worker's sandboxes when the worker closes."""
     from distributed import WorkerPlugin
 
     class GraderBundle(WorkerPlugin):
@@ -57,8 +58,11 @@ def make_plugin(bundle: bytes, digest: str) -> Any:
         def teardown(self, worker: Any) -> None:
             import sys
 
+            # Only when the worker closes: a run that registers the bundle again (its own, or
+            # another run's on a shared cluster) must not close sandboxes that are grading.
             remote = sys.modules.get("autograder.cluster.remote")
-            if remote is not None:
+            if remote is not None and getattr(worker.status, "name", "") in (
+                    "closing", "closed", "failed"):
                 remote.close_sandboxes()
 
     return GraderBundle(bundle, digest)

@@ -20,11 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from autograder.grade.bank import Bank
-from autograder.grade.cli import (_describe, _fault, _progress, _write_one, error_result,
-                                  output_names, print_table)
+from autograder.grade.cli import (
+    _describe,
+    _fault,
+    _progress,
+    _write_one,
+    error_result,
+    output_names,
+    print_table,
+)
 from autograder.grade.intake import Submission, read_submission
-from autograder.grade.results import (feedback_markdown, results_json, write_gradebook,
-                                      write_raw)
+from autograder.grade.results import feedback_markdown, results_json, write_gradebook, write_raw
 from autograder.grade.runner import CheckResult, SubmissionResult
 
 from . import messages
@@ -103,28 +109,27 @@ class _Batch:
         return False
 
     def outcome(self, i: int, future: Any) -> Graded:
-        """The submission's Graded from its finished, failed or cancelled task."""
+        """The submission's Graded from its completed task. ``result()``, not the status: a
+        result lost with its worker before it was fetched is computed again, and waited for."""
         from distributed import KilledWorker
 
         path, name = self.paths[i], self.names[i]
-        if future.status == "finished":
+        try:
+            text = future.result()
+        except KilledWorker as exc:
+            why = (f"the grading worker died each of the {exc.allowed_failures + 1} times it "
+                   "graded your submission")
+        except Exception as exc:  # noqa: BLE001 - cancelled (scheduler gone), comm errors...
+            why = f"the cluster failed: {_describe(exc)}"
+        else:
             try:
-                reply = messages.read_reply(future.result())
-            except Exception as exc:  # noqa: BLE001 - a garbled reply: an error row
+                reply = messages.read_reply(text)
+            except (ValueError, TypeError) as exc:
                 return self.error(i, _fault(self.bank, path, name,
                                             "reading the grading worker's reply", exc))
             if reply.fault is None:
                 return self.write(i, reply.results, reply.feedback)
             why = reply.fault
-        elif future.status == "error":
-            exc = future.exception()
-            if isinstance(exc, KilledWorker):
-                why = (f"the grading worker died each of the {exc.allowed_failures + 1} times "
-                       "it graded your submission")
-            else:
-                why = f"the cluster failed: {_describe(exc)}"
-        else:
-            why = f"the cluster {future.status} the grading task (its scheduler stopped?)"
         log.error("%s: not graded: %s", name, why)
         return self.error(i, error_result(self.bank, path, name, not_graded(why)))
 
@@ -162,7 +167,7 @@ def grade_on_cluster(client: Any, paths: list[Path], out: Path, bank: Bank, *,
     client.register_plugin(make_plugin(bundle, digest), name=PLUGIN)
     options = messages.Options(digest, tuple(parts) if parts else None, device, isolation)
     batch = _Batch(client, paths, out, bank, options, progress)
-    pending = as_completed()
+    pending = as_completed(loop=client.loop)  # (not the default client's: there may be others)
     for _ in range(IN_FLIGHT):
         if not batch.submit_next(pending):
             break

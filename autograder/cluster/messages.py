@@ -61,14 +61,15 @@ def fault(why: str) -> str:
 
 
 def read_reply(text: object) -> Reply:
-    """The worker's reply, checked for shape (a worker is trusted, a garbled reply is not)."""
+    """The worker's reply, checked for shape (a worker is trusted, a garbled reply is not):
+    ValueError for text that is no JSON, TypeError for JSON of another shape."""
     if not isinstance(text, str):
-        raise ValueError(f"the worker replied with a {type(text).__name__}, not JSON text")
+        raise TypeError(f"the worker replied with a {type(text).__name__}, not JSON text")
     data = json.loads(text)
     if not isinstance(data, dict):
-        raise ValueError("the worker's reply is not a JSON object")
+        raise TypeError("the worker's reply is not a JSON object")
     if isinstance(data.get("fault"), str):
         return Reply(fault=data["fault"][:2000])
     if not isinstance(data.get("results"), dict) or not isinstance(data.get("feedback"), str):
-        raise ValueError("the worker's reply has no results and feedback")
+        raise TypeError("the worker's reply has no results and feedback")
     return Reply(results=data["results"], feedback=data["feedback"])

@@ -103,10 +103,3 @@ class LocalCluster:
         for process in [*self.workers, *([self.scheduler] if self.scheduler else [])]:
             if process.proc.poll() is None:
                 process.kill()
-
-    def __enter__(self) -> "LocalCluster":
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -54,7 +54,9 @@ def _bank(parts: tuple[str, ...] | None) -> Bank:
 def _sandbox(isolation: str) -> Sandbox:
     """This thread's sandbox, started on first use (from this thread, which outlives it)."""
     sandbox = getattr(_local, "sandbox", None)
-    if sandbox is not None and _local.isolation != isolation:
+    with _lock:
+        closed = sandbox is not None and sandbox not in _open  # by close_sandboxes
+    if sandbox is not None and (closed or _local.isolation != isolation):
         _discard()
         sandbox = None
     if sandbox is None:
@@ -73,7 +75,7 @@ def _sandbox(isolation: str) -> Sandbox:
 def _close(sandbox: Sandbox) -> None:
     try:
         sandbox.close()
-    except Exception:  # noqa: BLE001 - a broken sandbox is discarded anyway
+    except Exception:  # a broken sandbox is discarded anyway
         log.exception("closing a sandbox failed")
 
 
@@ -114,7 +116,7 @@ def grade_request(text: str) -> str:
         bank = _bank(options.parts)
         DEVICE.set(options.device)  # this task's context: every check it runs uses the device
         sandbox = _sandbox(options.isolation)
-    except Exception as exc:  # noqa: BLE001 - the worker's fault, said to the client
+    except Exception as exc:  # the worker's fault, said to the client
         log.exception("this worker cannot grade")
         return messages.fault(_describe(exc))
     try:
