@@ -6,8 +6,8 @@
    (scripts/docker/base_image.sh), built now if the engine lacks it. So a host without a
    registry builds the same image from the same Dockerfile.
 3. The build context build/docker/<device>/: wheelhouse/ (hard links), bundle/ (written by
-   ``autograder.paths.copy_grader``, so the image holds exactly ``GRADER_BUNDLE``) and the
-   requirement files.
+   ``autograder.paths.copy_grader``, so the image holds exactly ``GRADER_BUNDLE``; its modes
+   set here, the checks and the reference root-only) and the requirement files.
 4. ``docker build --network none`` of autograder/docker/Dockerfile: target ``grader`` tagged
    ``IMAGES[device]``, target ``frontends`` (grader + otter-grader + nbgrader) tagged
    ``FRONTEND_IMAGES[device]``.
@@ -42,6 +42,8 @@ CONTEXT = REPO / "build" / "docker"
 DEFAULT_BASE = f"python:{PYTHON}-slim-bookworm"
 OFFLINE_BASE = "d2l-convolutions-base:bookworm"
 BASE_SCRIPT = REPO / "scripts" / "docker" / "base_image.sh"
+# The bundle's checks and reference: readable by root (the grader) only in the image.
+ROOT_ONLY = ("tests", "solutions")
 PULL_TIMEOUT = 300  # seconds; a host without a registry usually fails at once (DNS)
 
 
@@ -90,6 +92,16 @@ def _link_tree(src: Path, dst: Path) -> None:
             shutil.copy2(path, dst / path.name)
 
 
+def set_modes(bundle: Path) -> None:
+    """The modes the image gets (COPY keeps them), whatever the host's umask: everything
+    readable by all but ``ROOT_ONLY``, which only root may read, list or enter."""
+    for path in [bundle, *sorted(bundle.rglob("*"))]:
+        executable = path.is_dir() or os.access(path, os.X_OK)
+        secret = path.relative_to(bundle).parts[:1] in [(name,) for name in ROOT_ONLY]
+        path.chmod((0o700 if executable else 0o600) if secret
+                   else (0o755 if executable else 0o644))
+
+
 def stage_context(device: str, wheels: Path) -> Path:
     """Write the build context of ``device`` afresh and return its directory."""
     context = CONTEXT / device
@@ -97,6 +109,7 @@ def stage_context(device: str, wheels: Path) -> Path:
     context.mkdir(parents=True)
     _link_tree(wheels, context / "wheelhouse")
     copy_grader(context / "bundle")
+    set_modes(context / "bundle")
     for name in wheelhouse.REQUIREMENTS:
         shutil.copy2(REPO / name, context / name)
     return context

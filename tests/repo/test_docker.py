@@ -143,6 +143,13 @@ def test_context_holds_exactly_the_grader_bundle(tmp_path, monkeypatch) -> None:
     bundle = sorted(p.relative_to(context / "bundle") for p in (context / "bundle").rglob("*")
                     if p.is_file())
     assert bundle == sorted(p.relative_to(REPO) for p in paths.grader_files())
+    modes = {str(p.relative_to(context / "bundle")): p.stat().st_mode & 0o777
+             for p in (context / "bundle").rglob("*")}
+    assert modes["tests"] == modes["solutions/convolutions"] == 0o700
+    assert modes["solutions/convolutions/training.py"] == 0o600
+    assert modes["autograder"] == 0o755 and modes["autograder/pins.py"] == 0o644
+    assert all(mode & 0o077 == 0 for name, mode in modes.items()
+               if name.startswith(("tests", "solutions")))
     assert [p.name for p in (context / "wheelhouse").iterdir()] == ["torch-1-py3-none-any.whl"]
     assert sorted(p.name for p in context.iterdir() if p.is_file()) == \
         sorted(wheelhouse.REQUIREMENTS)
