@@ -21,7 +21,7 @@ import pytest
 from autograder.sandbox import (ChildDied, ChildGarbled, ChildTimeout, Limits, Sandbox,
                                 SandboxError, SandboxWarning, WireError)
 from autograder.sandbox import pool
-from autograder.sandbox.pool import REPO, bwrap_args, bwrap_problem
+from autograder.sandbox.pool import REPO, Setup, bwrap_args, bwrap_problem, worker_setup
 
 STANDIN = r'''
 import ctypes, os, resource, signal, socket, sys, time
@@ -271,7 +271,7 @@ def standin(tmp_path_factory) -> str:
 def _sandbox(standin: str, isolation: str, preload=("torch", "numpy"), **kw) -> Sandbox:
     return Sandbox(isolation=isolation, limits=kw.pop("limits", LIMITS),
                    preload=(*preload, "standin_worker"), serve="standin_worker:serve",
-                   pythonpath=(standin,), setup=None, **kw)
+                   pythonpath=(standin,), **{"setup": None, **kw})
 
 
 def _bwrap_skip_reason(standin: str) -> str | None:
@@ -592,6 +592,28 @@ def test_filesystem_view(jail):
     assert wrote["mine.txt"] == wrote["convolutions/x"] == "ok"
     assert not (REPO / "autograder" / "sandbox" / "evil.py").exists()
     child.close()
+
+
+def test_the_grading_setup_exposes_its_plugins_and_nothing_else_of_the_checks(standin):
+    """The worker's plugins (the assignment's rules and probes) are readable in the sandbox;
+    the hidden checks beside the probes, their oracles and data are not."""
+    reason = _bwrap_skip_reason(standin)
+    if reason:
+        pytest.skip(reason)
+    plugins = worker_setup().files
+    assert plugins and all(Path(p).is_file() for p in plugins)
+    hidden = REPO / "tests" / "hidden"
+    secret = [str(p) for p in sorted(hidden.iterdir()) if str(p) not in plugins]
+    # The plugin files bound as the worker's setup binds them (its call is a stand-in here).
+    with _sandbox(standin, "bwrap", preload=(), setup=Setup("os:getpid", {}, plugins)) as jail:
+        child = jail.spawn(SUBMISSION)
+        read = child.request({"op": "read", "arg": [*plugins, *secret]}, timeout=10)
+        listed = child.request({"op": "list", "arg": [str(hidden)]}, timeout=10)
+        child.close()
+    assert all(read[p] == "ok" for p in plugins)
+    assert {p: r for p, r in read.items() if p in secret and r == "ok"} == {}
+    assert sorted(listed[str(hidden)]) == sorted(Path(p).name for p in plugins
+                                                 if Path(p).parent == hidden)
 
 
 def test_no_network(jail, tmp_path):
