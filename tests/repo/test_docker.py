@@ -150,6 +150,8 @@ def test_context_holds_exactly_the_grader_bundle(tmp_path, monkeypatch) -> None:
     assert modes["autograder"] == 0o755 and modes["autograder/pins.py"] == 0o644
     assert all(mode & 0o077 == 0 for name, mode in modes.items()
                if name.startswith(("tests", "solutions")))
+    assert {p.stat().st_mtime for p in context.rglob("*")} == {build_image.STAGED_MTIME}, \
+        "fixed mtimes, or the builder's cache misses every time the context is staged"
     assert [p.name for p in (context / "wheelhouse").iterdir()] == ["torch-1-py3-none-any.whl"]
     assert sorted(p.name for p in context.iterdir() if p.is_file()) == \
         sorted(wheelhouse.REQUIREMENTS)
