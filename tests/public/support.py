@@ -44,12 +44,13 @@ def _load(name: str, path: Path) -> ModuleType:
 
 
 guards = _load("public_tests_guards", GRADER / "sandbox" / "guards.py")
-guards.register(_load("public_tests_rules", GRADER / "rules.py").RULES)
+rules = _load("public_tests_rules", GRADER / "rules.py")
+guards.register(rules.RULES)
 tolerances = _load("public_tests_tolerances", GRADER / "tolerances.py")
 
 # The rules of the parts, as the grader names them.
-NO_CONV = ("no_torch_convolution",)
-NO_CONV_NO_AUTOGRAD = ("no_torch_convolution", "no_autograd_in_backward")
+NO_CONV = (rules.NO_CONVOLUTION,)
+NO_CONV_NO_AUTOGRAD = (rules.NO_CONVOLUTION, rules.NO_AUTOGRAD_IN_BACKWARD)
 
 
 def _dtype_name(dtype: torch.dtype) -> str:
