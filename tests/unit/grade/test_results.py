@@ -6,15 +6,24 @@ import csv
 import io
 import json
 import os
+import tempfile
+import unicodedata
+from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from autograder.grade.bank import Bank, Check, Manifest
 from autograder.grade.intake import Submission
-from autograder.grade.results import (MAX_FEEDBACK, MAX_OUTPUT, TRUNCATED, feedback_markdown,
-                                      md_inline, plain, recover, results_json, summary_text,
+from autograder.grade import results as results_module
+from autograder.grade.results import (MAX_CELL, MAX_FEEDBACK, MAX_NOTE, MAX_OUTPUT, TRUNCATED,
+                                      code_span, feedback_markdown, md_block_start, md_inline,
+                                      md_unescape, plain, recover, results_json, summary_text,
                                       write_gradebook, write_raw, write_submission)
 from autograder.grade.runner import CheckResult, SubmissionResult
+from tests.unit.strategies import HOSTILE_EXAMPLES, untrusted_text
 
 HOSTILE = ("3 -> 5 channels [click](http://evil.example) ![pic](http://evil.example/p.png) "
            "<script>alert(1)</script> <b>bold</b> &lt; | a | b | `tick` ``two`` *em* _u_ "
@@ -240,3 +249,156 @@ def test_one_heading_per_part_whichever_file_its_checks_come_from() -> None:
     text = feedback_markdown(_result(bank, {"a.one": "x", "b.one": "y", "device.a": "z"}), bank)
     assert text.count("### part\\_a") + text.count("### part_a") == 1
     assert text.index("device a") < text.index("b one")  # grouped under part_a, in part order
+
+
+# -- properties over any text a submission can produce
+
+
+def _visible_text(html: str) -> str:
+    """The text a browser shows for ``html`` (tags dropped, entities decoded)."""
+    parser = _TextOnly()
+    parser.feed(html)
+    return "".join(parser.parts)
+
+
+def _hostile_examples(test):
+    """``test`` tried on each of HOSTILE_EXAMPLES too."""
+    for text in HOSTILE_EXAMPLES:
+        test = example(text)(test)
+    return test
+
+
+class _TextOnly(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+@_hostile_examples
+@given(untrusted_text)
+def test_plain_text_has_no_controls_and_is_stable(text: str) -> None:
+    for newlines in (True, False):
+        out = plain(text, newlines=newlines)
+        out.encode("utf-8")  # no lone surrogate
+        allowed = {"\n"} if newlines else set()
+        assert not [c for c in out if unicodedata.category(c) == "Cc" and c not in allowed]
+        assert not set(out) & set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+        assert plain(out, newlines=newlines) == out
+
+
+@_hostile_examples
+@given(untrusted_text)
+def test_markdown_escaping_reads_back_as_written(text: str) -> None:
+    raw = plain(text, newlines=False).strip()
+    assert md_unescape(md_inline(text, limit=10_000)) == raw
+    assert md_unescape(md_block_start(text, limit=10_000)) == raw
+
+
+@_hostile_examples
+@given(untrusted_text)
+def test_a_list_item_of_student_text_renders_as_that_text(text: str) -> None:
+    raw = plain(text, newlines=False).strip()
+    html = _html(f"- {md_block_start(text, limit=10_000)}\n")
+    if not raw:
+        return
+    assert html.startswith("<ul>\n<li>") and html.count("<li>") == 1
+    assert "<a " not in html and "<img" not in html and "<code>" not in html
+    assert _visible_text(html).strip() == raw
+
+
+@_hostile_examples
+@given(untrusted_text)
+def test_a_code_span_holds_any_text(text: str) -> None:
+    raw = plain(text, newlines=False)[:MAX_NOTE]
+    if not raw:
+        return
+    html = _html(f"x {code_span(text)}")
+    assert html.count("<code>") == 1
+    shown = _visible_text(html.split("<code>")[1].split("</code>")[0])
+    # CommonMark drops one space on each side of a span's content that has spaces at both ends
+    assert shown in (raw, raw[1:-1] if raw[:1] == raw[-1:] == " " else raw)
+
+
+@given(st.lists(untrusted_text, min_size=1, max_size=3), untrusted_text)
+def test_gradebook_cells_read_back_as_one_line_each_and_never_a_formula(
+        review: list[str], error: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder)
+        write_raw(out, "alice", {"score": 1, "extra_data": {"error": error, "review": review}},
+                  "")
+        rows = list(csv.reader(io.StringIO(write_gradebook(out, _bank()).read_text())))
+    assert len(rows) == 2 and rows[1][0] == "alice"
+    for cell, source in ((rows[1][-2], error), (rows[1][-1], "; ".join(review))):
+        text = plain(source, newlines=False)
+        text = text if len(text) <= MAX_CELL else f"{text[:MAX_CELL]} {TRUNCATED}"
+        # a spreadsheet takes a cell starting with one of these for a formula: quote it
+        assert cell == ("'" + text if text[:1] in ("=", "+", "-", "@") else text)
+        assert "\n" not in cell and "\r" not in cell
+
+
+@given(untrusted_text, untrusted_text)
+def test_results_read_back_exactly_as_written(name: str, note: str) -> None:
+    data = {"score": 1.5, "extra_data": {"submission": name, "review": [note]}}
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_raw(Path(folder), "bob", data, note)
+        assert json.loads((path / "results.json").read_text(encoding="utf-8")) == data
+        feedback = (path / "feedback.md").read_bytes().decode("utf-8")
+    assert feedback == note.encode("utf-8", "replace").decode("utf-8")  # lone surrogates: "?"
+
+
+# -- a run killed at any moment leaves the old results or the new, never a mix
+
+
+class _Killed(BaseException):
+    """Stands for the grader being killed between two file-system operations."""
+
+
+def _kill_after(monkeypatch, operations: int) -> None:
+    """Let ``operations`` file-system changes of results.py through, then kill the run."""
+    left = [operations]
+
+    def wrap(real):
+        def operation(*args, **kwargs):
+            if left[0] == 0:
+                raise _Killed
+            left[0] -= 1
+            return real(*args, **kwargs)
+        return operation
+
+    for owner, name in ((Path, "rename"), (Path, "mkdir"), (Path, "unlink"),
+                        (results_module.os, "replace"), (results_module.os, "open"),
+                        (results_module.shutil, "rmtree")):
+        monkeypatch.setattr(owner, name, wrap(getattr(owner, name)))
+
+
+def test_recover_after_a_kill_at_every_step_leaves_old_or_new(tmp_path, monkeypatch) -> None:
+    old = ({"score": 1}, "old feedback")
+    new = ({"score": 2}, "new feedback")
+    outcomes = set()
+    for step in range(100):
+        out = tmp_path / str(step)
+        write_raw(out, "alice", *old)
+        with monkeypatch.context() as patch:
+            _kill_after(patch, step)
+            try:
+                write_raw(out, "alice", *new)
+                finished = True
+            except _Killed:
+                finished = False
+        recover(out)
+        assert sorted(p.name for p in out.iterdir()) == ["alice"]
+        got = (json.loads((out / "alice" / "results.json").read_text()),
+               (out / "alice" / "feedback.md").read_text())
+        assert got in (old, new)
+        assert sorted(p.name for p in (out / "alice").iterdir()) == ["feedback.md",
+                                                                     "results.json"]
+        outcomes.add(got == new)
+        if finished:
+            assert got == new
+            break
+    else:
+        pytest.fail("write_raw never finished")
+    assert outcomes == {False, True}
