@@ -10,13 +10,15 @@ from . import paths
 
 
 def _assign(args: argparse.Namespace) -> int:
-    from .assign import generate_package, stale_files
+    from .assign import generate_package, package_init, stale_files
     from .assign.tables import stale_documents, write_documents
 
     src = paths.SOLUTIONS / paths.PACKAGE
     dst = paths.ASSIGNMENTS / paths.PACKAGE
     if args.check:
         stale = stale_files(src, dst)
+        if package_init.is_stale():
+            stale.append(f"{package_init.INIT.relative_to(paths.REPO)} (from parts.toml)")
         if stale:
             print("stubs are out of date with solutions/ (run `make stubs`):", *stale, sep="\n  ")
         documents = stale_documents()
@@ -27,6 +29,8 @@ def _assign(args: argparse.Namespace) -> int:
             return 1
         print("stubs and parts tables are up to date")
         return 0
+    if package_init.write():
+        print(f"rewrote {package_init.INIT.relative_to(paths.REPO)} from autograder/parts.toml")
     files = generate_package(src, dst)
     print(f"wrote {len(files)} files to {dst.relative_to(paths.REPO)}/")
     for doc in write_documents():

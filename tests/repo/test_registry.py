@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from autograder import api, parts, paths
-from autograder.assign import tables
+from autograder.assign import package_init, tables
 from autograder.grade.bank import load_bank, load_manifest
 
 GOOD = """
@@ -103,6 +103,13 @@ def test_the_written_questions_points_add_up() -> None:
     points = [float(m) for m in re.findall(r"^# ### ✍️ Written question [\d.-]+ \(([\d.]+) points?\)",
                                            tables.HANDOUT.read_text(), re.M)]
     assert points and sum(points) == written.points
+
+
+def test_the_package_init_is_generated_from_the_registry() -> None:
+    assert not package_init.is_stale(), "run `make stubs`"
+    (toy,) = parts.parse(GOOD)
+    rendered = package_init.render([*parts.load(), toy])
+    assert "from .toy import toy" in rendered and '    "toy",' in rendered
 
 
 def test_the_package_docstring_lists_every_part_and_name() -> None:

@@ -1,8 +1,9 @@
 """Adding a part touches six files by hand, and everything else follows.
 
 In a copy of the repository, a toy part ``pooling`` (d2l §6.5: ``max_pool2d``) is added with
-exactly these hand edits (``HAND_EDITS``): its registry entry, its solution module, the
-package's exports, its hidden checks, its public tests and a mutant. Then the generators run,
+exactly these hand edits (``HAND_EDITS``): its registry entry, its solution module, its
+section of the handout, its hidden checks, its public tests and a mutant (the package's
+``__init__.py`` is generated from the registry). Then the generators run,
 as an instructor would (``make stubs``, ``make notebook``, ``make release``, the otter and
 nbgrader builders), and the outputs are checked: the stub, the parts tables, the student
 release with its marker and hints, the grader's score for the reference and for the mutant, the
@@ -15,6 +16,7 @@ import json
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -103,11 +105,22 @@ MUTANT = '''
 MUTANTS.append(M("pool_min", "pooling.py", "torch.maximum(Y, X[a", "torch.minimum(Y, X[a",
                  ("pooling.oracle",), "minimum instead of maximum"))
 '''
-EXPORT = "\nfrom .pooling import max_pool2d  # noqa: E402\n\n__all__ += [\"max_pool2d\"]\n"
-DOC_ROW = "pooling            max_pool2d\n"
+SECTION = """# %% [markdown]
+# ## Part `pooling` (5 points): max pooling (d2l §6.5)
+#
+# Implement `max_pool2d(X, pool_size)` in `convolutions/pooling.py`: the maximum of every
+# window, with stride 1 and no padding.
+
+# %%
+from convolutions import max_pool2d
+
+print(max_pool2d(torch.arange(12.0).reshape(3, 4), (2, 2)))
+
+"""
+BEFORE_SECTION = "# %% [markdown]\n# ## Optional part `concepts`"
 
 HAND_EDITS = ("autograder/parts.toml", "solutions/convolutions/pooling.py",
-              "solutions/convolutions/__init__.py", "tests/hidden/checks_pooling.py",
+              "handout/convolutions.py", "tests/hidden/checks_pooling.py",
               "tests/public/test_pooling.py", "tests/variants/mutants.py")
 
 
@@ -139,10 +152,10 @@ def repo(tmp_path_factory) -> Path:
     with open(root / "autograder/parts.toml", "a") as f:
         f.write(REGISTRY_ENTRY)
     (root / "solutions/convolutions/pooling.py").write_text(SOLUTION)
-    init = root / "solutions/convolutions/__init__.py"
-    text = init.read_text()
-    init.write_text(text.replace("concepts           (", DOC_ROW + "concepts           (", 1)
-                    + EXPORT)
+    handout = root / "handout/convolutions.py"
+    text = handout.read_text()
+    assert text.count(BEFORE_SECTION) == 1
+    handout.write_text(text.replace(BEFORE_SECTION, SECTION + BEFORE_SECTION))
     (root / "tests/hidden/checks_pooling.py").write_text(CHECKS)
     (root / "tests/public/test_pooling.py").write_text(PUBLIC_TEST)
     with open(root / "tests/variants/mutants.py", "a") as f:
@@ -158,7 +171,9 @@ def test_the_stub_and_the_tables_are_generated(repo: Path) -> None:
     stub = (repo / "assignments/convolutions/pooling.py").read_text()
     assert "def max_pool2d(X: torch.Tensor, pool_size" in stub and "NotImplementedError" in stub
     assert "torch.maximum" not in stub
-    assert "max_pool2d" in (repo / "assignments/convolutions/__init__.py").read_text()
+    for init in ("solutions", "assignments"):
+        text = (repo / init / "convolutions/__init__.py").read_text()
+        assert "from .pooling import max_pool2d" in text and '"max_pool2d",' in text, init
     for doc in ("README.md", "assignments/README.md", "handout/convolutions.py"):
         assert "| `pooling` |" in (repo / doc).read_text(), doc
     assert "Total: 105 points" in (repo / "assignments/README.md").read_text()
@@ -200,3 +215,13 @@ def test_the_student_release_carries_the_part(repo: Path, tmp_path: Path) -> Non
     proc = subprocess.run([sys.executable, "-m", "pytest", "--markers"], cwd=student,
                           capture_output=True, text=True, timeout=120)
     assert "@pytest.mark.pooling: part pooling (max_pool2d)" in proc.stdout, proc.stderr
+    # otter: a question named by the part in the autograder zip (otter assign graded the
+    # master, the pooling question included, at 100 %, or the release would have failed)
+    (otter_zip,) = (tmp_path / "dist/otter/autograder").glob("*.zip")
+    assert "tests/pooling.py" in zipfile.ZipFile(otter_zip).namelist()
+    # nbgrader: a grade cell per check of the part
+    source = (tmp_path / "dist/nbgrader/source/convolutions/convolutions.ipynb").read_text()
+    assert '"grade_id": "pooling__pooling-oracle-2x2"' in source
+    # Gradescope: the bank with the part's checks
+    names = zipfile.ZipFile(tmp_path / "dist/gradescope/autograder.zip").namelist()
+    assert any(n.endswith("tests/hidden/checks_pooling.py") for n in names)

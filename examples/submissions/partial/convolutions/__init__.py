@@ -1,18 +1,18 @@
 """Convolutions: the assignment on d2l chapter 6.1 and 6.2, one module per part.
 
-=================  ======================================================================
-part id            names
-=================  ======================================================================
-cross_correlation  corr2d
-conv2d_backward    Corr2dFunction, Conv2D, learn_kernel
-conv_as_matmul     im2col, corr2d_matmul, kernel_matrix
-conv1x1_fc         linear_to_conv1x1, conv1x1_to_linear
-derivative_kernels finite_difference_kernel, second_derivative_kernel, integral_kernel,
-                   min_kernel_size
-audio_conv1d       corr1d, corr1d_multi_in, corr1d_multi_in_out, AudioConvNet
-text_conv          TextCNN
-concepts           (module ``convolutions.concepts``, optional)
-=================  ======================================================================
+==================  ====================================================================
+part id             names
+==================  ====================================================================
+cross_correlation   corr2d
+conv2d_backward     Corr2dFunction, Conv2D, learn_kernel
+conv_as_matmul      im2col, corr2d_matmul, kernel_matrix
+conv1x1_fc          linear_to_conv1x1, conv1x1_to_linear
+derivative_kernels  finite_difference_kernel, second_derivative_kernel, integral_kernel,
+                    min_kernel_size
+audio_conv1d        corr1d, corr1d_multi_in, corr1d_multi_in_out, AudioConvNet
+text_conv           TextCNN
+concepts            (module ``convolutions.concepts``, optional)
+==================  ====================================================================
 """
 
 from .audio_conv1d import AudioConvNet, corr1d, corr1d_multi_in, corr1d_multi_in_out
