@@ -2,11 +2,15 @@
 
 import os
 import stat
+import tempfile
 import zipfile
+from pathlib import Path
 
 import pytest
+from hypothesis import given
 
 from autograder.grade.intake import MAX_DEPTH, MAX_FILE, MAX_NOTES, read_submission, submission_name
+from tests.unit.strategies import package_files, top_folders
 
 GOOD = b"def corr2d(X, K):\n    return X\n"
 
@@ -239,3 +243,135 @@ def test_names_are_never_hidden_or_options(path, name) -> None:
     from pathlib import Path
 
     assert submission_name(Path(path)) == name
+
+
+# -- the same tree, as a folder or a zip, with or without a top folder
+
+
+def _write_tree(root: Path, files: dict[str, bytes]) -> Path:
+    for name, data in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    return root
+
+
+@given(package_files, top_folders)
+def test_a_folder_and_its_zip_give_the_packages_python_files(files: dict[str, bytes],
+                                                             top: str | None) -> None:
+    prefix = f"{top}/" if top else ""
+    tree = {f"{prefix}convolutions/{name}": data for name, data in files.items()}
+    tree[f"{prefix}README.md"] = b"not taken"
+    tree[f"{prefix}other/x.py"] = b"not taken"
+    expected = {f"convolutions/{n}": d for n, d in files.items() if n.endswith(".py")}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = _write_tree(Path(tmp) / "alice", tree)
+        archive = _zip(Path(tmp) / "alice.zip", tree)
+        for sub in (read_submission(folder), read_submission(archive)):
+            assert (sub.name, sub.error, sub.files) == ("alice", None, expected)
+            missing = "convolutions/__init__.py is missing; the modules are loaded one by one"
+            assert (missing in sub.notes) == ("__init__.py" not in files)
+
+
+@pytest.mark.parametrize("layout, found", [
+    (["convolutions/__init__.py"], "convolutions/__init__.py"),
+    (["repo-main/convolutions/__init__.py"], "convolutions/__init__.py"),
+    (["a/convolutions/__init__.py", "b/convolutions/__init__.py"], None),  # which one?
+    (["a/b/convolutions/__init__.py"], None),  # only one top folder is looked into
+    (["convolutions/__init__.py", "top/convolutions/other.py"], "convolutions/__init__.py"),
+    (["convolutions.py"], None),
+])
+def test_where_the_package_may_sit(tmp_path, layout: list[str], found: str | None) -> None:
+    tree = {name: GOOD for name in layout}
+    for sub in (read_submission(_write_tree(tmp_path / "d", tree)),
+                read_submission(_zip(tmp_path / "z.zip", tree))):
+        if found is None:
+            assert sub.error and "no convolutions/ package" in sub.error and not sub.files
+        else:
+            assert sub.error is None and list(sub.files) == [found]
+
+
+# -- zips from elsewhere and hostile zips
+
+
+@pytest.mark.parametrize("name", ["../convolutions/x.py", "convolutions/../../x.py",
+                                  "/convolutions/x.py", "convolutions\\..\\..\\x.py",
+                                  "..\\convolutions\\x.py", "convolutions/./../x.py"])
+def test_paths_that_leave_the_submission_are_refused(tmp_path, name: str) -> None:
+    sub = read_submission(_zip(tmp_path / "evil.zip", {"convolutions/__init__.py": GOOD,
+                                                       name: b"EVIL = 1\n"}))
+    assert sub.files == {"convolutions/__init__.py": GOOD}
+    assert any("refused, the path leaves the submission" in n for n in sub.notes)
+
+
+def test_windows_separators_in_a_zip_are_folders(tmp_path) -> None:
+    sub = read_submission(_zip(tmp_path / "win.ZIP", {"convolutions\\__init__.py": GOOD,
+                                                      "convolutions\\sub\\m.py": GOOD}))
+    assert sub.error is None and set(sub.files) == {"convolutions/__init__.py",
+                                                    "convolutions/sub/m.py"}
+
+
+def _patch_headers(path: Path, name: str, local: int, central: int, change) -> None:
+    """Apply ``change(data, offset)`` to a field of ``name``'s local header and central directory
+    entry, at offsets ``local`` and ``central`` from their signatures."""
+    data = bytearray(path.read_bytes())
+    for signature, field, name_at in ((b"PK\x03\x04", local, 30), (b"PK\x01\x02", central, 46)):
+        start = data.find(signature)
+        while start != -1:
+            if data[start + name_at:start + name_at + len(name)] == name.encode():
+                change(data, start + field)
+            start = data.find(signature, start + 4)
+    path.write_bytes(bytes(data))
+
+
+def test_a_zip_bomb_whose_header_lies_is_never_unpacked_past_the_limit(tmp_path) -> None:
+    path = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("convolutions/__init__.py", GOOD)
+        zf.writestr("convolutions/bomb.py", b"\0" * (64 * MAX_FILE))  # about 0.1 % of it packed
+
+    def lie(data: bytearray, at: int) -> None:
+        data[at:at + 4] = (100).to_bytes(4, "little")  # "100 bytes unpacked"
+
+    _patch_headers(path, "convolutions/bomb.py", 22, 24, lie)
+    with zipfile.ZipFile(path) as zf:
+        assert zf.getinfo("convolutions/bomb.py").file_size == 100
+    sub = read_submission(path)
+    assert "convolutions/bomb.py" not in sub.files
+    assert sub.error and "cannot be read" in sub.error and not sub.files  # bad CRC: it lied
+
+
+def test_encrypted_entries_are_skipped_with_a_note(tmp_path) -> None:
+    path = _zip(tmp_path / "enc.zip", {"convolutions/__init__.py": GOOD,
+                                       "convolutions/secret.py": GOOD})
+
+    def encrypted(data: bytearray, at: int) -> None:
+        data[at] |= 1  # bit 0 of the flags
+
+    _patch_headers(path, "convolutions/secret.py", 6, 8, encrypted)
+    sub = read_submission(path)
+    assert set(sub.files) == {"convolutions/__init__.py"}
+    assert "convolutions/secret.py: encrypted, skipped" in sub.notes
+
+
+@pytest.mark.parametrize("kind", ["folder", "zip"])
+def test_package_size_and_file_count_budgets(tmp_path, monkeypatch, kind: str) -> None:
+    from autograder.grade import intake
+
+    monkeypatch.setattr(intake, "MAX_FILES", 3)
+    monkeypatch.setattr(intake, "MAX_TOTAL", 2 * len(GOOD) + 1)
+    tree = {f"convolutions/m{i}.py": GOOD for i in range(5)}
+    sub = read_submission(_write_tree(tmp_path / "d", tree) if kind == "folder"
+                          else _zip(tmp_path / "z.zip", tree))
+    assert list(sub.files) == ["convolutions/m0.py", "convolutions/m1.py"]
+    assert any("the package exceeds" in n for n in sub.notes)
+    monkeypatch.setattr(intake, "MAX_TOTAL", 10 ** 6)
+    sub = read_submission(_write_tree(tmp_path / "d2", tree) if kind == "folder"
+                          else _zip(tmp_path / "z2.zip", tree))
+    assert len(sub.files) == 3 and any("more than 3 files" in n for n in sub.notes)
+
+
+def test_something_else_than_a_folder_or_a_zip_is_an_error(tmp_path) -> None:
+    (tmp_path / "work.tar").write_bytes(b"x")
+    for path in (tmp_path / "work.tar", tmp_path / "absent"):
+        sub = read_submission(path)
+        assert sub.error and "is neither a directory nor a .zip file" in sub.error
