@@ -97,11 +97,11 @@ class ChildGarbled(ChildDied, WireError):
 # ------------------------------------------------------------------------------ isolation
 
 def bwrap_args(limits: Limits, pythonpath: tuple[str, ...] = (),
-               files: tuple[str, ...] = ()) -> list[str]:
+               files: tuple[tuple[str, str], ...] = ()) -> list[str]:
     """The bwrap command line (without the command): fresh net/pid/ipc/uts/cgroup namespaces
     (no user namespace: as real root the zygote can give each child its own real uid), and a
     read-only view of the system, Python, the venv, autograder/sandbox, ``pythonpath`` and
-    ``files`` (the setup's plugins) only."""
+    ``files`` (``(host path, path inside)`` pairs: the setup's plugins) only."""
     args = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--new-session",
             "--proc", "/proc", "--dev", "/dev",
@@ -113,12 +113,14 @@ def bwrap_args(limits: Limits, pythonpath: tuple[str, ...] = (),
             args += ["--ro-bind", top, top]
     args += gpu_args()
     made = {"/tmp"}  # (already a mount point)
-    for path in _mounts((*pythonpath, *files)):
-        for parent in reversed(Path(path).parents[:-1]):  # bwrap would make them 0700
+    own_path = [source for source, target in files if source == target]
+    elsewhere = [(source, target) for source, target in files if source != target]
+    for source, target in [(p, p) for p in _mounts((*pythonpath, *own_path))] + elsewhere:
+        for parent in reversed(Path(target).parents[:-1]):  # bwrap would make them 0700
             if str(parent) not in made and not _covered(str(parent)):
                 made.add(str(parent))
                 args += ["--perms", "0755", "--dir", str(parent)]
-        args += ["--ro-bind", path, path]
+        args += ["--ro-bind", source, target]
     args += ["--cap-drop", "ALL"]
     for cap in CAPS:
         args += ["--cap-add", cap]
@@ -195,8 +197,9 @@ def _others_can_read(path: str) -> bool:
 @dataclass(frozen=True)
 class Setup:
     """What the zygote runs once, after its preload imports and before it forks: ``call``
-    (``"module:function"``) with ``kwargs``. ``files`` are bound read-only into the sandbox for
-    it (a worker's plugins): every child can read them, so nothing in them may be secret."""
+    (``"module:function"``) with ``kwargs`` and ``files``, the paths at which it sees
+    ``files`` (a worker's plugins). They are bound read-only into the sandbox: every child can
+    read them, so nothing in them may be secret."""
 
     call: str
     kwargs: dict[str, Any]
@@ -208,9 +211,20 @@ def worker_setup() -> Setup:
     register the assignment's probes and rules (both from ``autograder/paths.py``)."""
     from autograder import paths
 
-    files = tuple(os.path.realpath(p) for p in paths.sandbox_plugins())
-    return Setup("autograder.sandbox.worker:setup",
-                 {"package": paths.PACKAGE, "plugins": list(files)}, files)
+    return Setup("autograder.sandbox.worker:setup", {"package": paths.PACKAGE},
+                 tuple(os.path.realpath(p) for p in paths.sandbox_plugins()))
+
+
+PLUGINS = "/plugins"  # where setup files from outside the grader's package appear under bwrap
+
+
+def plugin_binds(files: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """``(host path, path under bwrap)`` of each setup file: one of the grader's package at its
+    own path (it is imported by name), any other under ``PLUGINS``, so that the sandbox shows
+    nothing of where the assignment keeps it (beside its hidden checks)."""
+    package = REPO / "autograder"
+    return tuple((f, f if Path(f).is_relative_to(package) else f"{PLUGINS}/{i}/{Path(f).name}")
+                 for i, f in enumerate(files))
 
 
 _WORKER_SETUP: Any = object()  # (the default: ``worker_setup()``)
@@ -259,7 +273,7 @@ class Sandbox:
         if isolation == "none":
             return "none", "isolation='none' was requested"
         problem = bwrap_problem(tuple(bwrap_args(self.limits, self.pythonpath,
-                                                 self._setup_files())))
+                                                 plugin_binds(self._setup_files()))))
         if problem is None:
             return "bwrap", ""
         if isolation == "bwrap":
@@ -444,8 +458,8 @@ class Sandbox:
         python = [sys.executable, "-s", "-B", *(["-P"] if sys.version_info >= (3, 11) else []),
                   "-m", "autograder.sandbox.zygote", str(fd)]
         if self.isolation_used == "bwrap":
-            return [*bwrap_args(self.limits, self.pythonpath, self._setup_files()), "--",
-                    *python]
+            return [*bwrap_args(self.limits, self.pythonpath, plugin_binds(self._setup_files())),
+                    "--", *python]
         return python
 
     def _environment(self) -> dict[str, str]:
@@ -462,8 +476,12 @@ class Sandbox:
         return self.setup.files if self.setup is not None else ()
 
     def _config(self) -> dict:
-        return {"preload": list(self.preload), "serve": self.serve,
-                "setup": None if self.setup is None else [self.setup.call, self.setup.kwargs],
+        setup = None
+        if self.setup is not None:
+            binds = plugin_binds(self.setup.files)
+            seen = [t if self.isolation_used == "bwrap" else s for s, t in binds]
+            setup = [self.setup.call, {**self.setup.kwargs, "files": seen}]
+        return {"preload": list(self.preload), "serve": self.serve, "setup": setup,
                 "limits": asdict(self.limits), "uid_base": self._uid_base,
                 "uid_block": UID_BLOCK, "scratch_base": self._scratch_base}
 

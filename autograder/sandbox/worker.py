@@ -34,14 +34,15 @@ class Config:
     package: str | None = None
 
 
-def setup(package: str, plugins: Sequence[str | Path] = ()) -> None:
-    """Make this process a worker for submissions providing ``package``: load the plugins
-    (which register the assignment's probes and rules), then pay torch's one-off costs. The
-    zygote calls it once, before it forks; the in-process front-ends before any student code."""
+def setup(package: str, files: Sequence[str | Path] = ()) -> None:
+    """Make this process a worker for submissions providing ``package``: load the plugin
+    ``files`` (which register the assignment's probes and rules), then pay torch's one-off
+    costs. The zygote calls it once, before it forks; the in-process front-ends before any
+    student code."""
     if not package.isidentifier():
         raise ValueError(f"not a package name: {package!r}")
     Config.package = package
-    probes.load_plugins(plugins)
+    probes.load_plugins(files)
     guards.warm_up()
 
 

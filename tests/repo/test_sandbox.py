@@ -594,26 +594,29 @@ def test_filesystem_view(jail):
     child.close()
 
 
-def test_the_grading_setup_exposes_its_plugins_and_nothing_else_of_the_checks(standin):
+def test_the_grading_setup_shows_its_plugins_and_nothing_of_the_checks(standin):
     """The worker's plugins (the assignment's rules and probes) are readable in the sandbox;
-    the hidden checks beside the probes, their oracles and data are not."""
+    the hidden checks beside the probes are not, nor where they are (the probes appear under
+    /plugins)."""
     reason = _bwrap_skip_reason(standin)
     if reason:
         pytest.skip(reason)
     plugins = worker_setup().files
+    inside = [target for _, target in pool.plugin_binds(plugins)]
     assert plugins and all(Path(p).is_file() for p in plugins)
-    hidden = REPO / "tests" / "hidden"
-    secret = [str(p) for p in sorted(hidden.iterdir()) if str(p) not in plugins]
-    # The plugin files bound as the worker's setup binds them (its call is a stand-in here).
-    with _sandbox(standin, "bwrap", preload=(), setup=Setup("os:getpid", {}, plugins)) as jail:
+    assert not any("hidden" in p or "tests" in p for p in inside)
+    secret = [str(p) for p in sorted((REPO / "tests" / "hidden").iterdir())]
+    # Bound as the worker's setup binds them (with a stand-in for its call).
+    with _sandbox(standin, "bwrap", preload=(), setup=Setup("builtins:dict", {}, plugins)) \
+            as jail:
+        assert jail._config()["setup"][1]["files"] == inside
         child = jail.spawn(SUBMISSION)
-        read = child.request({"op": "read", "arg": [*plugins, *secret]}, timeout=10)
-        listed = child.request({"op": "list", "arg": [str(hidden)]}, timeout=10)
+        read = child.request({"op": "read", "arg": [*inside, *secret]}, timeout=10)
+        listed = child.request({"op": "list", "arg": [str(REPO)]}, timeout=10)
         child.close()
-    assert all(read[p] == "ok" for p in plugins)
+    assert all(read[p] == "ok" for p in inside)
     assert {p: r for p, r in read.items() if p in secret and r == "ok"} == {}
-    assert sorted(listed[str(hidden)]) == sorted(Path(p).name for p in plugins
-                                                 if Path(p).parent == hidden)
+    assert set(listed[str(REPO)]) <= {".venv", "autograder"}
 
 
 def test_no_network(jail, tmp_path):
