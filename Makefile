@@ -6,11 +6,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: help venv test grade report bench mutation gpu-check release public stubs examples goldens notebook data clean
 .PHONY: image image-gpu base-image wheelhouse
+.PHONY: check lint
 
 help:
 	@echo "make grade     grade the bundled example submissions and print the score table"
 	@echo "make report    the class report of make grade's output: out/examples/report.html and report.json"
 	@echo "make test      run the repository's tests (public tests on reference and stubs, sync, notebook)"
+	@echo "make check     the everyday layer: unit tests and the fast repository tests (under 2 minutes)"
+	@echo "make lint      ruff check (rules: [tool.ruff] in pyproject.toml)"
 	@echo "make public    run the public tests against the reference (IMPL=assignments for the stubs)"
 	@echo "make release   write dist/: the student template repo, Gradescope zip, otter and nbgrader material"
 	@echo "make bench     time the full hidden suite per submission, with and without isolation"
@@ -38,6 +41,14 @@ venv: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The everyday layer of `make test`: tests/unit and the tests of tests/repo not marked slow or
+# docker (CONTRIBUTING.md, "Tests").
+check: $(STAMP)
+	$(PY) -m pytest -m "not slow and not docker"
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
 
 IMPL ?= solutions
 public: $(STAMP)
