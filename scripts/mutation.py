@@ -28,7 +28,6 @@ that is not listed as equivalent, or when the reference fails a check.
 from __future__ import annotations
 
 import argparse
-import ast
 import dataclasses
 import difflib
 import json

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from autograder import paths
@@ -43,7 +43,7 @@ def build_report(out: Path, *, submissions: list[Path] | None = None,
     clock["load"] = time.perf_counter()
     dists = distributions(graded, bank)
     checks = check_stats(graded, bank)
-    report = Report(out=out, generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    report = Report(out=out, generated=datetime.now(UTC).isoformat(timespec="seconds"),
                     graded=graded, bank=bank, distributions=dists, checks=checks,
                     concepts=concept_stats(checks, graded), incidents=incidents(graded),
                     similarity=None, similarity_note="", sources={})

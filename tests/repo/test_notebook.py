@@ -46,7 +46,8 @@ def test_notebook_runs_on_the_reference() -> None:
     assert not errors, errors
     images = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if "image/png" in o.get("data", {})]
-    assert len(images) >= 3, f"expected the heat maps, kernel history and kernel matrix, got {len(images)} images"
+    assert len(images) >= 3, \
+        f"expected the heat maps, kernel history and kernel matrix, got {len(images)} images"
     # Written question 6.2-2 asks about the error d2l's exercise produces: the notebook must
     # show it (caught and printed), with the pinned torch.
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"

@@ -70,7 +70,7 @@ def renamed_copy(src: Path, dst: Path) -> None:
                 lines.append(line)
             elif not line.strip().startswith("#"):
                 code = line.split("  #")[0]
-                lines.append(re.sub(r"\b(%s)\b" % "|".join(RENAMES),
+                lines.append(re.sub(rf"\b({'|'.join(RENAMES)})\b",
                                     lambda m: RENAMES[m.group()], code))
         path.write_text("\n".join(lines) + "\n")
 

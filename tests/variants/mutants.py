@@ -205,8 +205,8 @@ MUTANTS = [
       "nn.Dropout(0.2)\n        self.head", ("audio_net.shapes",), "a 2-D convolution"),
     M("audio_net_gru", "audio_conv1d.py",
       "        self.dropout = nn.Dropout(0.2)\n        self.head",
-      "        self.memory = nn.GRU(2 * width, 2 * width, batch_first=True)\n        self.dropout = "
-      "nn.Dropout(0.2)\n        self.head", ("audio_net.shapes",),
+      "        self.memory = nn.GRU(2 * width, 2 * width, batch_first=True)\n"
+      "        self.dropout = nn.Dropout(0.2)\n        self.head", ("audio_net.shapes",),
       "a recurrent layer, which the rules exclude"),
     M("audio_net_constant", "audio_conv1d.py", "return self.head(self.dropout(H.amax(dim=2)))",
       "return self.head.bias.expand(X.shape[0], -1)", ("audio_net.shapes", "audio_net.accuracy",
