@@ -5,7 +5,8 @@ and see only the submission they grade), ships the grader bundle (``boot.make_pl
 at most ``IN_FLIGHT`` submissions on the cluster (memory stays bounded for any class size),
 and writes each result once, as its task completes, exactly as the local run writes it. A
 worker that dies mid-submission is Dask's to handle: the task runs again elsewhere, and after
-``allowed-failures`` deaths the submission gets an error row instead.
+``allowed-failures`` deaths the submission gets an error row instead. A cluster left without
+any worker for ``--wait-workers`` seconds is given up: the rest get error rows.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import argparse
 import json
 import logging
 import sys
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,10 +39,16 @@ from autograder.grade.runner import CheckResult, SubmissionResult
 from . import messages
 from .boot import PLUGIN, make_plugin, make_task
 from .bundle import build_bundle
+from .options import WAIT_FOR_WORKERS
 
 log = logging.getLogger("autograder")
 IN_FLIGHT = 512  # submissions on the cluster at once (their files are held until graded)
 CONNECT_TIMEOUT = 30.0
+WATCH_INTERVAL = 2.0  # seconds between looks at the cluster's workers
+
+
+class ClusterError(RuntimeError):
+    """The cluster cannot grade this run at all (said to the instructor, nothing written)."""
 
 
 @dataclass
@@ -83,16 +92,24 @@ class _Batch:
         self.names = output_names(paths)
         self.task = make_task()
         self.run = uuid.uuid4().hex[:8]
-        self.keys: dict[str, int] = {}  # task key -> submission
+        self.futures: dict[str, Any] = {}  # task key -> future, while on the cluster
+        self.index: dict[str, int] = {}    # task key -> submission
+        self.lock = threading.Lock()       # futures, between the loop and the watchdog
         self.done: dict[int, Graded] = {}
         self.todo = iter(range(len(paths)))
         self.bar = _progress(len(paths), progress)
+        self.abandoned: str | None = None  # why the cluster was given up, once it was
 
     def submit_next(self, pending: Any) -> bool:
         """Send the next readable submission to the cluster; False when none is left. One that
-        cannot be read gets its error row here, as in the local run."""
+        cannot be read gets its error row here, as in the local run; once the cluster has been
+        given up, every one left gets an error row."""
         for i in self.todo:
             path, name = self.paths[i], self.names[i]
+            if self.abandoned is not None:
+                self.record(i, self.error(i, error_result(self.bank, path, name,
+                                                          not_graded(self.abandoned))))
+                continue
             try:
                 submission = read_submission(path, name)
             except Exception as exc:  # noqa: BLE001 - e.g. RecursionError on odd data
@@ -103,7 +120,9 @@ class _Batch:
             key = f"grade-{i}-{name}-{self.run}"
             future = self.client.submit(self.task, messages.request(submission, self.options),
                                         key=key, pure=False)
-            self.keys[future.key] = i
+            with self.lock:
+                self.futures[future.key] = future
+            self.index[future.key] = i
             pending.add(future)
             return True
         return False
@@ -120,27 +139,34 @@ class _Batch:
             why = (f"the grading worker died each of the {exc.allowed_failures + 1} times it "
                    "graded your submission")
         except Exception as exc:  # noqa: BLE001 - cancelled (scheduler gone), comm errors...
-            why = f"the cluster failed: {_describe(exc)}"
+            why = self.abandoned or f"the cluster failed: {_describe(exc)}"
         else:
             try:
                 reply = messages.read_reply(text)
             except (ValueError, TypeError) as exc:
-                return self.error(i, _fault(self.bank, path, name,
-                                            "reading the grading worker's reply", exc))
+                return self.error(i, self.garbled(i, exc))
             if reply.fault is None:
                 return self.write(i, reply.results, reply.feedback)
             why = reply.fault
         log.error("%s: not graded: %s", name, why)
         return self.error(i, error_result(self.bank, path, name, not_graded(why)))
 
+    def garbled(self, i: int, exc: Exception) -> SubmissionResult:
+        return _fault(self.bank, self.paths[i], self.names[i],
+                      "reading the grading worker's reply", exc)
+
     def write(self, i: int, results: dict[str, Any], feedback: str) -> Graded:
         """Write a worker's results as the local run would; an error result if that fails."""
-        path, name = self.paths[i], self.names[i]
         try:
-            write_raw(self.out, name, results, feedback)
-            return Graded(displayed(results, self.bank), results, feedback)
+            shown = displayed(results, self.bank)  # first: a reply that is not results.json
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:  # is never written
+            return self.error(i, self.garbled(i, exc))
+        try:
+            write_raw(self.out, self.names[i], results, feedback)
+            return Graded(shown, results, feedback)
         except Exception as exc:  # noqa: BLE001 - e.g. text the encoder chokes on
-            return self.error(i, _fault(self.bank, path, name, "writing your results", exc))
+            return self.error(i, _fault(self.bank, self.paths[i], self.names[i],
+                                        "writing your results", exc))
 
     def error(self, i: int, result: SubmissionResult) -> Graded:
         """Write an error result (the local run's path: a fallback if even that fails)."""
@@ -155,30 +181,66 @@ class _Batch:
         self.bar.update(1)
         log.info("%s: results written", self.names[i])
 
+    def finish(self, key: str) -> int | None:
+        """The submission of a completed task, once (None if it came back before)."""
+        with self.lock:
+            self.futures.pop(key, None)
+        return self.index.pop(key, None)
+
+    def watch(self, patience: float, stop: threading.Event) -> None:
+        """Give up the cluster when it has had no worker for ``patience`` seconds: cancel the
+        tasks on it, so that their submissions get error rows instead of waiting forever."""
+        alone_since: float | None = None
+        while not stop.wait(WATCH_INTERVAL):
+            try:
+                workers = len(self.client.nthreads())
+            except Exception:  # noqa: BLE001 - the scheduler is gone: its tasks fail anyway
+                return
+            now = time.monotonic()
+            alone_since = None if workers else (alone_since or now)
+            if alone_since is not None and now - alone_since >= patience:
+                self.abandoned = f"no grading worker was left on the cluster for {patience:g} s"
+                log.error("giving up the cluster: %s", self.abandoned)
+                with self.lock:
+                    futures = list(self.futures.values())
+                self.client.cancel(futures)
+                return
+
 
 def grade_on_cluster(client: Any, paths: list[Path], out: Path, bank: Bank, *,
-                     parts: list[str] | None, device: str, isolation: str,
-                     progress: bool) -> list[Graded]:
+                     parts: list[str] | None, device: str, isolation: str, progress: bool,
+                     patience: float = WAIT_FOR_WORKERS) -> list[Graded]:
     """Grade every submission on ``client``'s cluster, writing each result to ``out`` as soon as
-    it is done; one Graded per path, in the order given."""
+    it is done; one Graded per path, in the order given. ``patience``: seconds without any
+    worker after which the remaining submissions get error rows."""
     from distributed import as_completed
 
     bundle, digest = build_bundle()
-    client.register_plugin(make_plugin(bundle, digest), name=PLUGIN)
+    try:
+        client.register_plugin(make_plugin(bundle, digest), name=PLUGIN)
+    except Exception as exc:
+        raise ClusterError(f"cannot install the grader on the workers: {_describe(exc)}") \
+            from exc
     options = messages.Options(digest, tuple(parts) if parts else None, device, isolation)
     batch = _Batch(client, paths, out, bank, options, progress)
-    pending = as_completed(loop=client.loop)  # (not the default client's: there may be others)
-    for _ in range(IN_FLIGHT):
-        if not batch.submit_next(pending):
-            break
-    for future in pending:
-        i = batch.keys.pop(future.key, None)
-        if i is None:  # (each task completes once; should one come back, it is not written)
-            continue
-        batch.record(i, batch.outcome(i, future))
-        future.release()  # the submission's files and results leave the cluster
-        batch.submit_next(pending)
-    batch.bar.close()
+    stop = threading.Event()
+    watchdog = threading.Thread(target=batch.watch, args=(patience, stop), daemon=True)
+    watchdog.start()
+    try:
+        pending = as_completed(loop=client.loop)  # (not the default client's loop)
+        for _ in range(IN_FLIGHT):
+            if not batch.submit_next(pending):
+                break
+        for future in pending:
+            i = batch.finish(future.key)
+            if i is None:  # (each task completes once; should one come back, it is not written)
+                continue
+            batch.record(i, batch.outcome(i, future))
+            future.release()  # the submission's files and results leave the cluster
+            batch.submit_next(pending)
+    finally:
+        stop.set()
+        batch.bar.close()
     return [batch.done[i] for i in range(len(paths))]
 
 
@@ -222,7 +284,11 @@ def run(args: argparse.Namespace, bank: Bank) -> int:
             return 2
         graded = grade_on_cluster(client, args.submissions, args.output, bank,
                                   parts=args.part, device=args.device,
-                                  isolation=args.isolation, progress=not args.quiet)
+                                  isolation=args.isolation, progress=not args.quiet,
+                                  patience=args.wait_workers)
+    except ClusterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     finally:
         client.close()
         if cluster is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-WAIT_FOR_WORKERS = 600.0  # seconds: how long a run waits for its first worker
+WAIT_FOR_WORKERS = 600.0  # seconds a run waits for a worker, at the start and later
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,8 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="start the workers as Slurm jobs (dask-jobqueue) and a scheduler "
                             "in this process; with --device cuda each job asks for a GPU")
     group.add_argument("--wait-workers", type=float, default=WAIT_FOR_WORKERS, metavar="SECONDS",
-                       help="give up when no worker has joined after this long "
-                            "(default: %(default)g)")
+                       help="give up when the cluster has had no worker this long: at the "
+                            "start, nothing is graded; later, the submissions left get error "
+                            "rows (default: %(default)g)")
     group.add_argument("--cluster-jobs", type=int, default=1, metavar="N",
                        help="--cluster slurm: jobs to submit (default: 1)")
     group.add_argument("--cluster-cores", type=int, default=4, metavar="N",

@@ -50,8 +50,12 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 def live_workers(cluster: LocalCluster, n: int) -> list[Any]:
-    """Start workers until ``n`` of ours are alive; wait until the scheduler has them."""
+    """Kill or start workers until ``n`` of ours are alive; wait until the scheduler has just
+    them."""
     alive = [w for w in cluster.workers if w.proc.poll() is None]
+    for extra in alive[n:]:
+        extra.kill()
+    alive = alive[:n]
     for _ in range(n - len(alive)):
         alive.append(cluster.add_worker())
     with Client(cluster.address, timeout=30) as client:
@@ -197,6 +201,37 @@ def test_a_submission_that_kills_every_worker_gets_an_error_row(cluster: LocalCl
     assert results[victim]["score"] == 0
     assert {n: part_scores(r)[PART] for n, r in results.items() if n != victim} == \
         {n: s[PART] for n, s in EXPECTED.items() if n != victim}
+
+
+def test_a_cluster_left_without_workers_is_given_up(cluster: LocalCluster,
+                                                    tmp_path: Path) -> None:
+    """The only worker dies and none comes back: after --wait-workers every submission not
+    graded yet gets an error row, instead of the run waiting forever."""
+    (worker,) = live_workers(cluster, 1)
+    markers = tmp_path / "markers"
+    markers.mkdir()
+
+    def kill_it_when_it_grades() -> None:
+        deadline = time.monotonic() + WAIT
+        while not any(markers.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        worker.kill()
+
+    killer = threading.Thread(target=kill_it_when_it_grades, daemon=True)
+    with with_plugin(cluster, marker_plugin(str(markers)), "markers") as client:
+        try:
+            killer.start()
+            assert main(["grade", *map(str, EXAMPLES), "--output", str(tmp_path / "out"),
+                         "--scheduler", cluster.address, "--quiet", "--part", PART,
+                         "--wait-workers", "5"]) == 0
+        finally:
+            client.unregister_worker_plugin("markers")
+    results = load(tmp_path / "out")
+    assert results.keys() == {p.name for p in EXAMPLES}
+    given_up = {n for n, r in results.items()
+                if "no grading worker was left on the cluster for 5 s" in
+                (r["extra_data"]["error"] or "")}
+    assert given_up and all(results[n]["score"] == 0 for n in given_up)
 
 
 def test_slurm_job_script(tmp_path: Path) -> None:
