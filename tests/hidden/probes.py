@@ -157,14 +157,16 @@ def conv2d_layer(student: Any, violations: Violations, kernel_size: int | list[i
 
 
 def _graph_nodes(t: Any) -> set[str]:
-    seen: set[str] = set()
-    stack = [getattr(t, "grad_fn", None)]
-    while stack and len(seen) < 10_000:
-        node = stack.pop()
-        if node is not None and type(node).__name__ not in seen:
-            seen.add(type(node).__name__)
-            stack.extend(n for n, _ in node.next_functions)
-    return seen
+    """Names of the autograd nodes behind ``t`` (at most 10,000)."""
+    names: set[str] = set()
+    todo = [getattr(t, "grad_fn", None)]
+    while todo and len(names) < 10_000:
+        node = todo.pop()
+        if node is None or type(node).__name__ in names:
+            continue
+        names.add(type(node).__name__)
+        todo += [parent for parent, _ in node.next_functions]
+    return names
 
 
 @probe(BACKWARD)
