@@ -4,6 +4,11 @@ A plugin of the sandbox's worker (``paths.SANDBOX_PLUGINS``): loaded before any 
 imported, it registers these probes beside the generic ones (``autograder/sandbox/probes.py``,
 which says what a probe may and may not do). It is bound read-only into the sandbox, so, unlike
 the checks beside it, it must hold nothing secret: no expected value, no check.
+
+A new kind of check needs a new probe only when ``call`` (the student's function on given
+inputs) cannot observe what it judges: write it here with ``@probe(rules)``, and call it from a
+check as ``student.probe("<function name>", **inputs)``. A new rule goes in
+``autograder/rules.py``.
 """
 
 from __future__ import annotations
