@@ -34,6 +34,7 @@ have=$(chroot "$root" python3 -c 'import sys; print("%d.%d" % sys.version_info[:
 # Package caches are of no use in the image.
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/usr/share/doc \
        "$root"/usr/share/man "$root"/usr/share/locale
+chmod 755 "$root"  # mktemp made it 0700, and it becomes the image's /
 tar --numeric-owner -C "$root" -c . \
     | docker import --change 'ENV LANG=C.UTF-8' \
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
