@@ -7,7 +7,8 @@ one process, so the sandbox's protections are gone. What remains, the same for b
   format, so an object whose ``==`` always holds or a tensor subclass gets no credit);
 * no judging at all when the torch functions the judge relies on are not torch's own;
 * builtins put back around every check, as the sandbox's worker does after each request;
-* a time limit per check (SIGALRM, main thread only), and torch on one thread for determinism.
+* a time limit per check (CPU time, with a wall-clock backstop; main thread only), and torch
+  on one thread for determinism.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 import torch
 
 from autograder.grade.bank import Bank, Check, CheckFailed, load_bank
-from autograder.grade.student import InProcessStudent, load_worker
+from autograder.grade.student import WALL_FACTOR, WALL_SLACK, InProcessStudent, load_worker
 from autograder.sandbox.snapshot import BuiltinsSnapshot
 
 load_worker()  # the probes take their references before student code runs
@@ -38,7 +39,7 @@ _BUILTINS = BuiltinsSnapshot()
 
 
 class OutOfTime(BaseException):
-    """Raised by SIGALRM when a check runs past its limit (a BaseException, so that student
+    """Raised by a timer signal when a check runs past its limit (a BaseException, so that student
     code catching ``Exception`` does not swallow it)."""
 
 
@@ -63,9 +64,12 @@ restore_builtins = _BUILTINS.restore  # one hostile call cannot spoil the checks
 
 @contextlib.contextmanager
 def time_limit(seconds: float, fired: list[bool]) -> Iterator[None]:
-    """Raise ``OutOfTime`` after ``seconds`` (again every 0.5 s, in case it is swallowed) and
-    note it in ``fired``. Only Python code is interrupted; off the main thread there is no
-    timer and the platform's own limit is the only one."""
+    """Raise ``OutOfTime`` after ``seconds`` of this process's CPU time (as the sandbox limits
+    CPU time, so that a loaded machine does not cost a check), or after the sandbox's
+    wall-clock backstop (``WALL_FACTOR * seconds + WALL_SLACK``) for code that sleeps or
+    waits; again every 0.5 s, in case it is swallowed; note it in ``fired``. Only Python code
+    is interrupted; off the main thread there is no timer and the platform's own limit is the
+    only one."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal,
                                                                                 "setitimer"):
         yield
@@ -75,13 +79,18 @@ def time_limit(seconds: float, fired: list[bool]) -> Iterator[None]:
         fired.append(True)
         raise OutOfTime()
 
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
+    timers = {signal.ITIMER_PROF: (signal.SIGPROF, seconds),
+              signal.ITIMER_REAL: (signal.SIGALRM, WALL_FACTOR * seconds + WALL_SLACK)}
+    previous = {sig: signal.signal(sig, alarm) for sig, _ in timers.values()}
+    for timer, (_, limit) in timers.items():
+        signal.setitimer(timer, limit, 0.5)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        for timer in timers:
+            signal.setitimer(timer, 0)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def find_check(check_id: str) -> Check:

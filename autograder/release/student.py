@@ -12,8 +12,9 @@ does not allow (the release refuses to finish otherwise; tests/repo/test_leaks.p
 from __future__ import annotations
 
 import shutil
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 from autograder import paths
 from autograder.assign.hints import write_hints
@@ -31,15 +32,17 @@ PUBLIC_GRADER_FILES = ("autograder/sandbox/guards.py", "autograder/rules.py",
                        "autograder/tolerances.py", "autograder/parts.py", "autograder/parts.toml")
 
 
-def _pytest_config() -> str:
-    """The part markers of the repository's pyproject, for the students' own copy."""
-    config = tomllib.loads((paths.REPO / "pyproject.toml").read_text())
-    markers = config["tool"]["pytest"]["ini_options"]["markers"]
-    lines = ["[tool.pytest.ini_options]", 'testpaths = ["tests/public"]', 'addopts = "-ra"',
-             "markers = ["]
-    lines += [f'    "{m}",' for m in markers]
-    lines += ["]", 'filterwarnings = ["error::pytest.PytestUnknownMarkWarning"]', ""]
-    return "\n".join(lines)
+def pytest_config() -> str:
+    """The students' ``pyproject.toml``: pytest settings for ``tests/public`` with the
+    repository's own markers (the part markers come from the public tests' conftest), in every
+    student material (the template repository, otter's and nbgrader's releases)."""
+    import tomli_w
+
+    ours = tomllib.loads((paths.REPO / "pyproject.toml").read_text())
+    markers = ours.get("tool", {}).get("pytest", {}).get("ini_options", {}).get("markers", [])
+    options = {"testpaths": ["tests/public"], "addopts": "-ra", "markers": list(markers),
+               "filterwarnings": ["error::pytest.PytestUnknownMarkWarning"]}
+    return tomli_w.dumps({"tool": {"pytest": {"ini_options": options}}})
 
 
 def data_files() -> list[Path]:
@@ -78,7 +81,7 @@ def build_student(dist: Path, hints: str = DEFAULT_HINT_LEVEL) -> Path:
         shutil.copyfile(npz, target / "data" / npz.name)
     for name in ("requirements.txt", "environment.yml"):
         shutil.copyfile(paths.REPO / name, target / name)
-    (target / "pyproject.toml").write_text(_pytest_config())
+    (target / "pyproject.toml").write_text(pytest_config())
     (target / ".gitignore").write_text(GITIGNORE)
     workflow = target / ".github" / "workflows" / "classroom.yml"
     workflow.parent.mkdir(parents=True)

@@ -11,17 +11,20 @@ import sys
 
 import nbformat
 import pytest
+from conftest import REPO, matches
 
 from autograder import paths
+from autograder.frontends import container
 from autograder.frontends import nbgrader_course as nc
+from autograder.frontends.bundle import KERNEL_SIDE
 from autograder.grade.bank import load_bank
-from conftest import REPO, matches
 
 pytestmark = pytest.mark.slow
 
 EXAMPLES = REPO / "examples" / "submissions"
 EXPECTED = json.loads((REPO / "examples" / "expected_scores.json").read_text())
 GRADED = ("reference", "stubs", "d2l-style-zeros", "textcnn-pools-padding")
+IN_CONTAINER = ("reference", "d2l-style-zeros")  # each an autograde plus a container
 LIAR = "lying-eq"  # the corpus's object whose == always holds
 
 
@@ -85,7 +88,7 @@ def test_notebook_has_one_locked_hidden_cell_per_check(course) -> None:
         assert meta["points"] == check.points
         assert nc.part_of(meta["grade_id"]) == check.part
         hidden = cell.source.split(nc.BEGIN_HIDDEN, 1)[1].split(nc.END_HIDDEN, 1)[0]
-        assert f"kernel_check({check.id!r})" in hidden
+        assert f"nbgrader_check({check.id!r})" in hidden
     written = {k: v for k, v in cells.items() if nc.part_of(k) == nc.MANUAL_PART}
     assert sum(c.metadata["nbgrader"]["points"] for c in written.values()) \
         == bank.manifest.manual[nc.MANUAL_PART]
@@ -103,7 +106,12 @@ def test_notebook_has_one_locked_hidden_cell_per_check(course) -> None:
 
 def test_course_layout_keeps_the_grader_out_of_source(course) -> None:
     source = course / "source" / nc.ASSIGNMENT
-    assert (course / nc.GRADER / "autograder" / "frontends" / "nbgrader_course.py").is_file()
+    grader = course / nc.GRADER
+    assert (grader / "autograder" / "frontends" / "kernel.py").is_file()
+    # of the front-ends, only the kernel side ships: no builder, runner or command line
+    shipped = {p.relative_to(grader).as_posix()
+               for p in (grader / "autograder" / "frontends").rglob("*") if p.is_file()}
+    assert shipped == set(KERNEL_SIDE)
     assert (course / nc.GRADER / "tests" / "hidden" / "manifest.toml").is_file()
     assert not list(source.rglob("checks_*.py")) and not (source / nc.GRADER).exists()
     # Only the stubs are released: the reference's solution regions are not in source/.
@@ -136,7 +144,7 @@ def test_released_material_holds_no_answer(graded) -> None:
 def test_released_notebook_has_no_hidden_code(graded) -> None:
     course = graded[0]
     released = (course / "release" / nc.ASSIGNMENT / nc.NOTEBOOK).read_text()
-    assert "kernel_check" not in released and nc.BEGIN_HIDDEN not in released
+    assert "nbgrader_check" not in released and nc.BEGIN_HIDDEN not in released
     assert str(course) not in released
 
 
@@ -162,3 +170,44 @@ def test_object_equal_to_everything_gets_no_credit(graded) -> None:
     assert lost == {c for c in per_check if matches(c, adversary.fails)}
     assert scores[LIAR]["cross_correlation"] == 0
     assert scores[LIAR]["conv_as_matmul"] == EXPECTED["reference"]["conv_as_matmul"]
+
+
+@pytest.mark.docker
+def test_autograde_in_the_container_gives_the_same_part_scores(graded, tmp_path) -> None:
+    """``autograde(backend="docker")``: ``nbgrader autograde`` inside the confined grading
+    container, on a staging copy of the course, gives the local run's part scores, and its
+    grades land in the course's gradebook like a local run's."""
+    ok, why = container.available("cpu")
+    if not ok:
+        pytest.skip(f"nbgrader in a container: {why}")
+    course, submissions, local, _ = graded
+    for name in IN_CONTAINER:
+        student = f"{name}-in-container"
+        nc.prepare_submission(course, student, submissions[name])
+        seconds = nc.autograde(course, student, timeout=900, backend="docker")
+        print(f"{name}: nbgrader autograde in a container took {seconds:.1f} s")
+        scores = nc.part_scores(course, [student])[student]
+        assert scores == local[name], (scores, local[name])
+        assert (course / "autograded" / student / nc.ASSIGNMENT / nc.NOTEBOOK).is_file()
+    # the other students' grades are untouched by the merge
+    assert nc.part_scores(course, list(submissions)) == local
+
+
+def test_staging_holds_one_student_and_merging_back_keeps_the_scores(graded, tmp_path) -> None:
+    """What a student's container gets (``run.stage``): the generated course, its own
+    submission and a gradebook without the other students; ``run.merge`` writes its grades
+    back into the course's gradebook unchanged (checked here on a local result)."""
+    from nbgrader.api import Gradebook
+
+    from autograder.frontends.nbgrader_course import run
+
+    course, submissions, local, _ = graded
+    staging = run.stage(course, "stubs", tmp_path / "course")
+    assert sorted(p.name for p in (staging / "submitted").iterdir()) == ["stubs"]
+    assert not (staging / "autograded").exists() and not (staging / "release").exists()
+    with Gradebook(f"sqlite:///{staging / 'gradebook.db'}", nc.COURSE_ID) as gb:
+        assert [s.id for s in gb.students] == ["stubs"]
+    shutil.copytree(course / "autograded" / "stubs", staging / "autograded" / "stubs")
+    shutil.copy2(course / "gradebook.db", staging / "gradebook.db")
+    run.merge(staging, course, "stubs")
+    assert nc.part_scores(course, list(submissions)) == local

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import REPO
 
-from autograder import paths
+from autograder import paths, pins
 from autograder.assign.regions import parse_regions
 from autograder.grade.bank import load_bank
 from autograder.release import build_gradescope, build_student
 from autograder.release.student import PUBLIC_GRADER_FILES
-from conftest import REPO
 
 EXPECTED = json.loads((REPO / "examples" / "expected_scores.json").read_text())
 
@@ -111,8 +111,35 @@ def test_template_layout_and_workflow(student) -> None:
     assert reporter["with"]["runners"].split(",") == list(parts)
     assert set(reporter["env"]) == {f"{p.upper()}_RESULTS" for p in parts}
     install = next(s for s in steps if s.get("name") == "Install the pinned environment")
-    assert "torch==2.13.0" in install["run"]
-    assert workflow["jobs"]["run-autograding-tests"]["steps"][1]["with"]["python-version"] == "3.11"
+    assert f"torch=={pins.TORCH}" in install["run"]
+    python = workflow["jobs"]["run-autograding-tests"]["steps"][1]["with"]["python-version"]
+    assert python == pins.PYTHON
+
+
+def test_student_pytest_config_is_the_one_function(student) -> None:
+    """The template's pyproject.toml is ``pytest_config()``: valid TOML, the public tests, the
+    repository's markers."""
+    import tomllib
+
+    from autograder.release.student import pytest_config
+
+    text = (student / "pyproject.toml").read_text()
+    assert text == pytest_config()
+    options = tomllib.loads(text)["tool"]["pytest"]["ini_options"]
+    ours = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert options["testpaths"] == ["tests/public"]
+    assert options["markers"] == ours.get("markers", [])
+
+
+def test_gradescope_scripts_are_the_templates_with_the_pins() -> None:
+    from autograder.release.gradescope import SCRIPTS, TEMPLATES, render
+
+    for name in SCRIPTS:
+        text = render(name)
+        assert "{{" not in text and "{%" not in text, name
+        assert text.startswith("#!/usr/bin/env bash\n"), name
+        assert (TEMPLATES / f"{name}.j2").is_file()
+    assert f"torch=={pins.TORCH}" in render("setup.sh")
 
 
 def test_template_ships_the_grader_files_the_public_tests_use_and_no_other(student) -> None:
@@ -124,6 +151,8 @@ def test_template_ships_the_grader_files_the_public_tests_use_and_no_other(stude
     for name in PUBLIC_GRADER_FILES:
         source = (student / name).read_text()
         assert source == (REPO / name).read_text(), f"{name} differs from the grader's"
+        if not name.endswith(".py"):
+            continue  # data the grader files read (the parts registry)
         imported = set()
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.Import):
@@ -132,10 +161,13 @@ def test_template_ships_the_grader_files_the_public_tests_use_and_no_other(stude
                 assert node.level == 0, f"{name} makes a relative import"
                 imported.add((node.module or "").split(".")[0])
         assert imported <= {"torch", *sys.stdlib_module_names}, f"{name} imports {imported}"
-    support = (student / "tests" / "public" / "support.py").read_text()
+    public = "\n".join(p.read_text() for p in (student / "tests" / "public").glob("*.py"))
     for name in PUBLIC_GRADER_FILES:
+        if not name.endswith(".py"):
+            continue
         parts = Path(name).relative_to("autograder").parts
-        assert " / ".join(f'"{p}"' for p in parts) in support, f"support.py does not load {name}"
+        loads = (" / ".join(f'"{p}"' for p in parts), f'"{parts[-1]}"')
+        assert any(text in public for text in loads), f"no public test loads {name}"
 
 
 def _public_tests(student: Path, package: Path) -> subprocess.CompletedProcess:
@@ -164,6 +196,7 @@ def test_gradescope_zip_in_a_fake_autograder_tree(tmp_path, example) -> None:
     with zipfile.ZipFile(archive) as zf:
         zf.extractall(root / "source")
         assert {"setup.sh", "run_autograder"} <= set(zf.namelist())
+        assert f"torch=={pins.TORCH}" in zf.read("setup.sh").decode()
         mode = zf.getinfo("run_autograder").external_attr >> 16
         assert mode & 0o111, "run_autograder must be executable"
     os.chmod(root / "source" / "run_autograder", 0o755)
