@@ -163,7 +163,7 @@ def _covered(path: str) -> bool:
     return any(Path(path).is_relative_to(top) for top in ("/usr", "/etc"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def bwrap_problem(args: tuple[str, ...]) -> str | None:
     """Why bwrap cannot be used here, or None when a trial run works."""
     if shutil.which("bwrap") is None:
