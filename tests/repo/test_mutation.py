@@ -142,6 +142,7 @@ print(json.dumps({k: [o.status, sorted(o.failed)] for k, o in outcomes.items()})
 """
 
 
+@pytest.mark.slow  # grades mutants (~10 s)
 def test_a_tiny_run_kills_and_spares_what_it_must() -> None:
     """The mutants of min_kernel_size and the reference, graded on their part in children
     forked from a fresh interpreter (as ``make mutation`` does): the wrong answers are killed,

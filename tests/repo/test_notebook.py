@@ -20,6 +20,7 @@ def test_notebook_matches_its_source(tmp_path) -> None:
     assert out.read_bytes() == NOTEBOOK.read_bytes(), "run `make notebook` and commit the result"
 
 
+@pytest.mark.slow  # builds the notebook twice (~6 s)
 def test_build_is_deterministic(tmp_path) -> None:
     for name in ("a.ipynb", "b.ipynb"):
         subprocess.run([sys.executable, str(BUILD), "--output", str(tmp_path / name)],

@@ -19,18 +19,21 @@ PUBLIC = Path(__file__).resolve().parents[1] / "public"
 HIDDEN = REPO / "tests" / "hidden"
 
 
+@pytest.mark.slow  # runs the public tests on the reference and the stubs (~20 s)
 def test_reference_passes_every_public_test(public_reference) -> None:
     failed = [t for t, o in public_reference.outcomes.items() if o != "passed"]
     assert public_reference.outcomes, public_reference.output
     assert not failed, f"reference fails {failed}\n{public_reference.output[-4000:]}"
 
 
+@pytest.mark.slow
 def test_stubs_fail_every_public_test(public_stubs, public_reference) -> None:
     assert set(public_stubs.outcomes) == set(public_reference.outcomes), public_stubs.output
     passing = [t for t, o in public_stubs.outcomes.items() if o != "failed"]
     assert not passing, f"these public tests do not fail on the stubs: {passing}"
 
 
+@pytest.mark.slow
 def test_every_part_has_public_tests(public_reference) -> None:
     for part in [*API, "concepts"]:
         tests = [t for t in public_reference.outcomes if t.split("::")[0].endswith(f"test_{part}")]
@@ -123,6 +126,7 @@ COUNTERPARTS = {
 }
 
 
+@pytest.mark.slow
 def test_every_kind_of_hidden_check_has_a_public_counterpart(public_reference) -> None:
     from autograder.grade.bank import load_bank
 

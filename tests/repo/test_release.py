@@ -180,6 +180,7 @@ def _public_tests(student: Path, package: Path) -> subprocess.CompletedProcess:
                           cwd=work, capture_output=True, text=True, timeout=300, env=env)
 
 
+@pytest.mark.slow  # the public tests in the released template (~20 s)
 def test_template_public_tests_run_on_their_own(student) -> None:
     reference = _public_tests(student, paths.SOLUTIONS / paths.PACKAGE)
     assert reference.returncode == 0, reference.stdout[-3000:]
