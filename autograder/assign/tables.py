@@ -86,7 +86,8 @@ def render(text: str, parts: list[registry.Part] | None = None) -> str:
         style, prefix = match["style"], match["prefix"]
         if style not in STYLES:
             raise ValueError(f"unknown parts-table style {style!r} (known: {', '.join(STYLES)})")
-        lines = [f"<!-- parts-table: {style} -->", *STYLES[style](parts), "<!-- end parts-table -->"]
+        lines = [f"<!-- parts-table: {style} -->", *STYLES[style](parts),
+                 "<!-- end parts-table -->"]
         return "\n".join((prefix + line).rstrip() if line or not prefix else "#"
                          for line in lines)
 

@@ -100,8 +100,8 @@ def test_a_heading_for_an_unknown_part_is_an_error() -> None:
 
 def test_the_written_questions_points_add_up() -> None:
     written = next(p for p in parts.load() if p.kind == "manual")
-    points = [float(m) for m in re.findall(r"^# ### ✍️ Written question [\d.-]+ \(([\d.]+) points?\)",
-                                           tables.HANDOUT.read_text(), re.M)]
+    heading = r"^# ### ✍️ Written question [\d.-]+ \(([\d.]+) points?\)"
+    points = [float(m) for m in re.findall(heading, tables.HANDOUT.read_text(), re.M)]
     assert points and sum(points) == written.points
 
 
