@@ -2,8 +2,9 @@
 
 A check is a function ``fn(student)`` that asks the student process for observations
 (``student.probe(...)``) and raises ``CheckFailed`` when they are wrong. Parameter tables expand
-one function into one check per row. Points come from the parts registry (``autograder/parts.toml``): a part's points are shared
-among its checks in proportion to their weights.
+one function into one check per row. Points come from the parts registry
+(``autograder/parts.toml``): a part's points are shared among its checks in proportion to their
+weights.
 """
 
 from __future__ import annotations

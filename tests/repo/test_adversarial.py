@@ -99,7 +99,8 @@ def test_feedback_explains_faults(graded) -> None:
     assert "time limit" in messages["min_kernel_size.values"]
     messages = {t["extra_data"]["id"]: t["output"] for t in results["os_exit"]["tests"]}
     assert "exited" in messages["min_kernel_size.values"]
-    assert "rule broken" in " ".join(t["output"] for t in results["captured_conv_reference"]["tests"])
+    outputs = [t["output"] for t in results["captured_conv_reference"]["tests"]]
+    assert "rule broken" in " ".join(outputs)
 
 
 def test_hostile_text_is_neutralised_in_feedback(graded) -> None:

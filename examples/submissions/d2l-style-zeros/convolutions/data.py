@@ -120,8 +120,13 @@ def _load(name: str) -> dict[str, np.ndarray]:
 def load_audio() -> AudioData:
     """The spoken-word dataset (see ``AudioData``)."""
     a = _load(AUDIO_FILE)
-    f32 = lambda k: torch.from_numpy(a[k].astype(np.float32))  # stored as float16
-    i64 = lambda k: torch.from_numpy(a[k].astype(np.int64))
+
+    def f32(k: str) -> torch.Tensor:
+        return torch.from_numpy(a[k].astype(np.float32))  # stored as float16
+
+    def i64(k: str) -> torch.Tensor:
+        return torch.from_numpy(a[k].astype(np.int64))
+
     return AudioData(
         X_train=f32("X_train"), y_train=i64("y_train"), X_test=f32("X_test"),
         y_test=i64("y_test"), classes=[str(c) for c in a["classes"]],
@@ -134,7 +139,10 @@ def load_audio() -> AudioData:
 def load_text() -> TextData:
     """The sentiment dataset (see ``TextData``)."""
     a = _load(TEXT_FILE)
-    i64 = lambda k: torch.from_numpy(a[k].astype(np.int64))
+
+    def i64(k: str) -> torch.Tensor:
+        return torch.from_numpy(a[k].astype(np.int64))
+
     return TextData(
         X_train=i64("X_train"), len_train=i64("len_train"), y_train=i64("y_train"),
         X_test=i64("X_test"), len_test=i64("len_test"), y_test=i64("y_test"),

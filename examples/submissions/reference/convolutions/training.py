@@ -2,8 +2,9 @@
 and the reference).
 
 ``train_audio(model)`` / ``train_text(model)`` train with the settings below and return the
-validation accuracy (the validation split is drawn like the grader's held-out data). They do not initialise the model: call ``torch.manual_seed(...)`` before building
-it if you want a reproducible run.
+validation accuracy (the validation split is drawn like the grader's held-out data). They do
+not initialise the model: call ``torch.manual_seed(...)`` before building it if you want a
+reproducible run.
 """
 
 from __future__ import annotations

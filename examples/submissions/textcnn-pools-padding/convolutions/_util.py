@@ -40,7 +40,8 @@ def check_matrix(t: Tensor, name: str) -> None:
 
 
 def output_size(size: int, kernel: int, pad: int, stride: int, dim: str) -> int:
-    """Length of a cross-correlation output along one dimension: (size + 2*pad - kernel)//stride + 1."""
+    """Length of a cross-correlation output along one dimension:
+    (size + 2*pad - kernel)//stride + 1."""
     padded = size + 2 * pad
     if kernel > padded:
         raise ValueError(
