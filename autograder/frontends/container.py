@@ -27,8 +27,8 @@ GRADING = "/grading"   # read-only inputs inside the container
 OUT = "/out"           # the one writable host folder inside the container
 USER = "65534:65534"   # nobody: the platform and the student's code need no privilege
 # Where the platforms write their settings and runtime files (the root is read-only).
-ENV = {"HOME": "/tmp/home", "MPLCONFIGDIR": "/tmp/home/.matplotlib",
-       "JUPYTER_RUNTIME_DIR": "/tmp/home/.jupyter-runtime", "PYTHONDONTWRITEBYTECODE": "1"}
+ENV = {"HOME": "/tmp", "MPLCONFIGDIR": "/tmp/.matplotlib",
+       "JUPYTER_RUNTIME_DIR": "/tmp/.jupyter-runtime", "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 @dataclass(frozen=True)
