@@ -9,19 +9,10 @@ import pytest
 from autograder import api, parts, paths
 from autograder.assign import package_init, tables
 from autograder.grade.bank import load_bank, load_manifest
+from test_toy_part import REGISTRY_ENTRY
 
-GOOD = """
-[parts.toy]
-title = "a toy"
-kind = "auto"
-points = 5
-label = "toy"
-section = "6.5"
-summary = "`toy`"
-assessed = "against torch"
-[parts.toy.names]
-toy = { signature = "(X)" }
-"""
+# A well-formed entry: the toy part that test_toy_part.py adds to a copy of the repository.
+GOOD = REGISTRY_ENTRY
 
 
 def test_the_registry_loads_and_api_derives_from_it() -> None:
@@ -33,20 +24,20 @@ def test_the_registry_loads_and_api_derives_from_it() -> None:
 
 def test_a_good_entry_parses() -> None:
     (toy,) = parts.parse(GOOD)
-    assert (toy.id, toy.kind, toy.points, toy.module) == ("toy", "auto", 5, "toy")
-    assert toy.names == (parts.Name("toy", "(X)", None),)
+    assert (toy.id, toy.kind, toy.points, toy.module) == ("pooling", "auto", 5, "pooling")
+    assert toy.names == (parts.Name("max_pool2d", "(X, pool_size)", None),)
 
 
 @pytest.mark.parametrize("edit, message", [
     (('kind = "auto"', 'kind = "automatic"'), "kind"),
     (("points = 5", "pionts = 5"), "unknown key 'pionts'"),
-    (('label = "toy"\n', ""), "missing label"),
+    (('label = "pool"\n', ""), "missing label"),
     (("points = 5", "points = -1"), "negative"),
     (("points = 5", 'points = "5"'), "expected type"),
-    (('toy = { signature = "(X)" }', 'toy = { signture = "(X)" }'), "unknown key 'signture'"),
-    (("[parts.toy.names]", "[parts.toy.nmes]"), "unknown key 'nmes'"),
-    (("[parts.toy]", "[part.toy]"), "unknown table"),
-    (('title = "a toy"\n', ""), "needs a title"),
+    (('max_pool2d = { signature', 'max_pool2d = { signture'), "unknown key 'signture'"),
+    (("[parts.pooling.names]", "[parts.pooling.nmes]"), "unknown key 'nmes'"),
+    (("[parts.pooling]", "[part.pooling]"), "unknown table"),
+    (('title = "max pooling (d2l §6.5)"\n', ""), "needs a title"),
     (('kind = "auto"', 'kind = "manual"'), "no module or names"),
 ])
 def test_a_malformed_registry_is_an_error(edit: tuple[str, str], message: str) -> None:
@@ -55,9 +46,9 @@ def test_a_malformed_registry_is_an_error(edit: tuple[str, str], message: str) -
 
 
 def test_a_name_in_two_parts_is_an_error() -> None:
-    twice = GOOD + GOOD.replace("[parts.toy", "[parts.toy2").replace('label = "toy"',
-                                                                        'label = "toy2"')
-    with pytest.raises(parts.RegistryError, match="named by parts toy and toy2"):
+    twice = GOOD + GOOD.replace("[parts.pooling", "[parts.pool2").replace('label = "pool"',
+                                                                            'label = "pool2"')
+    with pytest.raises(parts.RegistryError, match="named by parts pooling and pool2"):
         parts.parse(twice)
 
 
@@ -109,7 +100,7 @@ def test_the_package_init_is_generated_from_the_registry() -> None:
     assert not package_init.is_stale(), "run `make stubs`"
     (toy,) = parts.parse(GOOD)
     rendered = package_init.render([*parts.load(), toy])
-    assert "from .toy import toy" in rendered and '    "toy",' in rendered
+    assert "from .pooling import max_pool2d" in rendered and '    "max_pool2d",' in rendered
 
 
 def test_the_package_docstring_lists_every_part_and_name() -> None:
