@@ -111,6 +111,7 @@ def measure_otter(subs: dict[str, Path], out: Path, jobs: int, timeout: float) -
 
 
 def measure_nbgrader(subs: dict[str, Path], out: Path, timeout: float) -> dict:
+    from autograder.frontends import container
     from autograder.frontends import nbgrader_course as nc
 
     course = nc.build(out / "dist")
@@ -124,6 +125,8 @@ def measure_nbgrader(subs: dict[str, Path], out: Path, timeout: float) -> dict:
             scores = nc.part_scores(course, [name])[name]
             raw[name] = ({p: s for p, s in scores.items() if p != nc.MANUAL_PART},
                          time.monotonic() - start, None)
+        except container.EngineError:
+            raise  # the engine failed, not the submission: no figure to record
         except Exception as exc:  # noqa: BLE001 - a dead or hung run is a result here
             raw[name] = (None, time.monotonic() - start, f"{type(exc).__name__}: {exc}")
     control = raw[CONTROL][0]

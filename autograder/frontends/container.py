@@ -31,6 +31,14 @@ ENV = {"HOME": "/tmp", "MPLCONFIGDIR": "/tmp/.matplotlib",
        "JUPYTER_RUNTIME_DIR": "/tmp/.jupyter-runtime", "PYTHONDONTWRITEBYTECODE": "1"}
 
 
+DOCKER_FAILED = 125  # `docker run`'s own status when it could not run the container at all
+
+
+class EngineError(Exception):
+    """The container engine failed (not the submission): grading stops instead of recording
+    the submission as one that produced no results."""
+
+
 @dataclass(frozen=True)
 class Mount:
     source: Path
@@ -80,15 +88,18 @@ def run(argv: Sequence[str], *, mounts: Sequence[Mount], device: str = "cpu",
         timeout: float | None = None, workdir: str = "/tmp",
         docker: str = "docker") -> subprocess.CompletedProcess:
     """Run ``argv`` in a fresh confined container; past ``timeout`` the container is removed
-    and ``subprocess.TimeoutExpired`` raised."""
+    and ``subprocess.TimeoutExpired`` raised; ``EngineError`` if the engine could not run it."""
     name = f"d2l-frontend-{secrets.token_hex(6)}"
     for mount in mounts:  # the unprivileged user must be able to write its folder
         if not mount.readonly:
             os.chmod(mount.source, 0o777)
     cmd = command(argv, mounts=mounts, name=name, device=device, workdir=workdir, docker=docker)
     try:
-        return run_group(cmd, timeout=timeout)
+        proc = run_group(cmd, timeout=timeout)
     except subprocess.TimeoutExpired:
         subprocess.run([docker, "rm", "--force", name], capture_output=True, timeout=120,
                        check=False)
         raise
+    if proc.returncode == DOCKER_FAILED and proc.stderr.lstrip().startswith("docker:"):
+        raise EngineError(f"the container engine could not run {name}: {proc.stderr[-1000:]}")
+    return proc

@@ -174,6 +174,17 @@ def test_container_command_is_confined(tmp_path) -> None:
     assert cmd[entry + 1:] == ["python", container.image_for("cuda"), "-m", "otter", "run"]
 
 
+def test_an_engine_failure_is_not_the_submissions(tmp_path) -> None:
+    """``docker run`` failing by itself (status 125: no daemon, no image) raises EngineError,
+    which stops grading, rather than counting as a submission that wrote no results."""
+    fake = tmp_path / "docker"
+    fake.write_text("#!/bin/sh\necho 'docker: Cannot connect to the Docker daemon' >&2\n"
+                    "exit 125\n")
+    fake.chmod(0o755)
+    with pytest.raises(container.EngineError, match="Cannot connect"):
+        container.run(["python", "-V"], mounts=[], docker=str(fake), timeout=30)
+
+
 def test_grade_with_docker_backend_says_why_it_cannot_run(tmp_path, monkeypatch) -> None:
     """Without an engine (or without the image), ``--backend docker`` stops with the reason."""
     monkeypatch.setattr(container, "available", lambda device="cpu": (False, "no engine here"))
