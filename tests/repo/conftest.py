@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import json
 import os
 import subprocess
@@ -14,6 +16,34 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 PY = sys.executable
+CORPUS_FILE = REPO / "tests" / "adversarial" / "corpus.py"
+
+
+@functools.cache
+def corpus() -> list:
+    """The adversarial corpus's attacks, loaded by path (``tests/adversarial/corpus.py`` only
+    holds their code as text: it runs in a sandbox or a container, never in this process)."""
+    spec = importlib.util.spec_from_file_location("_corpus", CORPUS_FILE)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["_corpus"] = module
+    spec.loader.exec_module(module)
+    return module.CORPUS
+
+
+def hostile_submission(attack_id: str, root: Path, name: str | None = None) -> Path:
+    """``root/<name>/convolutions``: the reference with the attack's code appended (and its
+    files replaced); returns ``root/<name>`` (``name`` defaults to the attack's id)."""
+    from autograder import paths
+    from autograder.assign.examples import copy_package
+
+    adversary = next(a for a in corpus() if a.id == attack_id)
+    target = copy_package(paths.SOLUTIONS / paths.PACKAGE, root / (name or attack_id))
+    for file, code in adversary.append.items():
+        with open(target / file, "a") as fh:
+            fh.write("\n" + code)
+    for file, code in adversary.replace.items():
+        (target / file).write_text(code)
+    return target.parent
 
 
 @dataclass

@@ -1,8 +1,6 @@
 """The adversarial corpus: hostile submissions cost their own checks and nothing else."""
 
-import importlib.util
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,11 +9,10 @@ import torch
 from autograder import parts as registry
 from autograder import paths
 from autograder.assign.examples import copy_package
-from conftest import failed_ids, grade_cli, matches
+from conftest import corpus, failed_ids, grade_cli, hostile_submission, matches
 
 pytestmark = pytest.mark.slow
 
-CORPUS_FILE = paths.REPO / "tests" / "adversarial" / "corpus.py"
 # Training checks are slow and no attack targets them; every other part is graded.
 TRAINING = ("audio_conv1d", "text_conv")
 PARTS = tuple(p.id for p in registry.graded() if p.id not in TRAINING)
@@ -24,25 +21,7 @@ PLANTED = [paths.REPO / "PWNED", Path("/tmp/pwned"), Path("/etc/pwned"),
            paths.REPO / "examples" / "pwned", Path(torch.__file__).parent / "pwned.py"]
 
 
-def _corpus():
-    spec = importlib.util.spec_from_file_location("_corpus", CORPUS_FILE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["_corpus"] = module
-    spec.loader.exec_module(module)
-    return module.CORPUS
-
-
-CORPUS = _corpus()
-
-
-def materialise(adversary, root: Path) -> Path:
-    target = copy_package(paths.SOLUTIONS / paths.PACKAGE, root / adversary.id)
-    for name, code in adversary.append.items():
-        with open(target / name, "a") as fh:
-            fh.write("\n" + code)
-    for name, code in adversary.replace.items():
-        (target / name).write_text(code)
-    return target.parent
+CORPUS = corpus()
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +29,7 @@ def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("corpus")
     for planted in PLANTED:
         assert not planted.exists(), f"{planted} exists before the run"
-    subs = [materialise(a, root) for a in CORPUS]
+    subs = [hostile_submission(a.id, root) for a in CORPUS]
     control = root / CONTROL
     copy_package(paths.SOLUTIONS / paths.PACKAGE, control)
     out = tmp_path_factory.mktemp("out")

@@ -11,7 +11,7 @@ import sys
 
 import nbformat
 import pytest
-from conftest import REPO, matches
+from conftest import REPO, corpus, hostile_submission, matches
 
 from autograder import paths
 from autograder.frontends import container
@@ -36,19 +36,8 @@ def _nbgrader_available() -> str | None:
 
 
 def _lying_eq(root):
-    spec = importlib.util.spec_from_file_location("_corpus", REPO / "tests" / "adversarial"
-                                                  / "corpus.py")
-    corpus = importlib.util.module_from_spec(spec)
-    sys.modules["_corpus"] = corpus
-    spec.loader.exec_module(corpus)
-    adversary = next(a for a in corpus.CORPUS if a.id == "lying_eq")
-    package = root / LIAR / paths.PACKAGE
-    shutil.copytree(paths.SOLUTIONS / paths.PACKAGE, package,
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    for name, code in adversary.append.items():
-        with open(package / name, "a") as fh:
-            fh.write("\n" + code)
-    return package.parent, adversary
+    return hostile_submission("lying_eq", root, LIAR), next(
+        a for a in corpus() if a.id == "lying_eq")
 
 
 @pytest.fixture(scope="module")

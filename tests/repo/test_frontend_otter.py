@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -27,6 +26,7 @@ from autograder.frontends import otter as front
 from autograder.frontends.bundle import KERNEL_SIDE
 from autograder.frontends.handout import load_handout
 from autograder.frontends.otter import cli as otter_cli
+from conftest import hostile_submission
 
 EXAMPLES = paths.REPO / "examples" / "submissions"
 EXPECTED = json.loads((paths.REPO / "examples" / "expected_scores.json").read_text())
@@ -208,18 +208,7 @@ def built(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def graded(built, tmp_path_factory) -> dict[str, dict]:
     root = tmp_path_factory.mktemp("submissions")
-    spec = importlib.util.spec_from_file_location(
-        "_corpus", paths.REPO / "tests" / "adversarial" / "corpus.py")
-    corpus = importlib.util.module_from_spec(spec)
-    sys.modules["_corpus"] = corpus
-    spec.loader.exec_module(corpus)
-    liar = next(a for a in corpus.CORPUS if a.id == LIAR)
-    target = root / LIAR / paths.PACKAGE
-    shutil.copytree(paths.SOLUTIONS / paths.PACKAGE, target,
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    for name, code in liar.append.items():
-        with open(target / name, "a") as fh:
-            fh.write("\n" + code)
+    hostile_submission(LIAR, root)
     assert {"reference", "stubs", "d2l-style-zeros", "textcnn-pools-padding"} <= set(GRADED)
     subs = [EXAMPLES / name for name in GRADED] + [root / LIAR]
     return front.grade(built, subs, tmp_path_factory.mktemp("otter-out"), jobs=2)
