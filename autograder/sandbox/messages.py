@@ -49,6 +49,11 @@ def _optional_id(message: dict[str, Any]) -> str | None:
     return None if message.get("id") is None else _string(message["id"], "id")
 
 
+def _with_id(out: dict[str, Any], id: str | None) -> dict[str, Any]:
+    """``out`` with ``"id"`` added when there is one (an absent id is not written as null)."""
+    return out if id is None else {**out, "id": id}
+
+
 @dataclass(frozen=True)
 class Request:
     """Run probe ``probe`` on ``args`` (wire values: arrays are tagged), tensors on
@@ -60,10 +65,7 @@ class Request:
     id: str | None = None
 
     def to_wire(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"probe": self.probe, "args": self.args, "device": self.device}
-        if self.id is not None:
-            out["id"] = self.id
-        return out
+        return _with_id({"probe": self.probe, "args": self.args, "device": self.device}, self.id)
 
     @classmethod
     def from_wire(cls, message: Any) -> Request:
@@ -109,10 +111,7 @@ class Reply:
     def to_wire(self) -> dict[str, Any]:
         out: dict[str, Any] = ({"ok": self.ok} if self.error is None
                                else {"error": self.error.to_wire()})
-        out["violations"] = list(self.violations)
-        if self.id is not None:
-            out["id"] = self.id
-        return out
+        return _with_id({**out, "violations": list(self.violations)}, self.id)
 
     @classmethod
     def from_wire(cls, message: Any) -> Reply:
