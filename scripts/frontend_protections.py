@@ -70,18 +70,12 @@ def materialise(root: Path, attack_ids: list[str]) -> dict[str, Path]:
     """name -> a checkout (``convolutions/`` inside) for the control and every attack."""
     corpus = _corpus()
     by_id = {a.id: a for a in corpus.CORPUS}
-    attacks = {i: (by_id[i].append, by_id[i].replace) for i in attack_ids if i in by_id}
-    attacks |= {i: ({corpus.LEAF: corpus.attacks(PROBES[i])}, {}) for i in attack_ids
-                if i in PROBES}
+    by_id |= {i: corpus.Adversary(i, "probe", {corpus.LEAF: corpus.attacks(code)})
+              for i, code in PROBES.items()}
     out = {CONTROL: root / CONTROL}
     copy_package(paths.SOLUTIONS / paths.PACKAGE, root / CONTROL)
-    for name, (append, replace) in attacks.items():
-        target = copy_package(paths.SOLUTIONS / paths.PACKAGE, root / name)
-        for module, code in append.items():
-            with open(target / module, "a") as fh:
-                fh.write("\n" + code)
-        for module, code in replace.items():
-            (target / module).write_text(code)
+    for name in [i for i in attack_ids if i in by_id]:
+        by_id[name].write_into(copy_package(paths.SOLUTIONS / paths.PACKAGE, root / name))
         out[name] = root / name
     return out
 

@@ -10,6 +10,7 @@ attack *succeeds*, so a full score means the sandbox held.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,14 @@ class Adversary:
     append: dict[str, str]                      # module file -> code appended to it
     fails: tuple[str, ...] = ()                 # check ids (or prefixes) that must fail
     replace: dict[str, str] = field(default_factory=dict)  # file -> whole new content
+
+    def write_into(self, package: Path) -> None:
+        """Apply the attack to ``package`` (a copy of the reference): only writes its text."""
+        for name, code in self.append.items():
+            with open(package / name, "a") as fh:
+                fh.write("\n" + code)
+        for name, code in self.replace.items():
+            (package / name).write_text(code)
 
 
 # A leaf function with exactly one check: attacks here cost that check and nothing else.

@@ -38,11 +38,7 @@ def hostile_submission(attack_id: str, root: Path, name: str | None = None) -> P
 
     adversary = next(a for a in corpus() if a.id == attack_id)
     target = copy_package(paths.SOLUTIONS / paths.PACKAGE, root / (name or attack_id))
-    for file, code in adversary.append.items():
-        with open(target / file, "a") as fh:
-            fh.write("\n" + code)
-    for file, code in adversary.replace.items():
-        (target / file).write_text(code)
+    adversary.write_into(target)
     return target.parent
 
 
