@@ -143,10 +143,6 @@ def load(path: Path = REGISTRY) -> tuple[Part, ...]:
     return parse(path.read_text(encoding="utf-8"))
 
 
-def by_id(path: Path = REGISTRY) -> dict[str, Part]:
-    return {p.id: p for p in load(path)}
-
-
 def graded(path: Path = REGISTRY) -> list[Part]:
     """The parts the check bank grades: auto, then optional (declaration order within)."""
     parts = load(path)
