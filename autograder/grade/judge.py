@@ -8,8 +8,11 @@ never contain expected values or inputs; ``detail`` may (shown for visible check
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import math
+import re
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -23,18 +26,41 @@ from .bank import CheckFailed
 DEVICE: contextvars.ContextVar[str] = contextvars.ContextVar("DEVICE", default="cpu")
 
 
+# Numbers in text the student's code chose (exception messages, type names): every run of digits
+# is masked but one or two digits ending a name (float64, mat1, conv2d), which name things rather
+# than carry values. What a student's code derives from a hidden input cannot cross in digits.
+_DIGITS = re.compile(r"\d+")
+_NAME_END = re.compile(r"d?(?![A-Za-z0-9])")
+
+
+def _mask(match: re.Match[str]) -> str:
+    text, start, end = match.string, match.start(), match.end()
+    names = (start > 0 and (text[start - 1].isalpha() or text[start - 1] == "_")
+             and end - start <= 2 and _NAME_END.match(text, end) is not None)
+    return match.group() if names else "#"
+
+
+def mask_numbers(text: object, limit: int = 300) -> str:
+    """``text`` (written by the student's code) with its numbers masked (``#``) and cut to
+    ``limit`` characters: what a hidden check's message may quote of it."""
+    masked = _DIGITS.sub(_mask, str(text))
+    return masked if len(masked) <= limit else masked[:limit] + " [...]"
+
+
 def describe(obs: Any) -> str:
-    """A short, safe description of an observation's type, for messages."""
+    """A short, safe description of an observation's type, for messages (the names in it come
+    from the student's process: their numbers are masked)."""
     if not isinstance(obs, dict):
         return "nothing"
     kind = obs.get("kind")
     if kind == "tensor":
-        return f"a {obs.get('dtype')} tensor of shape {tuple(obs.get('shape', ()))}"
+        return (f"a {mask_numbers(obs.get('dtype'), 40)} tensor of shape "
+                f"{tuple(obs.get('shape', ()))}")
     if kind == "object":
-        return f"an object of type {obs.get('type')}"
+        return f"an object of type {mask_numbers(obs.get('type'), 120)}"
     if kind in ("tuple", "list"):
         return f"a {kind} of {len(obs.get('items', []))} items"
-    return f"a value of type {kind}"
+    return f"a value of type {mask_numbers(kind, 40)}"
 
 
 def as_tensor(obs: Any, what: str) -> torch.Tensor:
@@ -46,7 +72,7 @@ def as_tensor(obs: Any, what: str) -> torch.Tensor:
     try:
         tensor = codec.tensor_from_wire(obs["value"])
     except (wire.WireError, KeyError, TypeError, ValueError) as exc:
-        raise CheckFailed(f"{what}: malformed tensor ({exc})") from None
+        raise CheckFailed(f"{what}: malformed tensor ({mask_numbers(exc, 200)})") from None
     if (list(tensor.shape) != obs.get("shape")
             or codec.dtype_name(tensor.dtype) != obs.get("dtype")):
         raise CheckFailed(f"{what}: malformed tensor description")
@@ -78,6 +104,34 @@ def expect_tensor(obs: Any, expected: torch.Tensor, what: str, *, device: str | 
     compare_values(actual, expected, what, rtol=rtol, atol=atol,
                    note=_layout_note(obs, expected.dtype, device))
     return actual
+
+
+NOT_JUDGED = "not judged: the value is wrong"
+
+
+@contextlib.contextmanager
+def value_first(what: str) -> Iterator[None]:
+    """The value a property check stands on: a check of one property (dtype, device, inputs
+    unchanged, storage, ...) credits only a function that computes the right value on the
+    check's own input. Run the call and judge its value inside the block; any failure there (a
+    wrong value, a placeholder of the right shape, a constant, a crash, a broken rule) fails the
+    property check as "not judged: the value is wrong", with the reason, so the student reads
+    one mistake (the value, which the value checks judge too), not two.
+
+    Where the check's device has no values (``meta``), make the same call on the run's own
+    device inside the block, and judge the property on the other call after it."""
+    try:
+        yield
+    except CheckFailed as failure:
+        raise CheckFailed(f"{what}: {NOT_JUDGED} ({failure.message})",
+                          None if failure.detail is None
+                          else f"{what}: {NOT_JUDGED} ({failure.detail})") from None
+
+
+def tolerance(dtype: torch.dtype) -> tuple[float, float]:
+    """(rtol, atol) of ``dtype`` (exact for a dtype the table does not list): a property
+    check judges the value at the precision of the dtype it is about."""
+    return TOLERANCES.get(codec.dtype_name(dtype), (0.0, 0.0))
 
 
 def expect_dtype(obs: Any, dtype: torch.dtype, what: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 import secrets
 import time
 from typing import Any
@@ -20,7 +21,7 @@ from autograder.sandbox.codec import encode_inputs
 from autograder.sandbox.messages import MessageError, Reply, Request
 
 from .bank import CheckFailed
-from .judge import DEVICE
+from .judge import DEVICE, mask_numbers
 
 HELLO_TIMEOUT = 30.0  # importing a package: generous, but a module-level infinite loop must end
 WALL_FACTOR, WALL_SLACK = 3.0, 5.0  # wall-clock backstop of a CPU-time limit t: 3 t + 5 s
@@ -36,24 +37,44 @@ def _device_hint(request: Request | None) -> str:
             "X.new_zeros(...), or with device=X.device)")
 
 
+# The location describe_exception (sandbox/worker.py) appends: a file of the package and a line.
+_LOCATION = re.compile(r" \(at ([A-Za-z0-9_./-]{1,120}\.py):(\d{1,6})\)$")
+
+
+def _student_text(text: str, limit: int = 300) -> str:
+    """What a failed check's message may quote of a text the student's code wrote (an exception
+    message, a rule violation as the student's process reported it): its numbers masked, cut,
+    and the location in the student's code (file:line) kept. The whole text goes to ``detail``,
+    which only visible checks show: no value the code derived from a hidden input reaches the
+    feedback of a hidden check (issue 19)."""
+    where = _LOCATION.search(text)
+    body = text[:where.start()] if where else text
+    return mask_numbers(body, limit) + (where.group() if where else "")
+
+
 def _verdict(message: Any, request: Request | None = None) -> dict[str, Any]:
     """Turn a probe's reply (as received: written by the student's process) into observations,
-    or ``CheckFailed`` with a student-facing reason."""
+    or ``CheckFailed`` with a student-facing reason. The reason quotes what the student's code
+    wrote with its numbers masked (``_student_text``); ``detail`` has it whole."""
     try:
         reply = Reply.from_wire(message)
     except MessageError:
         raise CheckFailed("the grader received a malformed reply from your code") from None
     if reply.violations:
-        raise CheckFailed("rule broken: your code used " + "; ".join(reply.violations[:3]))
+        used = "; ".join(reply.violations[:3])
+        raise CheckFailed("rule broken: your code used " + _student_text(used, 600),
+                          "rule broken: your code used " + used[:600])
     if reply.error is not None:
         kind, text = reply.error.type, reply.error.message
         if kind == "NotImplementedError":
-            raise CheckFailed(text.removeprefix("NotImplementedError: ")[:300])
+            text = text.removeprefix("NotImplementedError: ")
+            raise CheckFailed(_student_text(text), text[:300])
         if kind == "SystemExit":
             raise CheckFailed("your code called sys.exit(); functions must return, not exit")
         hint = _device_hint(request) if "device" in text and ("meta" in text or "cuda" in text) \
             else ""
-        raise CheckFailed(f"your code raised {text[:600]}{hint}")
+        raise CheckFailed(f"your code raised {_student_text(text)}{hint}",
+                          f"your code raised {text[:600]}{hint}")
     assert reply.ok is not None  # (a reply holds one or the other)
     return reply.ok
 
