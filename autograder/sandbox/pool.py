@@ -71,6 +71,16 @@ class ExitInfo:
     signal: int | None
     output: str  # head and tail of what the child printed (Limits.output_bytes in all)
     reason: str  # a sentence the student can act on
+    leftovers: int = 0  # processes besides the child still running when it was reaped (killed)
+
+    @property
+    def leftover_note(self) -> str | None:
+        """What the student is told about the processes their code left running, if any."""
+        if not self.leftovers:
+            return None
+        n = self.leftovers
+        return (f"your code left {n} process{'es' if n > 1 else ''} running; "
+                f"{'they were' if n > 1 else 'it was'} killed")
 
 
 class ChildDied(Exception):
@@ -268,6 +278,8 @@ class Sandbox:
         self._closed = False
         self.cgroup: SandboxCgroup | None = None  # a submission's memory and CPU, when available
         self.memory_limit: int | None = None  # the cgroup's limit, bytes
+        # Children may create processes: for tests of the second layer (the reaper) only.
+        self._allow_processes = False
 
     def _choose(self, isolation: str) -> tuple[str, str]:
         if isolation == "none":
@@ -483,7 +495,8 @@ class Sandbox:
             setup = [self.setup.call, {**self.setup.kwargs, "files": seen}]
         return {"preload": list(self.preload), "serve": self.serve, "setup": setup,
                 "limits": asdict(self.limits), "uid_base": self._uid_base,
-                "uid_block": UID_BLOCK, "scratch_base": self._scratch_base}
+                "uid_block": UID_BLOCK, "scratch_base": self._scratch_base,
+                "allow_processes": self._allow_processes}
 
     def _make_scratch_base(self) -> str:
         if self.isolation_used == "bwrap":
@@ -696,7 +709,7 @@ def explain(why: str, reply: dict, limits: Limits, timeout: float = 0,
             reason = "your code raised an exception that ended the process (see the output)"
     if reply["output_size"] >= limits.file_bytes:
         reason += f"; it printed more than the {format_bytes(limits.file_bytes)} allowed"
-    return ExitInfo(code, sig, output, reason)
+    return ExitInfo(code, sig, output, reason, int(reply.get("leftovers") or 0))
 
 
 def _signal_reason(sig: int, limits: Limits) -> str:

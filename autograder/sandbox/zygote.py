@@ -1,10 +1,17 @@
 """The long-lived process inside the sandbox: import the heavy modules once, fork per submission.
 
 It runs as root inside bwrap (or as the grader's user with isolation "none") and never runs
-student code itself: each forked child drops to a private uid, applies rlimits and only then
-imports the submission through ``serve``. Protocol on the control socket (fd in argv[1]):
+student code itself: each forked child drops to a private uid, applies rlimits and a seccomp
+filter, and only then imports the submission through ``serve``. The filter leaves the child
+unable to create processes or run programs (threads are allowed): everything the submission
+does happens in this one process, under the rules the worker switches on per request. Killing
+what a child left behind when it is reaped stays as a second layer (for a machine without a
+syscall table below), and the reply says how many such processes there were.
 
-  grader: config (preload modules, the setup to run once, serve, limits, uids, scratch)
+Protocol on the control socket (fd in argv[1]):
+
+  grader: config (preload modules, the setup to run once, serve, limits, uids, scratch;
+          allow_processes: no process filter, for tests of the second layer only)
                                                    zygote: {"ready": ...} or {"error": ...}
   grader: {"op": "spawn"}, then one byte carrying the child's socket
                                                    zygote: {"pid", "uid"}
@@ -12,7 +19,8 @@ imports the submission through ``serve``. Protocol on the control socket (fd in 
   never passes through the zygote, so no child can find an earlier submission in the memory
   it inherits.
   grader: {"op": "reap", "pid", "grace"}           zygote: {"exit_code", "signal", "killed",
-                                                            "output", "output_size"}
+                                                            "output", "output_size",
+                                                            "leftovers"}
   EOF on the control socket: kill every child and exit.
 """
 
@@ -145,7 +153,7 @@ class Zygote:
                 break
             time.sleep(0.001)
         killed = record.status is None
-        self.kill_all(record)
+        leftovers = len(self.kill_all(record) - {record.pid})
         if record.status is None:
             record.status = os.waitpid(record.pid, 0)[1]
         output, size = read_output(record.out_fd, self.limits["output_bytes"])
@@ -155,7 +163,8 @@ class Zygote:
         status = record.status
         return {"pid": record.pid, "killed": killed, "output": output, "output_size": size,
                 "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-                "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None}
+                "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+                "leftovers": leftovers}
 
     def reap_zombies(self) -> None:
         """Collect every exited child: our children's statuses are kept, orphans the zygote
@@ -170,13 +179,17 @@ class Zygote:
             if pid in self.children:
                 self.children[pid].status = status
 
-    def kill_all(self, record: Record) -> None:
-        """SIGKILL the child and everything it started, until none of it is left running."""
+    def kill_all(self, record: Record) -> set[int]:
+        """SIGKILL the child and everything it started, until none of it is left running.
+        Returns the pids it found running (the child's own among them if it was); a fork bomb
+        killed by uid may have had more that were never seen."""
+        seen: set[int] = set()
         for round_ in range(KILL_ROUNDS):
             victims = self.victims(record)
+            seen.update(victims)
             if not victims:
                 self.reap_zombies()  # the last ones may have turned into zombies just now
-                return
+                return seen
             if record.uid is not None and round_ % 10 == 0:
                 kill_uid(record.uid)  # atomic with respect to fork: stops a fork bomb at once
             for pid in victims:
@@ -332,7 +345,7 @@ def confine(zygote: Zygote, sock_fd: int, out_fd: int, scratch: str, uid: int | 
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)  # drops every capability
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # (cleared by setresuid, so set after it)
-    install_seccomp()
+    install_seccomp(processes=bool(zygote.config.get("allow_processes")))
     if os.getppid() != zygote_pid:
         os._exit(70)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past RLIMIT_FSIZE fail with EFBIG
@@ -411,34 +424,59 @@ SECCOMP_SYSCALLS = {  # machine: (audit arch, {name: number}, clone, clone3)
                                  shmget=194, semget=190, msgget=186, mq_open=180),
                 220, 435),
 }
+# No new processes and no new programs: a helper process forked at import (multiprocessing,
+# subprocess, os.fork, posix_spawn, pty.spawn, DataLoader workers...) would run outside the
+# rules, which are switched on per request in this process. clone stays allowed for threads
+# only (CLONE_THREAD); glibc's fork, vfork and posix_spawn are clone without it. aarch64 has
+# no fork or vfork syscalls.
+SPAWN_SYSCALLS = {
+    "x86_64": dict(fork=57, vfork=58, execve=59, execveat=322),
+    "aarch64": dict(execve=221, execveat=281),
+}
 CLONE_NAMESPACES = 0x7E020000  # CLONE_NEW{NS,CGROUP,UTS,IPC,USER,PID,NET}
+CLONE_THREAD = 0x10000
 
 
-def seccomp_program(machine: str) -> bytes | None:
-    """A classic BPF seccomp filter for ``machine``, or None for an unknown one."""
+def seccomp_program(machine: str, processes: bool = False) -> bytes | None:
+    """A classic BPF seccomp filter for ``machine``, or None for an unknown one. Unless
+    ``processes``, it also refuses every way of creating a process or running a program
+    (EPERM), threads excepted."""
     if machine not in SECCOMP_SYSCALLS:
         return None
     arch, blocked, clone, clone3 = SECCOMP_SYSCALLS[machine]
+    if not processes:
+        blocked = {**blocked, **SPAWN_SYSCALLS[machine]}
     ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06  # BPF_LD|W|ABS, BPF_JMP|..|K, BPF_RET
     allow, kill, errno_ = 0x7FFF0000, 0x80000000, 0x50000  # SECCOMP_RET_*
-    eperm, enosys = errno_ | errno.EPERM, errno_ | errno.ENOSYS
-    n = len(blocked)
-    ALLOW, DENY, NOSYS, KILL = 8 + n, 9 + n, 10 + n, 11 + n  # indices of the returns
-    code = [(ld, 0, 0, 4),  # seccomp_data.arch
-            (jeq, 0, KILL - 2, arch),
-            (ld, 0, 0, 0),  # seccomp_data.nr
-            (jge, DENY - 4, 0, 0x40000000)]  # the x32 ABI
-    code += [(jeq, DENY - (5 + i), 0, nr) for i, nr in enumerate(blocked.values())]
-    code += [(jeq, NOSYS - (5 + n), 0, clone3),
-             (jeq, 0, ALLOW - (6 + n), clone),
-             (ld, 0, 0, 16),  # low half of clone's flags
-             (jset, DENY - (8 + n), 0, CLONE_NAMESPACES),
-             (ret, 0, 0, allow), (ret, 0, 0, eperm), (ret, 0, 0, enosys), (ret, 0, 0, kill)]
-    return b"".join(struct.pack("HBBI", *ins) for ins in code)
+    # (opcode, jump if true, jump if false, k); jumps name a label, 0 is the next instruction
+    code: list[tuple[int, str | int, str | int, int]] = [
+        (ld, 0, 0, 4),  # seccomp_data.arch
+        (jeq, 0, "kill", arch),
+        (ld, 0, 0, 0),  # seccomp_data.nr
+        (jge, "deny", 0, 0x40000000),  # the x32 ABI
+        *[(jeq, "deny", 0, nr) for nr in blocked.values()],
+        (jeq, "nosys", 0, clone3),
+        (jeq, 0, "allow", clone),
+        (ld, 0, 0, 16),  # low half of clone's flags (its first argument on both machines)
+        (jset, "deny", 0, CLONE_NAMESPACES),
+        *([] if processes else [(jset, "allow", "deny", CLONE_THREAD)]),
+    ]
+    returns = {"allow": allow, "deny": errno_ | errno.EPERM, "nosys": errno_ | errno.ENOSYS,
+               "kill": kill}
+    at = {label: len(code) + i for i, label in enumerate(returns)}
+    code += [(ret, 0, 0, k) for k in returns.values()]
+
+    def offset(i: int, target: str | int) -> int:  # BPF jumps are relative to the next one
+        return target if isinstance(target, int) else at[target] - i - 1
+
+    return b"".join(struct.pack("HBBI", op, offset(i, jt), offset(i, jf), k)
+                    for i, (op, jt, jf, k) in enumerate(code))
 
 
-def install_seccomp() -> None:
-    program = seccomp_program(os.uname().machine)
+def install_seccomp(processes: bool = False) -> None:
+    """Install the filter on this process (and every thread and process it starts); see
+    ``seccomp_program``."""
+    program = seccomp_program(os.uname().machine, processes)
     if program is None:
         return  # an architecture we have no syscall table for: rely on the other layers
 
