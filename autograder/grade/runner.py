@@ -74,30 +74,38 @@ def failed_everything(bank: Bank, submission: Submission, reason: str) -> Submis
 
 def run_checks(student: StudentBase, bank: Bank,
                budget: float = SUBMISSION_BUDGET) -> list[CheckResult]:
-    """Every check, in bank order; one check's failure never stops the others. Once the
-    submission has used ``budget`` seconds in all, the remaining checks fail unrun."""
-    results = []
+    """Every check, part by part (each part in a fresh student process: see
+    ``SandboxedStudent.begin_part``), reported in bank order; one check's failure never stops
+    the others. Once the submission has used ``budget`` seconds in all, the remaining checks
+    fail unrun."""
+    results: dict[str, CheckResult] = {}
     began = time.monotonic()
-    for check in bank.checks:
-        start = time.monotonic()
-        if start - began > budget:
-            results.append(CheckResult(check, False, f"not run: grading your submission used up "
-                                       f"its time budget of {budget:g} s"))
-            continue
-        student.begin_check(check.timeout)
-        try:
-            check.fn(student)
-            result = CheckResult(check, True)
-        except CheckFailed as failure:
-            result = CheckResult(check, False, failure.message, failure.detail)
-        except Exception as exc:  # noqa: BLE001 - a fault in a check must not stop the batch
-            log.error("check %s raised %s\n%s", check.id, exc, traceback.format_exc())
-            result = CheckResult(check, False, "the grader could not judge this check: the reply "
-                                 "from your code's process was not what it expected (or the "
-                                 "grader has a bug); your instructor has been told")
-        result.seconds = time.monotonic() - start
-        results.append(result)
-    return results
+    for part, checks in bank.by_part().items():
+        student.begin_part(part)
+        for check in checks:
+            results[check.id] = _run_check(student, check, budget - (time.monotonic() - began),
+                                           budget)
+    return [results[check.id] for check in bank.checks]
+
+
+def _run_check(student: StudentBase, check: Check, left: float, budget: float) -> CheckResult:
+    if left < 0:
+        return CheckResult(check, False, f"not run: grading your submission used up its time "
+                           f"budget of {budget:g} s")
+    start = time.monotonic()
+    student.begin_check(check.timeout)
+    try:
+        check.fn(student)
+        result = CheckResult(check, True)
+    except CheckFailed as failure:
+        result = CheckResult(check, False, failure.message, failure.detail)
+    except Exception as exc:  # noqa: BLE001 - a fault in a check must not stop the batch
+        log.error("check %s raised %s\n%s", check.id, exc, traceback.format_exc())
+        result = CheckResult(check, False, "the grader could not judge this check: the reply "
+                             "from your code's process was not what it expected (or the "
+                             "grader has a bug); your instructor has been told")
+    result.seconds = time.monotonic() - start
+    return result
 
 
 def grade_submission(submission: Submission, bank: Bank, sandbox: Any | None = None,

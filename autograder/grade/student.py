@@ -99,6 +99,9 @@ class StudentBase:
         """CPU time the student's processes have used so far (None: not counted)."""
         return None
 
+    def begin_part(self, part: str) -> None:
+        """The checks of ``part`` come next (a sandboxed student gets a fresh process)."""
+
     def probe(self, probe: str, /, *, device: str | None = None, **args: Any) -> dict[str, Any]:
         """Run ``probe`` in the student process on ``args`` (tensors on ``device``, by default
         the run's device); its observations, or CheckFailed."""
@@ -135,9 +138,25 @@ class SandboxedStudent(StudentBase):
         self.hello: dict[str, Any] | None = None
         self.outputs: list[str] = []
         self.respawns, self.respawn_limit = 0, respawn_limit
+        self.part: str | None = None  # the part whose checks run now
 
     def cpu_seconds(self) -> float | None:
         return self.sandbox.cpu_seconds()
+
+    def begin_part(self, part: str) -> None:
+        """Grade each part in a process of its own, freshly imported: nothing the grader lent
+        while one part was graded (a stand-in for the student's own function), and nothing the
+        submission did then, can be reached while another is graded, whatever the order. The
+        first part uses the process ``start`` made; a fresh import that fails is left to the
+        part's first check, which respawns as after any fault."""
+        if self.part is not None and self.child is not None:
+            self._retire()
+        self.part = part
+        if self.child is None and self.hello is not None:
+            try:
+                self.start()
+            except CheckFailed:
+                self.child = None
 
     def start(self, timeout: float = HELLO_TIMEOUT,
               cpu_limit: float | None = None) -> dict[str, Any]:
@@ -208,12 +227,18 @@ class SandboxedStudent(StudentBase):
             self.outputs.append(exc.info.output)
         self.child = None
 
+    def _retire(self) -> None:
+        """Close a healthy child at the end of a part (not a fault); what it left running is."""
+        info = self.child.close()
+        if info.output:
+            self.outputs.append(info.output)
+        if getattr(info, "leftovers", 0):
+            self.faults.append(info.reason)
+        self.child = None
+
     def close(self) -> None:
         if self.child is not None:
-            info = self.child.close()
-            if info.output:
-                self.outputs.append(info.output)
-            self.child = None
+            self._retire()
 
 
 @functools.cache

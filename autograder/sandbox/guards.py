@@ -35,7 +35,9 @@ library.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Mapping
@@ -91,9 +93,11 @@ class _Overrides:
     rule-bound requests; ``current`` is where the request being served records violations."""
 
     def __init__(self, operators: list[tuple[str, str, str]],
-                 describe: Callable[[str], str]) -> None:
+                 describe: Callable[[str], str], plain_views: frozenset[str] = frozenset()
+                 ) -> None:
         self.operators = operators  # (namespace, "name.overload", dispatch key)
         self.describe = describe  # qualified name -> what a violation records
+        self.plain_views = plain_views  # names let through when they equal ``view`` (below)
         self.libraries: list[Any] = []
         self.current: Violations | None = None
         self.canary = False
@@ -109,6 +113,8 @@ class _Overrides:
             if self.current is not None:
                 self.current.add(what)
             raise RuleViolation(f"rule broken: {qualified.split('.')[0]} may not be used here")
+        if _base(qualified) in self.plain_views:
+            return _unless_plain_view(refusal)
         return refusal
 
     def install(self) -> None:
@@ -150,6 +156,24 @@ class _Overrides:
         return False
 
 
+def _unless_plain_view(refusal: Callable[..., Any]) -> Callable[..., Any]:
+    """An override of a view primitive taking sizes and strides (``_reshape_alias(self, size,
+    stride)``) that lets it through when it is exactly ``self.view(size)``: torch's own
+    ``reshape`` and ``flatten`` emit it for every viewable reshape (outside a dispatch mode),
+    while strides of one's choosing (overlapping windows, as_strided by hand) are refused."""
+
+    def plain_or_refused(self: Any, size: Any, stride: Any, *rest: Any, **kwargs: Any) -> Any:
+        try:
+            view = self.view(size)
+        except RuntimeError:
+            return refusal(self, size, stride, *rest, **kwargs)
+        if not rest and not kwargs and tuple(view.stride()) == tuple(stride):
+            return view
+        return refusal(self, size, stride, *rest, **kwargs)
+
+    return plain_or_refused
+
+
 def _backend_keys(qualified: str) -> list[str]:
     """The keys to override: the main backends wherever the operator runs there, the others
     (MKLDNN, quantized, sparse, ...) where it has an implementation of its own. A composite
@@ -176,8 +200,8 @@ def _all_operators() -> list[str]:
 
 # ------------------------------------------------------------------------------- the specs
 
-OPERATOR_KEYS = {"kind", "family", "overloads", "top_level_only", "everywhere", "says",
-                 "canaries"}
+OPERATOR_KEYS = {"kind", "family", "overloads", "top_level_only", "everywhere", "plain_views",
+                 "composites", "says", "canaries"}
 AUTOGRAD_KEYS = {"kind", "where"}
 
 
@@ -196,9 +220,13 @@ class OperatorRule:
     ``overloads``: qualified overloads forbidden besides; ``top_level_only``: names refused on
     the autograd keys only (views torch's own implementations build other views from);
     ``everywhere``: names refused on the autograd keys and the backends alike (those whose
-    autograd implementation does the work itself); ``says``: what the family is, for messages;
-    ``canaries``: functions that each run one forbidden operator (to check the overrides
-    hold)."""
+    autograd implementation does the work itself); ``plain_views``: view primitives taking
+    sizes and strides, refused on the autograd keys unless they equal a plain ``view`` (what
+    torch's own ``reshape`` emits); ``composites``: also refuse the family's composite
+    operators on the autograd keys, where they decompose (an operator such as
+    ``scaled_dot_product_attention`` may decompose into allowed ones, matmul and softmax);
+    ``says``: what the family is, for messages; ``canaries``: functions that each run one
+    forbidden operator (to check the overrides hold)."""
 
     name: str
     family: re.Pattern[str]
@@ -207,11 +235,14 @@ class OperatorRule:
     overloads: frozenset[str] = frozenset()
     top_level_only: frozenset[str] = frozenset()
     everywhere: frozenset[str] = frozenset()
+    plain_views: frozenset[str] = frozenset()
+    composites: bool = False
     overrides: _Overrides = field(init=False)
 
     def __post_init__(self) -> None:
         forbidden = [n for n in _all_operators() if self.forbids(n)]
-        self.overrides = _Overrides(_operator_table(forbidden, self._keys), self.describe)
+        self.overrides = _Overrides(_operator_table(forbidden, self._keys), self.describe,
+                                    self.plain_views)
 
     @classmethod
     def from_spec(cls, name: str, spec: Mapping[str, Any]) -> OperatorRule:
@@ -219,7 +250,8 @@ class OperatorRule:
         return cls(name, re.compile(spec["family"]), str(spec["says"]),
                    tuple(spec["canaries"]), frozenset(spec.get("overloads", ())),
                    frozenset(spec.get("top_level_only", ())),
-                   frozenset(spec.get("everywhere", ())))
+                   frozenset(spec.get("everywhere", ())),
+                   frozenset(spec.get("plain_views", ())), bool(spec.get("composites", False)))
 
     def forbids(self, qualified: str) -> bool:
         """``"aten::<name>.<overload>"``: an operator of the forbidden family."""
@@ -230,10 +262,12 @@ class OperatorRule:
 
     def _keys(self, qualified: str) -> list[str]:
         base = _base(qualified).removesuffix("_copy")
-        if base in self.top_level_only:
+        if base in self.top_level_only or base in self.plain_views:
             return ["Autograd"]
-        return ["Autograd", *_backend_keys(qualified)] if base in self.everywhere else \
-            _backend_keys(qualified)
+        composite = self.composites and torch._C._dispatch_has_kernel_for_dispatch_key(
+            qualified, "CompositeImplicitAutograd")
+        return ["Autograd", *_backend_keys(qualified)] if base in self.everywhere or composite \
+            else _backend_keys(qualified)
 
     def guard(self, violations: Violations, watch: bool = True) -> OperatorGuard:
         return OperatorGuard(self, violations, watch)
@@ -268,8 +302,161 @@ class AutogradRule:
         self.overrides.remove()
 
 
-Rule = OperatorRule | AutogradRule
-KINDS: dict[str, Any] = {"operators": OperatorRule, "autograd": AutogradRule}
+# ------------------------------------------------------------------- values stay in torch
+
+VALUES_KEYS = {"kind", "says"}
+# Where tensor values leave torch for Python or numpy (method names of torch.Tensor), ...
+VALUES_OUT = ("tolist", "item", "numpy", "__array__", "__dlpack__", "__reduce_ex__",
+              "untyped_storage", "storage", "data_ptr", "__float__", "__int__", "__index__",
+              "__complex__")
+# ... functions of torch (and torch.utils.dlpack) through which they leave or come back, ...
+VALUES_FUNCTIONS = ("save", "to_dlpack", "from_dlpack", "from_numpy", "frombuffer")
+# ... constructors that come back from an array or buffer (not from numbers and tensors), ...
+VALUES_IN = ("tensor", "as_tensor", "asarray")
+# ... and how a tensor prints: its shape, dtype and device, not its values.
+DISPLAY = ("__repr__", "__str__", "__format__")
+
+
+def _foreign(data: Any) -> bool:
+    """Whether ``data`` (a constructor's argument) is an array or buffer rather than numbers,
+    tensors, or lists of them (looked at two levels deep)."""
+    if isinstance(data, (torch.Tensor, int, float, complex, bool, type(None))):
+        return False
+    if isinstance(data, (list, tuple)):
+        return any(_foreign(item) if isinstance(item, (list, tuple)) else
+                   not isinstance(item, (torch.Tensor, int, float, complex, bool))
+                   for item in data[:64])
+    return True
+
+
+@dataclass
+class ValuesRule:
+    """Tensor values stay in torch while the rule holds (spec kind ``"values"``).
+
+    The operator count sees the work torch does; work done in Python or numpy on values taken
+    out of torch would be invisible to it. So ``VALUES_OUT`` and ``VALUES_FUNCTIONS`` refuse
+    (and record) while a guard of this rule is active, arrays and buffers given to
+    ``VALUES_IN`` constructors are refused, and a tensor prints as its shape. Calls made by
+    torch's own Python code, and by the grader's (``trust``), are let through. The patches
+    are made once, at registration (before any student code is imported), and cost one
+    attribute test per call while no guard is active."""
+
+    name: str
+    says: str
+    current: Violations | None = None
+    patched: dict[tuple[Any, str], Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        import torch.utils.dlpack as dlpack
+
+        for attr in VALUES_OUT:
+            self._patch(torch.Tensor, attr, self._refusing)
+        for owner in (torch.UntypedStorage, torch.TypedStorage):
+            self._patch(owner, "tolist", self._refusing)
+        for owner in (torch, dlpack):
+            for attr in VALUES_FUNCTIONS:
+                if hasattr(owner, attr):
+                    self._patch(owner, attr, self._refusing)
+        for attr in VALUES_IN:
+            self._patch(torch, attr, self._checking)
+        self._patch(torch.Tensor, "new_tensor", self._checking)
+        for attr in DISPLAY:
+            self._patch(torch.Tensor, attr, self._showing_shape)
+
+    @classmethod
+    def from_spec(cls, name: str, spec: Mapping[str, Any]) -> ValuesRule:
+        _keys_of(spec, VALUES_KEYS, name)
+        return cls(name, str(spec["says"]))
+
+    def _patch(self, owner: Any, attr: str, make: Callable[[str, Any], Any]) -> None:
+        original = getattr(owner, attr)
+        replacement = make(f"{getattr(owner, '__name__', owner)}.{attr}", original)
+        replacement.__name__ = getattr(original, "__name__", attr)
+        setattr(owner, attr, replacement)
+        self.patched[(owner, attr)] = replacement
+
+    def _active(self) -> bool:
+        return self.current is not None and not _trusted(sys._getframe(2))
+
+    def _refuse(self, what: str) -> None:
+        assert self.current is not None
+        self.current.add(f"{what} ({self.says})")
+        raise RuleViolation(f"rule broken: {what} takes tensor values out of torch, which "
+                            "this function may not do")
+
+    def _refusing(self, what: str, original: Any) -> Any:
+        def refusing(*args: Any, **kwargs: Any) -> Any:
+            if self._active():
+                self._refuse(what)
+            return original(*args, **kwargs)
+        return refusing
+
+    def _checking(self, what: str, original: Any) -> Any:
+        def checking(*args: Any, **kwargs: Any) -> Any:
+            data = args[1] if what.endswith("new_tensor") and len(args) > 1 else \
+                args[0] if args and not what.endswith("new_tensor") else kwargs.get("data")
+            if self._active() and _foreign(data):
+                self._refuse(f"{what} of a {type(data).__name__}")
+            return original(*args, **kwargs)
+        return checking
+
+    def _showing_shape(self, what: str, original: Any) -> Any:
+        def showing(self_: Any, *args: Any, **kwargs: Any) -> Any:
+            if self._active() and isinstance(self_, torch.Tensor):
+                return (f"<tensor of shape {tuple(self_.shape)}, {self_.dtype}, "
+                        f"{self_.device}: values are not shown inside a rule-bound function>")
+            return original(self_, *args, **kwargs)
+        return showing
+
+    def guard(self, violations: Violations, watch: bool = True) -> ValuesGuard:
+        return ValuesGuard(self, violations)
+
+    def intact(self) -> bool:
+        return all(getattr(owner, attr, None) is patch
+                   for (owner, attr), patch in self.patched.items())
+
+    def lift(self) -> None:
+        self.current = None  # (the patches stay: they pass everything through)
+
+
+class ValuesGuard:
+    """Context manager: inside it, the ``ValuesRule`` is in force."""
+
+    def __init__(self, rule: ValuesRule, violations: Violations) -> None:
+        self.rule, self.violations = rule, violations
+
+    def __enter__(self) -> ValuesGuard:
+        self.rule.current = self.violations
+        return self
+
+    def check_intact(self) -> None:
+        if not self.rule.intact():
+            self.violations.add("tampering with the grader's rule guard")
+
+    def __exit__(self, *exc: Any) -> None:
+        self.rule.current = None
+
+
+_TRUSTED: list[str] = [os.path.dirname(torch.__file__) + os.sep,
+                       os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep]
+
+
+def trust_callers_in(path: str | os.PathLike[str]) -> None:
+    """Let calls made from code in ``path`` (a file or a folder: the grader's plugins) through
+    the values rule, as torch's own and the grader's are."""
+    path = os.path.abspath(path)
+    if path not in _TRUSTED:
+        _TRUSTED.append(path)
+
+
+def _trusted(frame: Any) -> bool:
+    """Whether ``frame`` (the caller of a patched entry point) is torch's or the grader's."""
+    return frame is not None and frame.f_code.co_filename.startswith(tuple(_TRUSTED))
+
+
+Rule = OperatorRule | AutogradRule | ValuesRule
+KINDS: dict[str, Any] = {"operators": OperatorRule, "autograd": AutogradRule,
+                         "values": ValuesRule}
 RULES: dict[str, Rule] = {}
 
 
@@ -447,6 +634,46 @@ class AutogradGuard:
         assert ENGINE is not None
         ENGINE.current = None
         self.rule.overrides.current = None
+
+
+# ------------------------------------------------------------------------ counting Python
+
+class LineCounter:
+    """Counts the lines of Python run in files under ``folder`` (the submission's) while
+    active, on the calling thread and on threads started meanwhile: with the operator count, a
+    measure of work that a loop in plain Python (or over numpy values) cannot hide from.
+    ``backward_lines``: those run inside a backward node."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = os.path.abspath(folder) + os.sep
+        self.lines = self.backward_lines = 0
+        self._tracer = self._trace_calls  # (one bound method, to recognise it later)
+        self._previous: tuple[Any, Any] = (None, None)
+
+    def _trace_calls(self, frame: Any, event: str, arg: Any) -> Any:
+        return self._trace_lines if frame.f_code.co_filename.startswith(self.folder) else None
+
+    def _trace_lines(self, frame: Any, event: str, arg: Any) -> Any:
+        if event == "line":
+            self.lines += 1
+            if torch._C._current_autograd_node() is not None:
+                self.backward_lines += 1
+        return self._trace_lines
+
+    def __enter__(self) -> LineCounter:
+        self._previous = (sys.gettrace(), threading.gettrace())
+        sys.settrace(self._tracer)
+        threading.settrace(self._tracer)
+        return self
+
+    def check_intact(self, violations: Violations) -> None:
+        """Student code that removed the counter (hoping to loop unseen)."""
+        if sys.gettrace() is not self._tracer:
+            violations.add("tampering with the grader's rule guard (its line counter)")
+
+    def __exit__(self, *exc: Any) -> None:
+        sys.settrace(self._previous[0])
+        threading.settrace(self._previous[1])
 
 
 # ------------------------------------------------------------------------------ entry points

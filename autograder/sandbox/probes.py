@@ -34,8 +34,8 @@ _manual_seed = torch.manual_seed
 PROBES: dict[str, Callable[..., dict[str, Any]]] = {}
 FROM_REQUEST = None  # the request's own ``rules`` argument decides
 encode = encode_value  # observations: exact types, tensors as arrays (see codec.encode_value)
-__all__ = ["FROM_REQUEST", "PROBES", "Violations", "encode", "load_plugins", "probe",
-           "rules_of", "stand_ins", "type_name", "under_rules"]
+__all__ = ["BOUND", "FROM_REQUEST", "PROBES", "Violations", "bound", "encode", "load_plugins",
+           "probe", "rules_of", "stand_ins", "type_name", "under_rules"]
 
 
 def probe(rules: Sequence[str] | None = ()) -> Callable[..., Any]:
@@ -52,36 +52,59 @@ def probe(rules: Sequence[str] | None = ()) -> Callable[..., Any]:
     return register
 
 
+# Rule-bound names: name -> the rules in force whenever it runs, in every check (an
+# assignment's plugin declares them as ``BOUND``; ``load_plugins`` registers them here).
+BOUND: dict[str, list[str]] = {}
+
+
+def bound(*names: str, also: Sequence[str] | None = ()) -> list[str]:
+    """The rules in force for a call of ``names`` (one name, or a class and the names it is
+    built on), with ``also`` added; each rule once, in order."""
+    rules = [r for name in names for r in BOUND.get(name, ())] + list(also or ())
+    return list(dict.fromkeys(rules))
+
+
 def rules_of(name: str, args: Mapping[str, Any]) -> list[str]:
-    """The rules a request of probe ``name`` runs under."""
+    """The rules a request of probe ``name`` runs under: the probe's own, or for a probe that
+    calls a name given in the request, that name's (``BOUND``) and the request's."""
     fn = PROBES[name]
-    rules = fn.rules if fn.rules is not FROM_REQUEST else args.get("rules")  # type: ignore
-    return list(rules or [])
+    if fn.rules is FROM_REQUEST:  # type: ignore[attr-defined]
+        target = args.get("name")
+        return bound(*([target] if isinstance(target, str) else []), also=args.get("rules"))
+    return list(fn.rules or [])  # type: ignore[attr-defined]
 
 
 class Guarded:
     """What a block under ``under_rules`` gets: ``seal(observations)`` checks that the guards
-    still hold and returns them; ``watch`` is the operator-counting guard (or None)."""
+    still hold and returns them; ``watch`` is the operator-counting guard (or None);
+    ``lines`` the line counter (or None)."""
 
-    def __init__(self, managers: list[Any]) -> None:
-        self.managers = managers
+    def __init__(self, managers: list[Any], violations: Violations,
+                 lines: guards.LineCounter | None = None) -> None:
+        self.managers, self.violations, self.lines = managers, violations, lines
         self.watch = next((m for m in managers if getattr(m, "watch", False)), None)
 
     def seal(self, observations: Any) -> Any:
         for manager in self.managers:
             manager.check_intact()
+        if self.lines is not None:
+            self.lines.check_intact(self.violations)
         return observations
 
 
 @contextlib.contextmanager
-def under_rules(rules: Sequence[str], violations: Violations,
-                watch: bool = True) -> Iterator[Guarded]:
+def under_rules(rules: Sequence[str], violations: Violations, watch: bool = True,
+                count_lines_in: str | None = None) -> Iterator[Guarded]:
     """Run the block under ``rules``. Observations are encoded inside the block, before the
-    rules are lifted, so that no work can be deferred past them."""
-    guarded = Guarded(guards.guard(list(rules), violations, watch))
+    rules are lifted, so that no work can be deferred past them. ``count_lines_in``: a folder
+    whose lines of Python the block runs are counted (``guarded.lines``)."""
+    lines = guards.LineCounter(count_lines_in) if count_lines_in else None
+    guarded = Guarded(guards.guard(list(rules), violations, watch), violations, lines)
     with contextlib.ExitStack() as stack:
         for manager in guarded.managers:
             stack.enter_context(manager)
+        if lines is not None:
+            stack.enter_context(lines)
         yield guarded
 
 
@@ -90,23 +113,42 @@ def stand_ins(student: Any, replacements: Mapping[str, Callable[..., Any]]) -> I
     """While the block runs, every reference the submission's modules hold to its own object
     ``name`` (its own import of it, the package's export, the definition itself) points to
     ``replacements[name]`` instead; restored afterwards. So a part that builds on another is
-    graded with a correct version of the other, and a fault costs its own part only."""
+    graded with a correct version of the other, and a fault costs its own part only.
+
+    What is lent dies with the block: a stand-in the submission kept a reference to refuses to
+    run afterwards (so it cannot answer for the student's own function in another check)."""
+    lent = [True]
     patched = []
     for name, replacement in replacements.items():
         try:
             own = student.get(name)
         except BaseException:  # noqa: BLE001 - missing or broken: nothing to replace
             continue
+        stand_in = _lent(name, replacement, lent)
         for module in student.modules():
             namespace = vars(module)
             for attr in [a for a, v in list(namespace.items()) if v is own]:
-                namespace[attr] = replacement
+                namespace[attr] = stand_in
                 patched.append((namespace, attr, own))
     try:
         yield
     finally:
+        lent[0] = False
         for namespace, attr, own in reversed(patched):
             namespace[attr] = own
+
+
+def _lent(name: str, replacement: Callable[..., Any], lent: list[bool]) -> Callable[..., Any]:
+    """``replacement``, usable while ``lent[0]`` holds."""
+
+    def stand_in(*args: Any, **kwargs: Any) -> Any:
+        if not lent[0]:
+            raise RuntimeError(f"{name}: the grader's stand-in for your {name} was lent for one "
+                               "check of another part and cannot be used outside it")
+        return replacement(*args, **kwargs)
+
+    stand_in.__name__ = stand_in.__qualname__ = name
+    return stand_in
 
 
 def type_name(obj: Any) -> str:
@@ -132,8 +174,11 @@ def load_plugins(files: Sequence[str | Path]) -> list[ModuleType]:
         if str(path) not in _PLUGINS:
             _PLUGINS[str(path)] = _import(path)
         module = _PLUGINS[str(path)]
+        guards.trust_callers_in(path)
         if isinstance(getattr(module, "RULES", None), Mapping):
             guards.register(module.RULES)
+        if isinstance(getattr(module, "BOUND", None), Mapping):
+            BOUND.update({str(k): list(v) for k, v in module.BOUND.items()})
         modules.append(module)
     return modules
 
@@ -169,15 +214,17 @@ def hello(student: Any, violations: Violations) -> dict[str, Any]:
 def call(student: Any, violations: Violations, name: str, args: list[Any] | None = None,
          kwargs: dict[str, Any] | None = None, rules: list[str] | None = None,
          seed: int | None = None, count: bool = False) -> dict[str, Any]:
-    """``name(*args, **kwargs)``; observes the result and the inputs afterwards, and with
-    ``count`` the number of operators the call ran (``ops``)."""
+    """``name(*args, **kwargs)`` under ``name``'s rules (``BOUND``) and ``rules``; observes the
+    result and the inputs afterwards, and with ``count`` the number of operators the call ran
+    (``ops``) and of lines of the submission's Python it ran (``lines``)."""
     args, kwargs = args or [], kwargs or {}
     fn = student.get(name)
     if seed is not None:
         _manual_seed(seed)
-    with under_rules(rules or [], violations) as guarded:
+    with under_rules(bound(name, also=rules), violations,
+                     count_lines_in=student.folder if count else None) as guarded:
         out = fn(*args, **kwargs)
         observed = {"value": encode(out), "inputs": [encode(a) for a in args]}
-        if count and guarded.watch is not None:
-            observed["ops"] = guarded.watch.ops
+        if count and guarded.watch is not None and guarded.lines is not None:
+            observed["ops"], observed["lines"] = guarded.watch.ops, guarded.lines.lines
         return guarded.seal(observed)

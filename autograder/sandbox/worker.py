@@ -57,6 +57,7 @@ class Student:
 
     def __init__(self, code_dir: str) -> None:
         self.name = _package()
+        self.folder = os.path.join(code_dir, self.name)  # the package's own files
         guards.install_engine_proxy()  # before the submission can take a reference to the engine
         sys.path.insert(0, code_dir)
         self.import_error: str | None = None
@@ -153,10 +154,13 @@ def handle(student: Student, request: Request) -> Reply:
 
 
 def _forget_grader_modules() -> None:
-    """Drop the grader's modules from ``sys.modules`` before the submission is imported: this
-    code keeps its own references, and a submission that imports ``autograder`` by name gets
-    fresh copies that are connected to nothing (the static scan flags the attempt too)."""
-    for name in [m for m in sys.modules if m == "autograder" or m.startswith("autograder.")]:
+    """Drop the grader's modules and its plugins from ``sys.modules`` before the submission is
+    imported: this code keeps its own references, and a submission that imports ``autograder``
+    by name gets fresh copies that are connected to nothing (the static scan flags the attempt
+    too); a plugin (``sandbox_plugin_*``: the assignment's probes, with their oracles) cannot
+    be looked up by name at all."""
+    for name in [m for m in sys.modules if m == "autograder" or m.startswith("autograder.")
+                 or m.startswith("sandbox_plugin_")]:
         del sys.modules[name]
 
 

@@ -2,12 +2,15 @@
 output positions" (for the corr1d functions: "never over time steps or channels"), judged without
 a clock.
 
-The rule guard counts the operators the student's call runs (``ops``; ``backward_ops`` for what
-runs inside the backward pass). Called twice with the kernel fixed and about four times as many
-output positions the second time, vectorised code runs the same number of operators; a loop over
-output pixels (or rows) runs about four (or two) times as many. Likewise with the kernel width
-fixed and about four times as many channels: a loop over channels runs about four times as many.
-Deterministic: a count does not depend on the machine's speed or load.
+The rule guard counts the work the student's call does: the torch operators it runs (``ops``;
+``backward_ops`` for what runs inside the backward pass) plus the lines of the submission's own
+Python it runs (``lines``, ``backward_lines``), so that a loop in plain Python, over values
+taken out of torch, is counted too (and the values rule keeps them in torch). Called twice with
+the kernel fixed and several times as many output rows and columns the second time, vectorised
+code does the same work; a loop over output rows, pixels or time steps does more for every
+added one (``autograder/tolerances.py``: ``WORK_SLACK``). Likewise with the kernel width fixed
+and eight times as many channels. Deterministic: a count does not depend on the machine's speed
+or load.
 """
 
 from typing import Any
@@ -15,9 +18,9 @@ from typing import Any
 from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import DEVICE, array, expect_layout
 from autograder.tolerances import loops_over_outputs
-from oracles import NO_CONV
 
 NAME = "{fn} is vectorised: its work does not grow with the number of output positions"
+DID = "operations (torch operators and lines of your Python)"
 
 
 def _size(shape) -> str:
@@ -38,31 +41,31 @@ def expect_flat(fn: str, counts: list[tuple[int, Any]], grows: str = "output pos
         else:
             sizes, each = f"{small_size} and {large} for {large_size}", "channel"
         raise CheckFailed(
-            f"{fn} ran {small} operations for {sizes}: its work grows with the number of "
+            f"{fn} did {small} {DID} for {sizes}: its work grows with the number of "
             f"{grows}, so it loops over them; loop over the kernel offsets only and let each "
             f"operation handle every {each} at once")
 
 
-def _counted(obs: dict, key: str, results: dict, what: str) -> int:
-    """The count, once the call has produced results of the right shapes (a call that returns
-    a constant or an object does no work to count: it earns nothing here)."""
+def _counted(obs: dict, keys: tuple[str, str], results: dict, what: str) -> int | None:
+    """The work (operators plus lines), once the call has produced results of the right shapes
+    (a call that returns a constant or an object does no work to count: it earns nothing)."""
     for name, shape in results.items():
         expect_layout(obs.get(name), shape, None, DEVICE.get(), f"{what}: {name}")
-    return obs.get(key)
+    counts = [obs.get(key) for key in keys]
+    return sum(counts) if all(type(c) is int for c in counts) else None
 
 
 def _count_call(student, name: str, args: list, out_shape: tuple[int, ...],
                 kwargs: dict | None = None) -> int:
-    obs = student.probe("call", name=name, args=args, kwargs=kwargs or {}, rules=NO_CONV,
-                        count=True)
-    return _counted(obs, "ops", {"value": out_shape}, name)
+    obs = student.probe("call", name=name, args=args, kwargs=kwargs or {}, count=True)
+    return _counted(obs, ("ops", "lines"), {"value": out_shape}, name)
 
 
 @check("corr2d.vectorised", "cross_correlation", NAME.format(fn="corr2d"), weight=2)
 def corr2d_vectorised(student) -> None:
     K = array(801, 3, 2)
     counts = []
-    for h, w in ((6, 7), (11, 13)):
+    for h, w in ((6, 7), (25, 29)):
         X, out = array(802, h, w), (h + 2 - 3 + 1, w + 2 - 2 + 1)
         counts.append((_count_call(student, "corr2d", [X, K], out, {"padding": 1}), out))
     expect_flat("corr2d", counts)
@@ -71,7 +74,7 @@ def corr2d_vectorised(student) -> None:
 @check("im2col.vectorised", "conv_as_matmul", NAME.format(fn="im2col"))
 def im2col_vectorised(student) -> None:
     counts = []
-    for h, w in ((6, 5), (11, 9)):
+    for h, w in ((6, 5), (25, 21)):
         X = array(803, h, w)
         counts.append((_count_call(student, "im2col", [X, [2, 3]], ((h - 1) * (w - 2), 6)),
                        (h - 1, w - 2)))
@@ -82,14 +85,14 @@ def im2col_vectorised(student) -> None:
 def kernel_matrix_vectorised(student) -> None:
     K = array(804, 2, 2)
     counts = []
-    for h, w in ((5, 6), (9, 11)):
+    for h, w in ((5, 6), (17, 21)):
         counts.append((_count_call(student, "kernel_matrix", [K, [h, w]],
                                    ((h - 1) * (w - 1), h * w)), (h - 1, w - 1)))
     expect_flat("kernel_matrix", counts)
 
 
-# Case -> the function, what grows, and the (X, K, output) shapes for n: n is T (12, then 48)
-# with the channels fixed, or the number of input channels c (2, then 8; multi_in_out also has
+# Case -> the function, what grows, and the (X, K, output) shapes for n: n is T (12, then 96)
+# with the channels fixed, or the number of input channels c (2, then 16; multi_in_out also has
 # 2c output channels) with T and the kernel width fixed.
 CORR1D_SIZES = [
     ("corr1d", dict(fn="corr1d", grows="output positions",
@@ -110,7 +113,7 @@ CORR1D_SIZES = [
        cases=CORR1D_SIZES)
 def corr1d_vectorised(student, fn, grows, shapes) -> None:
     counts = []
-    for n in ((12, 48) if grows == "output positions" else (2, 8)):
+    for n in ((12, 96) if grows == "output positions" else (2, 16)):
         x_shape, k_shape, out = shapes(n)
         args = [array(805, *x_shape), array(806, *k_shape)]
         ops = _count_call(student, fn, args, out)
@@ -124,9 +127,10 @@ def corr1d_vectorised(student, fn, grows, shapes) -> None:
 def backward_vectorised(student) -> None:
     K = array(807, 2, 3)
     counts = []
-    for h, w in ((5, 6), (9, 12)):
+    for h, w in ((5, 6), (21, 26)):
         X, dY = array(808, h, w), array(809, h - 1, w - 2)
         obs = student.probe("corr2d_function", X=X, K=K, dY=dY)
-        counts.append((_counted(obs, "backward_ops", {"dX": (h, w), "dK": (2, 3)},
+        counts.append((_counted(obs, ("backward_ops", "backward_lines"), {"dX": (h, w),
+                                                                           "dK": (2, 3)},
                                 "Corr2dFunction.backward"), (h - 1, w - 2)))
     expect_flat("Corr2dFunction.backward", counts)

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from torch._decomp import decompositions as _decompositions
 
-from autograder.rules import NO_AUTOGRAD_IN_BACKWARD, NO_CONVOLUTION
+from autograder.rules import bound
 from autograder.sandbox.guards import Violations
 from autograder.sandbox.probes import encode, probe, stand_ins, type_name, under_rules
 
@@ -31,7 +31,10 @@ _grad, _manual_seed, _no_grad = torch.autograd.grad, torch.manual_seed, torch.no
 _im2col = _decompositions.im2col
 _Linear, _Conv2d, _Module = nn.Linear, nn.Conv2d, nn.Module
 
-BACKWARD = [NO_CONVOLUTION, NO_AUTOGRAD_IN_BACKWARD]
+# The rules of what each probe calls (autograder/rules.py's BOUND): they hold for the whole
+# request, whichever check makes it.
+BACKWARD = bound("Corr2dFunction")
+LAYER = bound("Conv2D")
 
 
 def _pair(value: Any) -> tuple[int, int]:
@@ -59,14 +62,14 @@ def corr2d_function(student: Any, violations: Violations, X: torch.Tensor, K: to
                     dY: torch.Tensor, requires: list[bool] | None = None) -> dict[str, Any]:
     """Forward and backward of ``Corr2dFunction`` with dY given; autograd banned inside, the
     student's ``corr2d`` replaced by the oracle. ``requires``: which of X, K require grad.
-    Observes Y, dX, dK, the operators run inside backward, and what backward itself returned
-    for each input (None or a tensor)."""
+    Observes Y, dX, dK, the operators and the lines of the submission's Python run inside
+    backward, and what backward itself returned for each input (None or a tensor)."""
     fn = student.get("Corr2dFunction")
     need_x, need_k = requires or (True, True)
     Xg, Kg = X.clone().requires_grad_(need_x), K.clone().requires_grad_(need_k)
     returned: list[Any] = []
     with stand_ins(student, ORACLES), _recording_backward(fn, returned), \
-            under_rules(BACKWARD, violations) as guarded:
+            under_rules(BACKWARD, violations, count_lines_in=student.folder) as guarded:
         Y = fn.apply(Xg, Kg)
         wanted = [t for t in (Xg, Kg) if t.requires_grad]
         grads = dict(zip([id(t) for t in wanted], _grad(Y, wanted, dY, allow_unused=True)))
@@ -75,6 +78,7 @@ def corr2d_function(student: Any, violations: Violations, X: torch.Tensor, K: to
             "Y": encode(Y), "dX": encode(dX), "dK": encode(dK),
             "inputs": [encode(Xg), encode(Kg), encode(dY)],
             "backward_ops": guarded.watch.backward_ops if guarded.watch else None,
+            "backward_lines": guarded.lines.backward_lines if guarded.lines else None,
             "returned": [None if r is None else type_name(r) for r in returned[0]]
             if returned and isinstance(returned[0], tuple) else None})
 
@@ -140,14 +144,14 @@ def corr2d_jacobians(student: Any, violations: Violations, X: torch.Tensor, K: t
                              "numeric_X": encode(numeric[0]), "numeric_K": encode(numeric[1])})
 
 
-@probe(BACKWARD)
+@probe(LAYER)
 def conv2d_layer(student: Any, violations: Violations, kernel_size: int | list[int], seed: int,
                  X: torch.Tensor) -> dict[str, Any]:
     """Build ``Conv2D(kernel_size)`` (an int or a pair), run it, back-propagate ``Y.sum()``;
     observe parameters and grads."""
     cls = student.get("Conv2D")
     _manual_seed(seed)
-    with stand_ins(student, ORACLES), under_rules(BACKWARD, violations) as guarded:
+    with stand_ins(student, ORACLES), under_rules(LAYER, violations) as guarded:
         layer = cls(kernel_size if isinstance(kernel_size, int) else tuple(kernel_size))
         if isinstance(layer, _Module):
             layer = layer.to(X.device)  # d2l's Conv2D creates its parameters on the CPU
@@ -174,14 +178,15 @@ def _graph_nodes(t: Any) -> set[str]:
     return names
 
 
-@probe(BACKWARD)
+@probe(bound("learn_kernel"))
 def learn_kernel(student: Any, violations: Violations, X: torch.Tensor, Y: torch.Tensor,
                  kernel_size: list[int], seed: int) -> dict[str, Any]:
     """Train with the student's ``learn_kernel``; observe the returned layer's parameters."""
     fn, cls = student.get("learn_kernel"), student.get("Conv2D")
     _manual_seed(seed)
     # Training runs thousands of operators: the process-wide guards only, no counting mode.
-    with stand_ins(student, ORACLES), under_rules(BACKWARD, violations, watch=False) as guarded:
+    with stand_ins(student, ORACLES), \
+            under_rules(bound("learn_kernel"), violations, watch=False) as guarded:
         conv = fn(X, Y, tuple(kernel_size))
         ok = isinstance(conv, cls) and isinstance(conv, _Module)
         return guarded.seal({"type": type_name(conv), "is_conv2d": ok,
@@ -246,11 +251,13 @@ def module_forward(student: Any, violations: Violations, name: str, init: dict[s
                    dtype: str | None = None) -> dict[str, Any]:
     """Build ``name(**init)`` in eval mode and run it on each input; observe the outputs."""
     _manual_seed(seed)
-    model = student.get(name)(**init)
-    model = model.to(device=inputs[0].device, dtype=getattr(torch, dtype) if dtype else None)
-    model.eval()
-    with _no_grad():
-        outputs = [encode(model(x)) for x in inputs]
+    with under_rules(bound(name), violations, watch=False) as guarded:
+        model = student.get(name)(**init)
+        model = model.to(device=inputs[0].device,
+                         dtype=getattr(torch, dtype) if dtype else None)
+        model.eval()
+        with _no_grad():
+            outputs = guarded.seal([encode(model(x)) for x in inputs])
     # Every class in each module's MRO, so that a subclass of a torch.nn layer still names it.
     return {"outputs": outputs,
             "modules": sorted({f"{k.__module__}.{k.__qualname__}" for m in model.modules()
@@ -269,12 +276,12 @@ def train_classifier(student: Any, violations: Violations, name: str, init: dict
     trainer = types.ModuleType("grader_training")
     exec(compile(trainer_source, "training.py", "exec"), trainer.__dict__)  # noqa: S102
     _manual_seed(hyper["seed"])
-    model = student.get(name)(**init).to(X_train.device)
-    trainer.train_classifier(model, X_train, y_train, **hyper)
-    model.eval()
-    with _no_grad():
-        logits = model(X_eval)
-    return {"logits": encode(logits)}
+    with under_rules(bound(name), violations, watch=False) as guarded:
+        model = student.get(name)(**init).to(X_train.device)
+        trainer.train_classifier(model, X_train, y_train, **hyper)
+        model.eval()
+        with _no_grad():
+            return guarded.seal({"logits": encode(model(X_eval))})
 
 
 @probe()

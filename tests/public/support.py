@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import inspect
 import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -48,9 +49,14 @@ rules = _load("public_tests_rules", GRADER / "rules.py")
 guards.register(rules.RULES)
 tolerances = _load("public_tests_tolerances", GRADER / "tolerances.py")
 
-# The rules of the parts, as the grader names them.
-NO_CONV = (rules.NO_CONVOLUTION,)
-NO_CONV_NO_AUTOGRAD = (rules.NO_CONVOLUTION, rules.NO_AUTOGRAD_IN_BACKWARD)
+# The rules bound to the package's names (``rules.BOUND``), as the grader applies them: those of
+# the arithmetic functions (corr2d, im2col, kernel_matrix, corr1d...: no torch convolution,
+# values stay in torch), of Corr2dFunction (and no autograd inside its backward), and of Conv2D
+# and learn_kernel (training reads its loss: values may leave torch there).
+NO_CONV = tuple(rules.bound("corr2d"))
+BACKWARD = tuple(rules.bound("Corr2dFunction"))
+TRAINING = tuple(rules.bound("learn_kernel"))
+AUDIO_NET = tuple(rules.bound("AudioConvNet"))
 
 
 def _dtype_name(dtype: torch.dtype) -> str:
@@ -68,25 +74,28 @@ def tolerance(*dtypes: torch.dtype) -> tuple[float, float]:
 class Rules:
     """``with Rules(NO_CONV, "corr2d(...)") as guard:`` runs the block under the grader's rule
     guard. A rule broken inside the block fails the test, even when the code caught the guard's
-    exception (the guard records the violation before it raises). ``guard.ops`` is the number of
-    operators the block ran, ``guard.backward_ops`` those run inside a backward pass.
+    exception (the guard records the violation before it raises). ``guard.ops`` is the work the
+    block did: the operators it ran plus, with ``count_lines_in`` (the student's package
+    folder), the lines of its Python; ``guard.backward_ops`` that done inside a backward pass.
 
     ``watch=False`` (for training): the process-wide refusals only, no counting, as the grader
     does for ``learn_kernel``."""
 
-    def __init__(self, rules: Sequence[str], what: str, watch: bool = True) -> None:
+    def __init__(self, rules: Sequence[str], what: str, watch: bool = True,
+                 count_lines_in: str | Path | None = None) -> None:
         self.rules, self.what, self.watch = list(rules), what, watch
         self.violations = guards.Violations()
         self._managers: list[Any] = []
+        self._lines = guards.LineCounter(str(count_lines_in)) if count_lines_in else None
         self._stack = contextlib.ExitStack()
 
     @property
     def ops(self) -> int:
-        return self._counter().ops
+        return self._counter().ops + (self._lines.lines if self._lines else 0)
 
     @property
     def backward_ops(self) -> int:
-        return self._counter().backward_ops
+        return self._counter().backward_ops + (self._lines.backward_lines if self._lines else 0)
 
     def _counter(self) -> Any:
         counter = next((m for m in self._managers if isinstance(m, guards.OperatorGuard)
@@ -98,6 +107,8 @@ class Rules:
         self._managers = guards.guard(self.rules, self.violations, self.watch)
         for manager in self._managers:
             self._stack.enter_context(manager)
+        if self._lines is not None:
+            self._stack.enter_context(self._lines)
         return self
 
     def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
@@ -105,6 +116,8 @@ class Rules:
             if kind is None:
                 for manager in self._managers:
                     manager.check_intact()
+                if self._lines is not None:
+                    self._lines.check_intact(self.violations)
         finally:
             try:
                 self._stack.__exit__(kind, exc, tb)
@@ -121,29 +134,34 @@ class Rules:
         return False
 
 
+def package_folder(obj: Any) -> Path:
+    """The folder of the student's module that defines ``obj`` (whose lines are counted)."""
+    return Path(inspect.getfile(obj)).resolve().parent
+
+
 def count_ops(rules: Sequence[str], fn: Callable[..., Any], *args: Any, what: str,
               **kwargs: Any) -> int:
-    """The number of operators ``fn(*args, **kwargs)`` runs, under ``rules``."""
-    with Rules(rules, what) as guard:
+    """The work ``fn(*args, **kwargs)`` does under ``rules``: the operators it runs plus the
+    lines of the student's Python it runs (as the grader counts them)."""
+    with Rules(rules, what, count_lines_in=package_folder(fn)) as guard:
         fn(*args, **kwargs)
     return guard.ops
 
 
 def assert_vectorised(what: str, small: tuple[int, tuple[int, ...]],
                       large: tuple[int, tuple[int, ...]]) -> None:
-    """``small`` and ``large``: (operators run, output shape) with the kernel fixed and about
-    four times as many output positions in ``large``. Vectorised code runs as many operators
-    for both; the grader's slack (``OPS_GROWTH``) allows a few more."""
+    """``small`` and ``large``: (work done, output shape) with the kernel fixed and several
+    times as many output positions in ``large``. Vectorised code does the same work for both;
+    the grader's slack (``WORK_SLACK``) allows a few more operations (a branch on the shape)."""
     (few, few_shape), (many, many_shape) = small, large
     if tolerances.loops_over_outputs(few, many):
         size = lambda shape: "x".join(map(str, shape))  # noqa: E731
-        factor = math.prod(many_shape) / math.prod(few_shape)
-        what_loop = "output pixels" if many >= 0.75 * factor * few else "output positions"
         raise AssertionError(
-            f"{what} issued {few} operations for a {size(few_shape)} output and {many} for "
-            f"{size(many_shape)} ({many / max(few, 1):.1f} times as many for {factor:.1f} times "
-            f"the output): it loops over {what_loop}. Loop over the kernel offsets only, and let "
-            "each operation (a slice, a product) cover every output position at once."
+            f"{what} did {few} operations (torch operators and lines of your Python) for a "
+            f"{size(few_shape)} output and {many} for {size(many_shape)}: its work grows with "
+            "the number of output positions, so it loops over them (rows, columns or pixels). "
+            "Loop over the kernel offsets only, and let each operation (a slice, a product) "
+            "cover every output position at once."
         )
 
 
@@ -285,16 +303,19 @@ def own_corr2d_replaced() -> Iterator[None]:
 
 
 def assert_trained_accuracy(model: Any, data: dict[str, Any], training: dict[str, Any],
-                            what: str, items: str, held_out: str) -> None:
-    """Train ``model`` with the given settings as the grader does, then require the grader's
-    accuracy on the validation split (drawn like the grader's held-out data). Messages name the
-    examples (``items``: "clips") and what the grader's differ in (``held_out``: "speakers")."""
+                            what: str, items: str, held_out: str,
+                            rules: Sequence[str] = ()) -> None:
+    """Train ``model`` with the given settings as the grader does (under ``rules``, the model's
+    own), then require the grader's accuracy on the validation split (drawn like the grader's
+    held-out data). Messages name the examples (``items``: "clips") and what the grader's
+    differ in (``held_out``: "speakers")."""
     from convolutions.training import train_classifier
 
-    train_classifier(model, data["X_train"], data["y_train"], **training)
-    model.eval()
-    with torch.no_grad():
-        predicted = model(data["X_val"]).argmax(dim=1)
+    with Rules(rules, f"training {what}", watch=False):
+        train_classifier(model, data["X_train"], data["y_train"], **training)
+        model.eval()
+        with torch.no_grad():
+            predicted = model(data["X_val"]).argmax(dim=1)
     assert not bool((predicted == predicted[0]).all()), (
         f"{what} predicts the same class for every validation {items[:-1]}")
     accuracy = (predicted == data["y_val"]).double().mean().item()

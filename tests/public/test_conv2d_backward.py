@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from convolutions import Conv2D, Corr2dFunction, learn_kernel
-from support import (NO_CONV_NO_AUTOGRAD, Rules, assert_layout, assert_tensor,
+from support import (BACKWARD, TRAINING, Rules, assert_layout, assert_tensor, package_folder,
                      assert_unchanged, assert_vectorised, own_corr2d_replaced, randn,
                      reference_corr2d, tolerances)
 
@@ -18,9 +18,11 @@ pytestmark = pytest.mark.conv2d_backward
 
 
 @contextlib.contextmanager
-def _graded(what: str, watch: bool = True):
-    """The part's rules (no torch convolution, no autograd inside backward), corr2d replaced."""
-    with own_corr2d_replaced(), Rules(NO_CONV_NO_AUTOGRAD, what, watch) as guard:
+def _graded(what: str, rules=BACKWARD, watch: bool = True):
+    """The rules of what the block calls (Corr2dFunction's by default), corr2d replaced; the
+    work inside a backward pass is counted (operators and lines of this package's Python)."""
+    with own_corr2d_replaced(), Rules(rules, what, watch,
+                                      package_folder(Corr2dFunction) if watch else None) as guard:
         yield guard
 
 
@@ -168,7 +170,7 @@ def _random_kernel(seed, kh, kw, dtype):
 def _learned(X, Y, kernel_size, seed):
     torch.manual_seed(seed)
     # Training runs many operators: the rules hold, without counting them (as in grading).
-    with _graded(f"learn_kernel(X {tuple(X.shape)}, Y, {kernel_size})", watch=False):
+    with _graded(f"learn_kernel(X {tuple(X.shape)}, Y, {kernel_size})", TRAINING, watch=False):
         conv = learn_kernel(X, Y, kernel_size)
     assert isinstance(conv, Conv2D), f"learn_kernel must return a Conv2D, got {type(conv).__name__}"
     return conv
@@ -211,7 +213,7 @@ def test_tensors_stay_on_the_input_device() -> None:
     Y, dX, dK, _ = _backward(X, K, dY)
     for t, shape, what in ((Y, (4, 2), "Y"), (dX, (5, 4), "dX"), (dK, (2, 3), "dK")):
         assert_layout(t, shape, None, "meta", f"Corr2dFunction's {what} on meta")
-    with _graded("Conv2D((2, 2)) on the meta device"):
+    with _graded("Conv2D((2, 2)) on the meta device", TRAINING):
         layer = Conv2D((2, 2)).to("meta")
         Y = layer(torch.empty(5, 6, device="meta"))
     assert_layout(Y, (4, 5), None, "meta", "Conv2D output on meta")
