@@ -27,17 +27,16 @@ DEVICE: contextvars.ContextVar[str] = contextvars.ContextVar("DEVICE", default="
 
 
 # Numbers in text the student's code chose (exception messages, type names): every run of digits
-# is masked but one or two digits ending a name (float64, mat1, conv2d), which name things rather
-# than carry values. What a student's code derives from a hidden input cannot cross in digits.
+# is masked but one or two digits inside a name (float64, conv2d, Corr2dFunction, im2col), which
+# name things rather than carry values. What a student's code derives from a hidden input cannot
+# cross in digits.
 _DIGITS = re.compile(r"\d+")
-_NAME_END = re.compile(r"d?(?![A-Za-z0-9])")
 
 
 def _mask(match: re.Match[str]) -> str:
-    text, start, end = match.string, match.start(), match.end()
-    names = (start > 0 and (text[start - 1].isalpha() or text[start - 1] == "_")
-             and end - start <= 2 and _NAME_END.match(text, end) is not None)
-    return match.group() if names else "#"
+    text, start = match.string, match.start()
+    in_name = start > 0 and (text[start - 1].isalpha() or text[start - 1] == "_")
+    return match.group() if in_name and len(match.group()) <= 2 else "#"
 
 
 def mask_numbers(text: object, limit: int = 300) -> str:
@@ -123,9 +122,10 @@ def value_first(what: str) -> Iterator[None]:
     try:
         yield
     except CheckFailed as failure:
-        raise CheckFailed(f"{what}: {NOT_JUDGED} ({failure.message})",
-                          None if failure.detail is None
-                          else f"{what}: {NOT_JUDGED} ({failure.detail})") from None
+        def why(text: str) -> str:
+            return f"{what}: {NOT_JUDGED} ({text.removeprefix(what + ': ')})"
+        raise CheckFailed(why(failure.message),
+                          None if failure.detail is None else why(failure.detail)) from None
 
 
 def tolerance(dtype: torch.dtype) -> tuple[float, float]:

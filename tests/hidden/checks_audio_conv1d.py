@@ -8,7 +8,8 @@ import torch
 
 from autograder import paths
 from autograder.grade.bank import CheckFailed, check
-from autograder.grade.judge import array, as_tensor, expect_dtype, expect_tensor, expect_unchanged
+from autograder.grade.judge import (array, as_tensor, expect_dtype, expect_tensor, expect_unchanged,
+                                    tolerance, value_first)
 from autograder.tolerances import ACCURACY, NOT_CONVOLUTIONS, OTHER_CONVOLUTIONS
 from oracles import (NO_CONV, expect_accuracy, expect_input_dependent, load_npz, oracle_corr1d,
                      reference_training, trainer_source)
@@ -59,9 +60,16 @@ def multi_in_out(student, c_in, c_out, T, kw) -> None:
 @check("corr1d.float32", PART, "the corr1d functions keep float32")
 def float32(student) -> None:
     X, K = array(607, 3, 20, dtype=torch.float32), array(608, 2, 3, 4, dtype=torch.float32)
-    for name, args in (("corr1d_multi_in_out", [X, K]), ("corr1d_multi_in", [X, K[0]]),
-                       ("corr1d", [X[0], K[0, 0]])):
-        obs = student.probe("call", name=name, args=args, rules=NO_CONV)
+    X64, K64 = X.double(), K.double()
+    rtol, atol = tolerance(torch.float32)
+    for name, args, expected in (
+            ("corr1d_multi_in_out", [X, K], oracle_corr1d(X64, K64)),
+            ("corr1d_multi_in", [X, K[0]], oracle_corr1d(X64, K64[:1])[0]),
+            ("corr1d", [X[0], K[0, 0]], oracle_corr1d(X64[:1], K64[:1, :1])[0])):
+        with value_first(f"{name} in float32"):
+            obs = student.probe("call", name=name, args=args, rules=NO_CONV)
+            expect_tensor(obs["value"], expected.float(), f"{name} in float32", rtol=rtol,
+                          atol=atol)
         expect_dtype(obs["value"], torch.float32, f"{name} in float32")
 
 

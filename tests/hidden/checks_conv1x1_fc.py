@@ -3,7 +3,8 @@
 import torch
 
 from autograder.grade.bank import CheckFailed, check
-from autograder.grade.judge import array, as_tensor, compare_values, expect_dtype, expect_tensor
+from autograder.grade.judge import (array, as_tensor, compare_values, expect_dtype, expect_tensor,
+                                    tolerance, value_first)
 
 PART = "conv1x1_fc"
 
@@ -76,15 +77,21 @@ def conv_to_linear(student, c_in, c_out, bias, dtype) -> None:
        "({dtype})", cases=[("float64", dict(dtype="float64")), ("float32", dict(dtype="float32"))])
 def keeps_dtype(student, dtype) -> None:
     weight, b = _layer(407, 3, 2, True, dtype)
-    obs = student.probe("linear_to_conv1x1", weight=weight, bias=b,
-                        X=array(408, 1, 3, 2, 2, dtype=weight.dtype))
-    if not obs["exact"]:
-        raise CheckFailed(f"linear_to_conv1x1 returned {obs['type']}, expected torch.nn.Conv2d")
-    for name in ("weight", "bias", "output"):
-        expect_dtype(obs[name], weight.dtype, f"linear_to_conv1x1: the conv's {name}")
-    obs = student.probe("conv1x1_to_linear", weight=weight.reshape(2, 3, 1, 1), bias=b,
-                        x=array(409, 4, 3, dtype=weight.dtype))
-    if not obs["exact"]:
-        raise CheckFailed(f"conv1x1_to_linear returned {obs['type']}, expected torch.nn.Linear")
-    for name in ("weight", "bias", "output"):
-        expect_dtype(obs[name], weight.dtype, f"conv1x1_to_linear: the linear layer's {name}")
+    rtol, atol = tolerance(weight.dtype)
+    X, x = array(408, 1, 3, 2, 2, dtype=weight.dtype), array(409, 4, 3, dtype=weight.dtype)
+    conversions = [
+        ("linear_to_conv1x1", "the conv's", dict(weight=weight, bias=b, X=X), "torch.nn.Conv2d",
+         {"weight": weight.reshape(2, 3, 1, 1), "bias": b, "output": _per_pixel(weight, b, X)}),
+        ("conv1x1_to_linear", "the linear layer's", dict(weight=weight.reshape(2, 3, 1, 1),
+                                                         bias=b, x=x), "torch.nn.Linear",
+         {"weight": weight, "bias": b, "output": x @ weight.T + b}),
+    ]
+    for name, whose, inputs, kind, expected in conversions:
+        with value_first(f"{name} in {dtype}"):
+            obs = student.probe(name, **inputs)
+            if not obs["exact"]:
+                raise CheckFailed(f"{name} returned {obs['type']}, expected {kind}")
+            for part, value in expected.items():
+                expect_tensor(obs[part], value, f"{name}: {whose} {part}", rtol=rtol, atol=atol)
+        for part in expected:
+            expect_dtype(obs[part], weight.dtype, f"{name}: {whose} {part}")

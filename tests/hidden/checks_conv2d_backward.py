@@ -5,7 +5,7 @@ from torch.autograd.functional import jacobian
 
 from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import (array, as_tensor, compare_values, expect_dtype, expect_tensor,
-                                    expect_unchanged)
+                                    expect_unchanged, tolerance, value_first)
 from autograder.tolerances import GRADCHECK, LEARNED
 from oracles import oracle_corr2d
 
@@ -43,7 +43,13 @@ def vs_autograd(student, x, k) -> None:
 def float32(student) -> None:
     X, K = array(204, 6, 5, dtype=torch.float32), array(205, 3, 2, dtype=torch.float32)
     dY = array(206, 4, 4, dtype=torch.float32)
-    obs = student.probe("corr2d_function", X=X, K=K, dY=dY)
+    rtol, atol = tolerance(torch.float32)
+    with value_first("Corr2dFunction in float32"):
+        obs = student.probe("corr2d_function", X=X, K=K, dY=dY)
+        dX, dK = _oracle_grads(X.double(), K.double(), dY.double())
+        expected = {"Y": oracle_corr2d(X.double(), K.double()), "dX": dX, "dK": dK}
+        for name, value in expected.items():
+            expect_tensor(obs[name], value.float(), name, rtol=rtol, atol=atol)
     for name in ("Y", "dX", "dK"):
         expect_dtype(obs[name], torch.float32, name)
 
@@ -105,12 +111,18 @@ def _random_kernel(seed: int, kh: int, kw: int, dtype: torch.dtype):
     return K.to(dtype), b.to(dtype)
 
 
-def _expect_learned(student, X, Y, K, b, seed: int, what: str) -> None:
-    obs = student.probe("learn_kernel", X=X, Y=Y, kernel_size=list(K.shape), seed=seed)
+def _learned(student, X, Y, K, b, seed: int, what: str, device: str | None = None) -> dict:
+    """learn_kernel's layer on (X, Y) (on ``device``): a Conv2D whose weight and bias are K and
+    b to within LEARNED; its observations."""
+    obs = student.probe("learn_kernel", device=device, X=X, Y=Y, kernel_size=list(K.shape),
+                        seed=seed)
     if not obs["is_conv2d"]:
         raise CheckFailed(f"learn_kernel returned {obs['type']}, expected your Conv2D")
-    expect_tensor(obs["weight"], K, f"learned weight ({what})", rtol=LEARNED[0], atol=LEARNED[1])
-    expect_tensor(obs["bias"], b, f"learned bias ({what})", rtol=LEARNED[0], atol=LEARNED[1])
+    expect_tensor(obs["weight"], K, f"learned weight ({what})", device=device,
+                  rtol=LEARNED[0], atol=LEARNED[1])
+    expect_tensor(obs["bias"], b, f"learned bias ({what})", device=device,
+                  rtol=LEARNED[0], atol=LEARNED[1])
+    return obs
 
 
 @check("learn_kernel.edge", PART, "learn_kernel recovers [[1, -1]] from d2l's edge data, and a "
@@ -119,11 +131,10 @@ def _expect_learned(student, X, Y, K, b, seed: int, what: str) -> None:
                         ("seed7-float64", dict(seed=7, dtype="float64", draw=211))])
 def learn_edge(student, seed, dtype, draw) -> None:
     X, Y = _edge_data(getattr(torch, dtype))
-    _expect_learned(student, X, Y, torch.tensor([[1.0, -1.0]], dtype=X.dtype),
-                    torch.zeros(1, dtype=X.dtype), seed, "d2l's edge data")
+    _learned(student, X, Y, torch.tensor([[1.0, -1.0]], dtype=X.dtype),
+             torch.zeros(1, dtype=X.dtype), seed, "d2l's edge data")
     K, b = _random_kernel(draw, 1, 2, X.dtype)
-    _expect_learned(student, X, oracle_corr2d(X, K) + b, K, b, seed,
-                    "a random kernel on the edge image")
+    _learned(student, X, oracle_corr2d(X, K) + b, K, b, seed, "a random kernel on the edge image")
 
 
 def _random_image(seed: int, shape: tuple[int, int], dtype: torch.dtype) -> torch.Tensor:
@@ -150,18 +161,37 @@ RANDOM_KERNELS = [
 def learn_random(student, x, k, dtype, draw) -> None:
     X = _random_image(draw, x, getattr(torch, dtype))
     K, b = _random_kernel(draw + 100, *k, X.dtype)
-    _expect_learned(student, X, oracle_corr2d(X, K) + b, K, b, draw % 7, "a random kernel")
+    _learned(student, X, oracle_corr2d(X, K) + b, K, b, draw % 7, "a random kernel")
+
+
+def _expect_layer_output(obs, X: torch.Tensor, what: str) -> torch.Tensor:
+    """The layer's output is corr2d(X, weight) + bias for the parameters it reported (at X's
+    dtype's tolerance); returns its weight."""
+    if not obs["is_module"]:
+        raise CheckFailed("Conv2D must be an nn.Module")
+    weight = as_tensor(obs["params"].get("weight"), f"{what}: weight")
+    bias = as_tensor(obs["params"].get("bias"), f"{what}: bias")
+    if weight.dim() != 2 or bias.numel() != 1:
+        raise CheckFailed(f"{what}: weight shape {tuple(weight.shape)} and bias shape "
+                          f"{tuple(bias.shape)}; expected a (kh, kw) weight and a (1,) bias")
+    rtol, atol = tolerance(X.dtype)
+    expected = oracle_corr2d(X.double(), weight.double()) + bias.double()
+    expect_tensor(obs["Y"], expected.to(X.dtype), f"{what}: output", rtol=rtol, atol=atol)
+    return weight
 
 
 @check("conv2d.int_kernel_size", PART, "Conv2D(k) with an int k makes a (k, k) weight, like "
        "Conv2D((k, k))")
 def int_kernel_size(student) -> None:
-    obs = student.probe("conv2d_layer", kernel_size=3, seed=0, X=array(213, 5, 6))
-    weight = obs["params"].get("weight") if obs["is_module"] else None
-    if not isinstance(weight, dict) or tuple(weight.get("shape", ())) != (3, 3):
-        raise CheckFailed("Conv2D(3) must have a weight of shape (3, 3), got "
-                          + (f"{tuple(weight.get('shape', ()))}" if isinstance(weight, dict)
-                             else "no weight"))
+    # X in the layer's dtype (the default dtype: Conv2D's parameters are made like d2l's,
+    # torch.rand), as Corr2dFunction's contract says: K has X's dtype.
+    X = array(213, 5, 6, dtype=torch.get_default_dtype())
+    with value_first("Conv2D(3)"):
+        obs = student.probe("conv2d_layer", kernel_size=3, seed=0, X=X)
+        weight = _expect_layer_output(obs, X, "Conv2D(3)")
+    if tuple(weight.shape) != (3, 3):
+        raise CheckFailed(f"Conv2D(3) must have a weight of shape (3, 3), got "
+                          f"{tuple(weight.shape)}")
 
 
 @check("backward.needs_input_grad", PART, "Corr2dFunction.backward returns None for an input "
@@ -170,18 +200,19 @@ def int_kernel_size(student) -> None:
 def needs_input_grad(student, which) -> None:
     X, K = array(214, 5, 6), array(215, 2, 3)
     dY = array(216, 4, 4)
-    obs = student.probe("corr2d_function", X=X, K=K, dY=dY,
-                        requires=[which == "X", which == "K"])
+    other, skipped = ("dX", "dK") if which == "X" else ("dK", "dX")
+    with value_first(f"Corr2dFunction with only {which} requiring a gradient"):
+        obs = student.probe("corr2d_function", X=X, K=K, dY=dY,
+                            requires=[which == "X", which == "K"])
+        dX, dK = _oracle_grads(X, K, dY)
+        expect_tensor(obs[other], dX if which == "X" else dK, other)
     returned = obs.get("returned")
     if not isinstance(returned, list) or len(returned) != 2:
         raise CheckFailed("could not see what Corr2dFunction.backward returned: define it as a "
                           "@staticmethod returning (dX, dK)")
-    other, skipped = ("dX", "dK") if which == "X" else ("dK", "dX")
     if returned[1 if which == "X" else 0] is not None:
         raise CheckFailed(f"backward returned a tensor for {skipped[1:]}, which does not require "
                           f"a gradient: return None for it when ctx.needs_input_grad says so")
-    dX, dK = _oracle_grads(X, K, dY)
-    expect_tensor(obs[other], dX if which == "X" else dK, other)
 
 
 @check("learn_kernel.layout", PART, "learn_kernel returns a Conv2D with X's dtype (float64) on "
@@ -191,10 +222,13 @@ def learn_layout(student) -> None:
     from autograder.grade.judge import DEVICE, expect_layout
 
     X, Y = _edge_data(torch.float64)
-    for device in [DEVICE.get(), *(d for d in extra_devices() if d != "meta")]:  # meta: no .item()
-        obs = student.probe("learn_kernel", device=device, X=X, Y=Y, kernel_size=[1, 2], seed=3)
-        if not obs["is_conv2d"]:
-            raise CheckFailed(f"learn_kernel returned {obs['type']}, expected your Conv2D")
+    K, b = torch.tensor([[1.0, -1.0]], dtype=X.dtype), torch.zeros(1, dtype=X.dtype)
+    main = DEVICE.get()
+    with value_first("learn_kernel on d2l's edge data in float64"):
+        obs = _learned(student, X, Y, K, b, 3, "d2l's edge data in float64", main)
+    for device in [main, *(d for d in extra_devices() if d not in ("meta", main))]:
+        if device != main:  # (meta has no values: training there cannot work)
+            obs = _learned(student, X, Y, K, b, 3, f"d2l's edge data on {device}", device)
         for name, shape in (("weight", (1, 2)), ("bias", (1,))):
             expect_layout(obs[name], shape, torch.float64, device,
                           f"the learned {name} (float64 input on {device})")

@@ -6,7 +6,7 @@ from torch.autograd.functional import jacobian
 
 from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import (array, as_tensor, compare_values, expect_dtype, expect_tensor,
-                                    expect_unchanged)
+                                    expect_unchanged, tolerance, value_first)
 from oracles import NO_CONV, oracle_corr2d
 
 PART = "conv_as_matmul"
@@ -77,7 +77,17 @@ def kernel_matrix_transpose(student) -> None:
 @check("conv_as_matmul.float32", PART, "im2col, corr2d_matmul and kernel_matrix keep float32")
 def float32(student) -> None:
     X, K = array(309, 5, 6, dtype=torch.float32), array(310, 2, 2, dtype=torch.float32)
-    for name, args in (("im2col", [X, [2, 2]]), ("corr2d_matmul", [X, K]),
-                       ("kernel_matrix", [K, list(X.shape)])):
-        obs = student.probe("call", name=name, args=args, rules=NO_CONV)
+    X64, K64 = X.double(), K.double()
+    expected = {
+        "im2col": ([X, [2, 2]], F.unfold(X64[None, None], (2, 2))[0].T),
+        "corr2d_matmul": ([X, K], oracle_corr2d(X64, K64)),
+        "kernel_matrix": ([K, list(X.shape)], jacobian(
+            lambda x: oracle_corr2d(x, K64).reshape(-1), X64).reshape(-1, X.numel())),
+    }
+    rtol, atol = tolerance(torch.float32)
+    for name, (args, value) in expected.items():
+        with value_first(f"{name} in float32"):
+            obs = student.probe("call", name=name, args=args, rules=NO_CONV)
+            expect_tensor(obs["value"], value.float(), f"{name} in float32", rtol=rtol,
+                          atol=atol)
         expect_dtype(obs["value"], torch.float32, f"{name} in float32")

@@ -3,7 +3,8 @@
 import torch
 
 from autograder.grade.bank import check
-from autograder.grade.judge import array, expect_dtype, expect_tensor, expect_unchanged
+from autograder.grade.judge import (array, expect_dtype, expect_tensor, expect_unchanged,
+                                    tolerance, value_first)
 from oracles import NO_CONV, oracle_corr2d
 
 PART = "cross_correlation"
@@ -52,20 +53,28 @@ def exact_integers(student) -> None:
                   rtol=0, atol=0)
 
 
+def _keeps_dtype(student, X, K, padding, stride, what: str) -> None:
+    """corr2d in ``X``'s dtype: the value (at that dtype's tolerance) first, then the dtype."""
+    with value_first(what):
+        obs = student.probe("call", name="corr2d", args=[X, K],
+                            kwargs={"padding": padding, "stride": stride}, rules=NO_CONV)
+        expected = oracle_corr2d(X.double(), K.double(), padding, stride).to(X.dtype)
+        rtol, atol = tolerance(X.dtype)
+        expect_tensor(obs["value"], expected, what, rtol=rtol, atol=atol)
+    expect_dtype(obs["value"], X.dtype, what)
+
+
 @check("corr2d.float32", PART, "corr2d keeps float32", weight=1)
 def float32(student) -> None:
     X, K = array(105, 12, 10, dtype=torch.float32), array(106, 3, 4, dtype=torch.float32)
-    obs = student.probe("call", name="corr2d", args=[X, K], kwargs={"padding": 1, "stride": 2},
-                        rules=NO_CONV)
-    expect_dtype(obs["value"], torch.float32, "corr2d output")
+    _keeps_dtype(student, X, K, 1, 2, "corr2d output in float32")
 
 
 @check("corr2d.half_precision", PART, "corr2d keeps bfloat16 and float16 dtypes", weight=1)
 def half_precision(student) -> None:
     for dtype in (torch.bfloat16, torch.float16):
         X, K = array(107, 6, 6, dtype=dtype, kind="int"), array(108, 2, 2, dtype=dtype, kind="int")
-        obs = student.probe("call", name="corr2d", args=[X, K], rules=NO_CONV)
-        expect_dtype(obs["value"], dtype, f"corr2d output in {dtype}")
+        _keeps_dtype(student, X, K, 0, 1, f"corr2d output in {dtype}")
 
 
 @check("corr2d.int_and_pair_arguments", PART,

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import (as_tensor, array, compare_values, expect_dtype, expect_tensor,
-                                    expect_value)
+                                    expect_value, value_first)
 from oracles import oracle_corr2d
 
 PART = "derivative_kernels"
@@ -17,40 +17,60 @@ def _binomial_row(order: int) -> torch.Tensor:
     return torch.tensor([[(-1.0) ** (order - j) * math.comb(order, j) for j in range(order + 1)]])
 
 
+# The dtypes the taps are judged in: torch's default (None) and float64, where a tap off by one
+# rounding step of float64 (a float division, a linear solve) no longer rounds to the exact value.
+DTYPES = (None, torch.float64)
+
+
+def _kernel(student, name: str, args: list, dtype: torch.dtype | None) -> dict:
+    """The observation of ``name(*args)``, with ``dtype=`` when one is given."""
+    kwargs = {} if dtype is None else {"dtype": dtype}
+    return student.probe("call", name=name, args=args, kwargs=kwargs)
+
+
+def _called(name: str, args: list, dtype: torch.dtype | None) -> str:
+    shown = ", ".join([*map(str, args), *([f"dtype={dtype}"] if dtype else [])])
+    return f"{name}({shown})"
+
+
 @check("finite_difference.coefficients", PART, "finite_difference_kernel(order) for orders "
-       "0 to 6: the exact taps of the minimal kernel", weight=3)
+       "0 to 6: the exact taps of the minimal kernel, in the default dtype and in float64",
+       weight=3)
 def coefficients(student) -> None:
-    for order in range(7):
-        obs = student.probe("call", name="finite_difference_kernel", args=[order])
-        expect_tensor(obs["value"], _binomial_row(order), f"finite_difference_kernel({order})",
-                      rtol=0, atol=0)
+    for dtype in DTYPES:
+        for order in range(7):
+            obs = _kernel(student, "finite_difference_kernel", [order], dtype)
+            expect_tensor(obs["value"], _binomial_row(order),
+                          _called("finite_difference_kernel", [order], dtype), rtol=0, atol=0)
 
 
 @check("finite_difference.polynomials", PART, "finite-difference kernels are exact on "
        "polynomials: the order-d kernel gives d! on x^d and 0 on lower degrees", weight=3)
 def polynomials(student) -> None:
     x = torch.arange(-11.0, 12.0, dtype=torch.float64).reshape(1, -1)  # spacing 1
-    for order in (1, 2, 3, 4):
-        obs = student.probe("call", name="finite_difference_kernel", args=[order])
-        k = as_tensor(obs["value"], f"finite_difference_kernel({order})").double()
-        if k.shape != (1, order + 1):
-            raise CheckFailed(f"finite_difference_kernel({order}) has shape {tuple(k.shape)}: "
-                              "not the smallest kernel exact on polynomials of that degree",
-                              f"expected shape (1, {order + 1})")
-        coeffs = array(501 + order, order + 1)
-        poly = sum(c * x**p for p, c in enumerate(coeffs.tolist()))
-        y = oracle_corr2d(poly, k)
-        compare_values(y, torch.full_like(y, coeffs[order].item() * math.factorial(order)),
-                       f"order-{order} kernel on a degree-{order} polynomial", rtol=1e-9,
-                       atol=1e-6)
+    for dtype in DTYPES:
+        for order in (1, 2, 3, 4):
+            called = _called("finite_difference_kernel", [order], dtype)
+            k = as_tensor(_kernel(student, "finite_difference_kernel", [order], dtype)["value"],
+                          called).double()
+            if k.shape != (1, order + 1):
+                raise CheckFailed(f"{called} has shape {tuple(k.shape)}: not the smallest kernel "
+                                  "exact on polynomials of that degree",
+                                  f"expected shape (1, {order + 1})")
+            coeffs = array(501 + order, order + 1)
+            poly = sum(c * x**p for p, c in enumerate(coeffs.tolist()))
+            y = oracle_corr2d(poly, k)
+            compare_values(y, torch.full_like(y, coeffs[order].item() * math.factorial(order)),
+                           f"{called} on a degree-{order} polynomial", rtol=1e-9, atol=1e-6)
 
 
-@check("second_derivative.kernel", PART, "second_derivative_kernel() has the exact taps, "
-       "and approximates f'' of a sampled sine")
+@check("second_derivative.kernel", PART, "second_derivative_kernel() has the exact taps (in the "
+       "default dtype and in float64), and approximates f'' of a sampled sine")
 def second_derivative(student) -> None:
-    obs = student.probe("call", name="second_derivative_kernel")
-    k = expect_tensor(obs["value"], torch.tensor([[1.0, -2.0, 1.0]]), "second_derivative_kernel()",
-                      rtol=0, atol=0)
+    for dtype in DTYPES:
+        obs = _kernel(student, "second_derivative_kernel", [], dtype)
+        k = expect_tensor(obs["value"], torch.tensor([[1.0, -2.0, 1.0]]),
+                          _called("second_derivative_kernel", [], dtype), rtol=0, atol=0)
     h = 0.01
     t = torch.arange(0, 3, h, dtype=torch.float64).reshape(1, -1)
     approx = oracle_corr2d(torch.sin(t), k.double()) / h**2
@@ -62,23 +82,33 @@ def second_derivative(student) -> None:
        "running sum (width {width})", weight=1,
        cases=[("w1", dict(width=1)), ("w5", dict(width=5)), ("w9", dict(width=9))])
 def integral(student, width) -> None:
-    obs = student.probe("call", name="integral_kernel", args=[width])
-    expect_tensor(obs["value"], torch.ones(1, width), f"integral_kernel({width})", rtol=0, atol=0)
+    for dtype in DTYPES:
+        obs = _kernel(student, "integral_kernel", [width], dtype)
+        expect_tensor(obs["value"], torch.ones(1, width),
+                      _called("integral_kernel", [width], dtype), rtol=0, atol=0)
     x = array(510, 1, width)
     k = as_tensor(obs["value"], "kernel").double()
     compare_values(oracle_corr2d(F.pad(x, (width - 1, 0)), k), x.cumsum(1), "running sum")
 
 
+KERNELS = (("finite_difference_kernel", [2], [[1.0, -2.0, 1.0]]),
+           ("second_derivative_kernel", [], [[1.0, -2.0, 1.0]]),
+           ("integral_kernel", [3], [[1.0, 1.0, 1.0]]))
+
+
 @check("kernels.dtype_device", PART, "the kernels honour dtype= and device=, and default to "
        "torch's default dtype", weight=1)
 def dtype_device(student) -> None:
-    for name, args in (("finite_difference_kernel", [2]), ("second_derivative_kernel", []),
-                       ("integral_kernel", [3])):
-        obs = student.probe("call", name=name, args=args,
-                            kwargs={"dtype": torch.float64, "device": "cpu"})
-        expect_dtype(obs["value"], torch.float64, f"{name}(..., dtype=torch.float64)")
-        obs = student.probe("call", name=name, args=args)
-        expect_dtype(obs["value"], torch.get_default_dtype(), f"{name}(...) without dtype=")
+    for name, args, taps in KERNELS:
+        for kwargs, dtype, called in (
+                ({"dtype": torch.float64, "device": "cpu"}, torch.float64,
+                 f"{name}(..., dtype=torch.float64)"),
+                ({}, torch.get_default_dtype(), f"{name}(...) without dtype=")):
+            with value_first(called):
+                obs = student.probe("call", name=name, args=args, kwargs=kwargs)
+                expect_tensor(obs["value"], torch.tensor(taps, dtype=dtype), called, rtol=0,
+                              atol=0)
+            expect_dtype(obs["value"], dtype, called)
 
 
 @check("min_kernel_size.values", PART, "min_kernel_size(order) is right for orders 0 to 9")

@@ -341,6 +341,65 @@ MUTANTS = [
     M("corr1d_float64", "audio_conv1d.py", "    y = x.new_zeros(n)\n",
       "    y = x.new_zeros(n, dtype=torch.float64)\n", ("corr1d.float32",),
       "corr1d accumulates in float64 and returns it"),
+    # placeholders: the right shape, dtype and device, no computation (issue 19): each fails its
+    # part's value checks and every dtype and device check ("not judged: the value is wrong")
+    M("corr2d_placeholder", "cross_correlation.py", "    return Y\n    ### END SOLUTION",
+      "    return X.new_zeros((out_h, out_w))\n    ### END SOLUTION",
+      ("corr2d.d2l_example", "corr2d.oracle", "corr2d.exact_integers", "corr2d.float32",
+       "corr2d.half_precision", "corr2d.int_and_pair_arguments", "device.cross_correlation"),
+      "X.new_zeros(out_shape): right shape, dtype and device, nothing computed"),
+    M("backward_placeholder", "conv2d_backward.py",
+      ("        return corr2d(X, K)\n", "        return dX, dK\n"),
+      ("        return X.new_zeros((X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1))\n",
+       "        return (None if dX is None else torch.zeros_like(dX),\n"
+       "                None if dK is None else torch.zeros_like(dK))\n"),
+      ("backward.vs_autograd", "backward.float32", "backward.gradcheck", "conv2d.layer",
+       "conv2d.int_kernel_size", "backward.needs_input_grad", "learn_kernel.edge",
+       "learn_kernel.random_kernel", "learn_kernel.layout", "device.conv2d_backward"),
+      "zeros of the right shapes for Y, dX and dK"),
+    M("conv_as_matmul_placeholders", "conv_as_matmul.py",
+      ("    return torch.stack(columns, dim=1)\n", "    return M\n"),
+      ("    return Xp.new_zeros((out_h * out_w, kh * kw))\n",
+       "    return K.new_zeros((out_h * out_w, h * w))\n"),
+      ("im2col.oracle", "corr2d_matmul.oracle", "kernel_matrix.exact", "kernel_matrix.transpose",
+       "conv_as_matmul.float32", "device.conv_as_matmul"),
+      "zero matrices of the right shapes"),
+    M("conv1x1_placeholders", "conv1x1_fc.py", (
+        "        conv.weight.copy_(w.reshape(linear.out_features, linear.in_features, 1, 1))\n"
+        "        if linear.bias is not None:\n            conv.bias.copy_(linear.bias)\n",
+        "        linear.weight.copy_(w.reshape(conv.out_channels, conv.in_channels))\n"
+        "        if conv.bias is not None:\n            linear.bias.copy_(conv.bias)\n"),
+      ("        pass\n", "        pass\n"),
+      ("linear_to_conv1x1.per_pixel", "conv1x1_to_linear.round_trip", "conv1x1.dtype",
+       "device.conv1x1_fc"),
+      "layers of the right type, dtype and device that keep their random initialisation"),
+    M("kernels_placeholders", "derivative_kernels.py", (
+        "    return torch.tensor([coeffs], dtype=dtype, device=device)\n",
+        "    return torch.ones((1, width), dtype=dtype, device=device)\n"), (
+        "    return torch.zeros((1, len(coeffs)), dtype=dtype, device=device)\n",
+        "    return torch.zeros((1, width), dtype=dtype, device=device)\n"),
+      ("finite_difference.coefficients", "finite_difference.polynomials",
+       "second_derivative.kernel", "integral.cumsum", "kernels.dtype_device",
+       "device.derivative_kernels"), "zero kernels of the right shapes"),
+    M("corr1d_placeholders", "audio_conv1d.py", (
+        "    for a in range(k.shape[0]):\n        y = y + k[a] * x[a : a + n]\n",
+        "    for a in range(K.shape[1]):\n        y = y + K[:, a] @ X[:, a : a + n]\n",
+        "    for a in range(K.shape[2]):\n        Y = Y + K[:, :, a] @ X[:, a : a + n]\n"),
+      ("", "", ""), ("corr1d.oracle", "corr1d_multi_in.oracle", "corr1d_multi_in_out.oracle",
+                     "corr1d.float32", "device.audio_conv1d"),
+      "the zeros each corr1d function starts from, returned as they are"),
+    # taps off by a rounding step of float64 (issue 19): exact once rounded to float32
+    M("difference_taps_from_a_solve", "derivative_kernels.py",
+      "    coeffs = [(-1) ** (order - j) * math.comb(order, j) for j in range(order + 1)]\n"
+      "    return torch.tensor([coeffs], dtype=dtype, device=device)\n",
+      "    n = order + 1  # the conditions on x**0 .. x**order, solved in float64\n"
+      "    V = torch.tensor([[float(t) ** p for t in range(n)] for p in range(n)],\n"
+      "                     dtype=torch.float64)\n"
+      "    rhs = torch.zeros(n, dtype=torch.float64)\n"
+      "    rhs[order] = math.factorial(order)\n"
+      "    return torch.linalg.solve(V, rhs).reshape(1, n).to(dtype=dtype, device=device)\n",
+      ("finite_difference.coefficients",),
+      "taps from a float64 linear solve: off by ~1e-15 in float64, exact in float32"),
     # found by mutation testing (scripts/mutation.py)
     M("learn_kernel_stays_float32", "conv2d_backward.py",
       "conv = Conv2D(kernel_size).to(device=X.device, dtype=X.dtype)",
