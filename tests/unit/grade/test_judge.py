@@ -147,6 +147,102 @@ def test_explicit_tolerances_win() -> None:
             atol=0.01)
 
 
+# ------------------------------------------------------------- property checks: value first
+
+def test_value_first_lets_a_right_value_through() -> None:
+    expected = judge.array(11, 2, 3, dtype=torch.float32)
+    with judge.value_first("Y in float32"):
+        judge.expect_tensor(observe(expected.clone()), expected, "Y in float32")
+
+
+@pytest.mark.parametrize("value", [
+    torch.zeros(2, 3, dtype=torch.float32),          # a placeholder of the right shape and dtype
+    torch.full((2, 3), 7.0, dtype=torch.float32),    # a constant
+    [1.0, 2.0],                                      # not a tensor
+])
+def test_value_first_fails_a_property_check_as_not_judged(value) -> None:
+    expected = judge.array(12, 2, 3, dtype=torch.float32)
+
+    def check() -> None:
+        with judge.value_first("Y in float32"):
+            judge.expect_tensor(observe(value), expected, "Y in float32")
+        judge.expect_dtype(observe(value), torch.float32, "Y in float32")  # never reached
+
+    caught = failure(check)
+    assert caught.message.startswith("Y in float32: not judged: the value is wrong (")
+    assert "Y in float32: Y in float32" not in caught.message  # the what is said once
+    assert "dtype" not in caught.message  # one mistake (the value), not two
+
+
+def test_value_first_turns_a_crash_into_not_judged() -> None:
+    reply = Reply(error=Failure("ValueError", "ValueError: oops (at cross_correlation.py:3)"))
+    with pytest.raises(CheckFailed) as caught, judge.value_first("corr2d in float16"):
+        _verdict(reply.to_wire())
+    assert caught.value.message == ("corr2d in float16: not judged: the value is wrong (your code "
+                                    "raised ValueError: oops (at cross_correlation.py:3))")
+
+
+def test_tolerance_is_the_dtypes() -> None:
+    assert judge.tolerance(torch.bfloat16) == TOLERANCES["bfloat16"]
+    assert judge.tolerance(torch.int64) == (0.0, 0.0)
+
+
+# ------------------------------------------------------------- what student text may show
+
+@pytest.mark.parametrize("text, shown", [
+    ("ValueError: [[0.1234, -1.5e-05]] (at cross_correlation.py:42)",
+     "ValueError: [[#.#, -#.#e-#]] (at cross_correlation.py:#)"),
+    ("expected float64, got float32 in conv2d and Corr2dFunction (im2col, conv1x1, mat1)",
+     "expected float64, got float32 in conv2d and Corr2dFunction (im2col, conv1x1, mat1)"),
+    ("tensor([[1., 2.]]) of shape (5, 6) on cuda:0, x12345", "tensor([[#., #.]]) of shape (#, #) "
+     "on cuda:#, x#"),
+])
+def test_mask_numbers(text, shown) -> None:
+    assert judge.mask_numbers(text) == shown
+
+
+def test_mask_numbers_cuts_long_text() -> None:
+    assert judge.mask_numbers("x" * 1000, 50) == "x" * 50 + " [...]"
+
+
+def _hidden_input_values(X: torch.Tensor) -> list[str]:
+    """A few of ``X``'s values as a student's code could print them."""
+    values = X.reshape(-1)[:4].tolist()
+    return [f for v in values for f in (repr(v), f"{v:.4f}", f"{v:.6g}", f"{v:.3e}", str(v)[:6])]
+
+
+@pytest.mark.parametrize("kind, text", [
+    ("ValueError", "ValueError: {values} (at cross_correlation.py:37)"),
+    ("NotImplementedError", "NotImplementedError: corr2d: not yet {values} (at "
+                            "cross_correlation.py:37)"),
+    ("RuntimeError", "RuntimeError: {values}; expected all tensors on the same device, cuda:0 "
+                     "and cpu (at cross_correlation.py:37)"),
+])
+def test_a_message_carries_no_value_the_code_derived_from_the_inputs(kind, text) -> None:
+    X = judge.array(101, 7, 7)
+    text = text.format(values=repr(X.tolist()))
+    caught = failure(_verdict, Reply(error=Failure(kind, text)).to_wire(),
+                     Request("call", {"name": "corr2d"}))
+    assert not any(v in caught.message for v in _hidden_input_values(X)), caught.message
+    assert caught.message.endswith("(at cross_correlation.py:37)") or "device" in caught.message
+    assert "cross_correlation.py:37" in caught.message  # where it happened: kept
+    assert repr(X.tolist())[:200] in caught.detail      # the whole text: visible checks only
+
+
+def test_forged_rule_violations_carry_no_values() -> None:
+    X = judge.array(102, 3, 3)
+    reply = Reply(ok={}, violations=(f"aten::convolution {X.tolist()}",))
+    caught = failure(_verdict, reply.to_wire())
+    assert caught.message.startswith("rule broken: your code used aten::convolution [[#.#")
+    assert not any(v in caught.message for v in _hidden_input_values(X))
+
+
+def test_names_the_student_process_reports_are_masked_too() -> None:
+    assert judge.describe({"kind": "object", "type": "mod.V0_12345"}) == (
+        "an object of type mod.V0_#")
+    assert "1234" not in judge.describe({"kind": "tensor", "dtype": "float1234", "shape": [2]})
+
+
 # --------------------------------------------------------------------- the other checks
 
 def test_expect_unchanged_is_bit_for_bit() -> None:
