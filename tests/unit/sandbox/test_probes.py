@@ -33,7 +33,7 @@ def test_probes_register_under_their_name_with_their_rules(registry) -> None:
 
     assert registry["fixed"] is fixed and registry["chosen"] is chosen
     assert probes.rules_of("fixed", {"rules": ["c"]}) == ["a", "b"]
-    assert probes.rules_of("chosen", {"rules": ["c"]}) == ["c"]
+    assert probes.rules_of("chosen", {"rules": ["c"]}) == ["c"]  # (no name: nothing bound)
     assert probes.rules_of("chosen", {}) == [] == probes.rules_of("hello", {})
     with pytest.raises(ValueError, match="registered twice"):
         probes.probe()(types.FunctionType(fixed.__code__, {}, "fixed"))
@@ -60,8 +60,20 @@ def test_stand_ins_replace_every_reference_and_are_undone() -> None:
             return [package, user]
 
     with probes.stand_ins(Student(), {"own": correct, "absent": correct}):
-        assert package.own is user.own is user.alias is correct
+        assert package.own is user.own is user.alias is not own
+        kept = user.alias  # what a submission could keep a reference to
+        assert kept(1) == "correct" and kept.__name__ == "own"
     assert package.own is user.own is user.alias is own
+    with pytest.raises(RuntimeError, match="lent for one check"):
+        kept(1)  # a stand-in dies with the request that lent it
+
+
+def test_a_called_name_runs_under_its_bound_rules(registry, monkeypatch) -> None:
+    monkeypatch.setattr(probes, "BOUND", {"corr2d": ["no_conv", "values"]})
+    assert probes.rules_of("call", {"name": "corr2d"}) == ["no_conv", "values"]
+    assert probes.rules_of("call", {"name": "corr2d", "rules": ["values", "x"]}) == \
+        ["no_conv", "values", "x"]
+    assert probes.rules_of("call", {"name": "free"}) == []
 
 
 def test_type_name_is_the_exact_type() -> None:
