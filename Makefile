@@ -31,7 +31,7 @@ help:
 	@echo "make base-image build a Debian base image without a registry (root, debootstrap)"
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-grader.txt requirements-frontends.txt
-	@command -v bwrap >/dev/null || echo "note: bubblewrap is not installed; the grader will run student code without isolation (apt-get install bubblewrap)"
+	@command -v bwrap >/dev/null || echo "note: bubblewrap is not installed; the grader refuses to grade until it is (apt-get install bubblewrap), unless you pass --isolation none (no isolation: only for code you trust)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt

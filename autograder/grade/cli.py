@@ -1,7 +1,9 @@
 """``python -m autograder grade SUBMISSION... --output OUT``.
 
 Exit status: 0 whenever grading finished, whatever the submissions did; 2 for usage errors;
-1 for a fault in the grader itself.
+3 when the sandbox's isolation cannot start (nothing is graded: install bubblewrap, or pass
+``--isolation none`` where something else isolates student code); 1 for a fault in the grader
+itself.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from .results import RESERVED, plain, recover, write_gradebook, write_submission
 from .runner import SubmissionResult, failed_everything, grade_submission
 
 log = logging.getLogger("autograder")
+ISOLATION_UNAVAILABLE = 3  # exit status: the sandbox's isolation cannot start here
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,7 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", "-j", type=int, default=min(2, os.cpu_count() or 1),
                         help="submissions graded at once (default: up to 2)")
     parser.add_argument("--isolation", choices=["auto", "bwrap", "none"], default="auto",
-                        help="sandbox for student code (default: bwrap when usable)")
+                        help="sandbox for student code: bwrap (auto, the default, means bwrap "
+                             "too: grading stops with an error if it cannot start), or none "
+                             "(no isolation: only where a container per submission or the "
+                             "like isolates student code)")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
                         help="where the checks' inputs live (cuda: the full suite on the GPU); "
                              "device checks also run on meta, and on cuda when available")
@@ -153,9 +159,11 @@ def grade_all(paths: list[Path], out: Path, bank: Bank, *, jobs: int, isolation:
     becomes that submission's error result and the batch goes on; after a fault in grading its
     slot starts a fresh sandbox. A slot whose sandbox cannot start leaves its submissions to the
     others; what no slot could take is written as an error result at the end. One result per
-    path, in the order given."""
+    path, in the order given. ``IsolationUnavailable`` before anything is graded when the
+    isolation asked for cannot start here."""
     from autograder.sandbox import Sandbox
 
+    Sandbox(isolation=isolation, slot=0)  # (starts nothing) fails closed now, not per slot
     names = output_names(paths)
     todo: queue.Queue[int] = queue.Queue()
     for i in range(len(paths)):
@@ -346,8 +354,15 @@ def run(args: argparse.Namespace) -> int:
         return grade_on_cluster(args, bank)
     if args.backend == "docker":
         return _grade_in_containers(args, bank)
-    results = grade_all(args.submissions, args.output, bank, jobs=args.jobs,
-                        isolation=args.isolation, progress=not args.quiet, device=args.device)
+    from autograder.sandbox import IsolationUnavailable
+
+    try:
+        results = grade_all(args.submissions, args.output, bank, jobs=args.jobs,
+                            isolation=args.isolation, progress=not args.quiet,
+                            device=args.device)
+    except IsolationUnavailable as exc:
+        print(f"error: nothing was graded: {exc}", file=sys.stderr)
+        return ISOLATION_UNAVAILABLE
     write_gradebook(args.output, bank)
     if args.emit_json:  # for the docker backend: the host writes the files
         from .results import feedback_markdown, results_json

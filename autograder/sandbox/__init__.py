@@ -8,9 +8,10 @@ Kept light on purpose: the zygote imports this package inside the sandbox.
 """
 
 from .limits import Limits
-from .pool import (Child, ChildDied, ChildGarbled, ChildTimeout, ExitInfo, Sandbox,
-                   SandboxError, SandboxWarning, Setup, worker_setup)
+from .pool import (Child, ChildDied, ChildGarbled, ChildTimeout, ExitInfo, IsolationUnavailable,
+                   Sandbox, SandboxError, SandboxWarning, Setup, worker_setup)
 from .wire import WireError
 
-__all__ = ["Child", "ChildDied", "ChildGarbled", "ChildTimeout", "ExitInfo", "Limits",
-           "Sandbox", "SandboxError", "SandboxWarning", "Setup", "WireError", "worker_setup"]
+__all__ = ["Child", "ChildDied", "ChildGarbled", "ChildTimeout", "ExitInfo",
+           "IsolationUnavailable", "Limits", "Sandbox", "SandboxError", "SandboxWarning", "Setup",
+           "WireError", "worker_setup"]

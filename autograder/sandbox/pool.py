@@ -1,6 +1,8 @@
 """Grader side of the sandbox: one zygote per worker slot, one forked child per submission.
 
-``Sandbox.start`` launches the zygote (under bwrap when usable), which imports torch once;
+``Sandbox.start`` launches the zygote (under bwrap unless isolation "none" is asked for: when
+bwrap cannot start, ``Sandbox`` raises ``IsolationUnavailable`` rather than run student code
+without it), which imports torch once;
 ``Sandbox.spawn`` has it fork a confined child that serves requests over its own socket;
 ``Child.close`` kills the child and everything it started. See zygote.py for the other side.
 
@@ -59,6 +61,10 @@ _CGROUP_IDS = itertools.count()
 
 class SandboxError(RuntimeError):
     """The sandbox itself failed (not the student's code)."""
+
+
+class IsolationUnavailable(SandboxError):
+    """The isolation asked for cannot start here; the message says why and what to do."""
 
 
 class SandboxWarning(UserWarning):
@@ -173,11 +179,14 @@ def _covered(path: str) -> bool:
     return any(Path(path).is_relative_to(top) for top in ("/usr", "/etc"))
 
 
+NOT_INSTALLED = "bwrap is not installed"
+
+
 @functools.cache
 def bwrap_problem(args: tuple[str, ...]) -> str | None:
     """Why bwrap cannot be used here, or None when a trial run works."""
     if shutil.which("bwrap") is None:
-        return "bwrap is not installed"
+        return NOT_INSTALLED
     if os.geteuid() != 0:
         return "bwrap mode needs root, to give each child its own uid"
     try:
@@ -188,6 +197,20 @@ def bwrap_problem(args: tuple[str, ...]) -> str | None:
     if probe.returncode != 0:
         return f"bwrap failed: {probe.stderr.decode(errors='replace').strip()[-500:]}"
     return None
+
+
+def unavailable(problem: str) -> IsolationUnavailable:
+    """The error for a bwrap that cannot be used, in one paragraph an instructor can act on."""
+    if problem == NOT_INSTALLED:
+        what = ("bubblewrap (bwrap) is not installed, so student code cannot be isolated: "
+                "install it (apt-get install bubblewrap)")
+    else:
+        what = f"bwrap isolation cannot start here ({' '.join(problem.split())})"
+    return IsolationUnavailable(
+        f"{what}, or pass --isolation none (isolation='none') to grade without isolation; "
+        "then student code can read and write every file this user can (the hidden checks, "
+        "solutions, other submissions) and use the network, so do that only where something "
+        "else isolates it (a container per submission) or for code you trust.")
 
 
 def _others_can_read(path: str) -> bool:
@@ -251,7 +274,10 @@ class Sandbox:
                  preload: tuple[str, ...] = ("torch", "numpy", "autograder.sandbox.worker"),
                  serve: str = "autograder.sandbox.worker:serve", slot: int = 0,
                  pythonpath: tuple[str, ...] = (), setup: Setup | None = _WORKER_SETUP) -> None:
-        """``pythonpath``: extra host directories the zygote imports from (bound read-only);
+        """``isolation``: "bwrap", or "auto" (the same: bwrap, the only isolation there is),
+        or "none" (no isolation, only rlimits and a private uid where run as root). Fails
+        closed: ``IsolationUnavailable`` when bwrap is wanted and cannot start.
+        ``pythonpath``: extra host directories the zygote imports from (bound read-only);
         ``setup``: what the zygote runs before it forks (by default the grading worker's,
         ``worker_setup()``; None: nothing, for a ``serve`` of one's own)."""
         if isolation not in ("auto", "bwrap", "none"):
@@ -288,9 +314,7 @@ class Sandbox:
                                                  plugin_binds(self._setup_files()))))
         if problem is None:
             return "bwrap", ""
-        if isolation == "bwrap":
-            raise SandboxError(f"isolation='bwrap' is unusable: {problem}")
-        return "none", problem
+        raise unavailable(problem)  # never less isolation than asked for, silently
 
     # -- lifecycle
 
@@ -510,7 +534,8 @@ class Sandbox:
             f"sandbox slot {self.slot} runs student code WITHOUT bwrap isolation "
             f"({self._missing}): it can read and write every file this user can (hidden "
             "tests, solutions, other submissions), use the network and see other processes; "
-            "only rlimits, a separate session and killing its processes afterwards apply"
+            "only rlimits, a separate session, the syscall filter (no new processes) and "
+            "killing what is left afterwards apply"
             + (", plus a private uid per child" if self.uid_drop else
                ", and it runs under the grader's own uid (so it can signal the grader)"))
         log.warning(message)

@@ -309,3 +309,53 @@ def test_hostile_text_end_to_end(tmp_path) -> None:
     assert "<a " not in html and "<script" not in html and "<img" not in html
     assert len(text) < 70_000
     assert float(book["good"]["total"]) > 0
+
+
+# -- fail closed: no isolation, no grading (unless the instructor says --isolation none)
+
+FAKE_BWRAP = ("#!/bin/sh\n"
+              "echo 'bwrap: Creating new namespace failed: Operation not permitted' >&2\n"
+              "exit 1\n")
+
+
+def _grade_without_bwrap(tmp_path: Path, bwrap: str | None, *extra: str
+                         ) -> tuple[subprocess.CompletedProcess, Path]:
+    """``autograder grade`` with PATH holding only a fake ``bwrap`` (or none at all)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    if bwrap is not None:
+        (bin_dir / "bwrap").write_text(bwrap)
+        (bin_dir / "bwrap").chmod(0o755)
+    sub = tmp_path / "alice"
+    (sub / "convolutions").mkdir(parents=True, exist_ok=True)
+    (sub / "convolutions" / "__init__.py").write_text("")
+    out = tmp_path / "out"
+    proc = subprocess.run([PY, "-m", "autograder", "grade", str(sub), "--output", str(out),
+                           "--part", "derivative_kernels", "--quiet", "--jobs", "1", *extra],
+                          cwd=REPO, env={**os.environ, "PATH": str(bin_dir)},
+                          capture_output=True, text=True, timeout=300)
+    return proc, out
+
+
+@pytest.mark.parametrize("bwrap, says", [
+    (None, "bubblewrap (bwrap) is not installed, so student code cannot be isolated: install "
+           "it (apt-get install bubblewrap), or pass --isolation none"),
+    (FAKE_BWRAP, "bwrap isolation cannot start here (bwrap failed: bwrap: Creating new "
+                 "namespace failed: Operation not permitted), or pass --isolation none"),
+], ids=["not installed", "cannot start"])
+@pytest.mark.parametrize("isolation", ["auto", "bwrap"])
+def test_grading_stops_when_isolation_cannot_start(tmp_path, bwrap, says, isolation) -> None:
+    """Exit status 3 and one paragraph, no traceback, nothing graded."""
+    proc, out = _grade_without_bwrap(tmp_path, bwrap, "--isolation", isolation)
+    assert proc.returncode == cli.ISOLATION_UNAVAILABLE == 3
+    assert proc.stderr.startswith("error: nothing was graded: ") and says in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert not (out / "alice").exists() and not (out / "gradebook.csv").exists()
+
+
+@pytest.mark.slow
+def test_isolation_none_grades_where_bwrap_cannot_start(tmp_path) -> None:
+    """The instructor's way out, where something else isolates student code."""
+    proc, out = _grade_without_bwrap(tmp_path, FAKE_BWRAP, "--isolation", "none")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (out / "alice" / "results.json").is_file() and "alice" in _gradebook(out)

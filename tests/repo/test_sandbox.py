@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import (ChildDied, ChildGarbled, ChildTimeout, Limits, Sandbox,
-                                SandboxError, SandboxWarning, WireError)
+from autograder.sandbox import (ChildDied, ChildGarbled, ChildTimeout, IsolationUnavailable,
+                                Limits, Sandbox, SandboxError, SandboxWarning, WireError)
 from autograder.sandbox import pool
 from autograder.sandbox.pool import REPO, Setup, bwrap_args, bwrap_problem, worker_setup
 
@@ -823,16 +823,29 @@ def test_bwrap_view_is_minimal(standin):
     assert args[args.index("--tmpfs") - 1] == str(LIMITS.scratch_bytes)
 
 
-def test_auto_isolation_falls_back_with_a_warning(standin, monkeypatch):
-    expected = "none" if _bwrap_skip_reason(standin) else "bwrap"
-    assert _sandbox(standin, "auto").isolation_used == expected
+def test_isolation_fails_closed(standin, monkeypatch):
+    """Where bwrap cannot be used, "auto" and "bwrap" both refuse (saying why and how to grade
+    without isolation on purpose), never fall back; "none" still starts, with a warning."""
+    if not _bwrap_skip_reason(standin):
+        assert _sandbox(standin, "auto").isolation_used == "bwrap"
     monkeypatch.setattr(pool, "bwrap_problem", lambda args: "bwrap is not installed")
-    sandbox = _sandbox(standin, "auto", preload=())
+    for isolation in ("auto", "bwrap"):
+        with pytest.raises(IsolationUnavailable, match=r"^bubblewrap \(bwrap\) is not "
+                           r"installed.*apt-get install bubblewrap.*--isolation none"):
+            _sandbox(standin, isolation)
+    monkeypatch.setattr(pool, "bwrap_problem",
+                        lambda args: "bwrap failed: bwrap: Creating new namespace failed:\n"
+                                     "Operation not permitted")
+    with pytest.raises(IsolationUnavailable) as caught:
+        _sandbox(standin, "auto")
+    assert str(caught.value).startswith(
+        "bwrap isolation cannot start here (bwrap failed: bwrap: Creating new namespace failed: "
+        "Operation not permitted), or pass --isolation none")
+    assert isinstance(caught.value, SandboxError) and "\n" not in str(caught.value)
+    sandbox = _sandbox(standin, "none", preload=())
     assert sandbox.isolation_used == "none"
-    with pytest.raises(SandboxError, match="bwrap is not installed"):
-        _sandbox(standin, "bwrap")
-    with pytest.warns(SandboxWarning, match=r"WITHOUT bwrap isolation \(bwrap is not installed\)"
-                      r".*read and write every file"):
+    with pytest.warns(SandboxWarning, match=r"WITHOUT bwrap isolation \(isolation='none' was "
+                      r"requested\).*read and write every file"):
         sandbox.start()
     sandbox.close()
 
