@@ -59,11 +59,19 @@
 # * In all of these functions (and in `Corr2dFunction.backward`), loop over the **kernel
 #   offsets** at most (`kh * kw` iterations in 2-D, `kw` in 1-D), **never over output
 #   positions** (pixels, rows or time steps). d2l's `corr2d` loops over output pixels; yours
-#   must not.
+#   must not. The grader counts the work your function does, torch operations and lines of
+#   your Python, for a small and a large input with the same kernel: it must not grow.
+# * Inside these functions (and `Corr2dFunction`), tensor **values stay in torch**: no Python
+#   numbers or lists made from them (`.item()`, `.tolist()`, `float(t)`), no numpy (`.numpy()`,
+#   `np.asarray(t)`), and nothing made back from numpy arrays or buffers (`torch.from_numpy`,
+#   `torch.tensor(array)`). Shapes are plain ints: use them freely. Printing a tensor there shows
+#   its shape, dtype and device, not its values.
 # * `AudioConvNet` and `TextCNN` are ordinary models and may use `torch.nn`, except that
 #   `AudioConvNet`'s only convolutions are `nn.Conv1d` and it has no recurrent (`nn.RNN`,
 #   `nn.LSTM`, `nn.GRU`, their cells) or attention layers (`nn.MultiheadAttention`,
-#   `nn.Transformer*`).
+#   `nn.Transformer*`), nor their functions (`F.scaled_dot_product_attention`, ...).
+# * Your code runs in the grader's sandbox, where it cannot start processes (`subprocess`,
+#   `multiprocessing`, `os.fork`, DataLoader workers) or reach the network.
 #
 # A check that catches a broken rule fails, even when the result is right.
 #
