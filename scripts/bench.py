@@ -3,7 +3,11 @@
 Grades the example submissions with ``--isolation bwrap`` and ``--isolation none`` in
 alternating rounds (so both see the same machine load), then prints, per mode, the median
 of each submission's own grading time and the batch's wall time per submission, and the
-ratio between the modes. Run it on a quiet machine; it is a measurement, not a test.
+ratio between the modes. Each part is graded in a fresh process; the time spent starting
+those (``part_start_seconds`` in results.json) is measured in the same runs, so the cost of
+isolation and per-part processes together is estimated against a baseline of neither:
+``none`` time less its part starts. Run it on a quiet machine; it is a measurement, not a
+test.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ TRAINING_CHECKS = ("audio_net.accuracy", "textcnn.accuracy")  # they retrain the
 
 
 def grade_once(isolation: str, jobs: int,
-               subs: list[Path]) -> tuple[float, list[float], list[float]]:
+               subs: list[Path]) -> tuple[float, list[float], list[float], list[float]]:
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
         subprocess.run([sys.executable, "-m", "autograder", "grade", *map(str, subs),
@@ -34,7 +38,8 @@ def grade_once(isolation: str, jobs: int,
     times = [r["execution_time"] for r in results]
     training = [sum(t["extra_data"]["seconds"] for t in r["tests"]
                     if t["extra_data"]["id"] in TRAINING_CHECKS) for r in results]
-    return wall, times, training
+    starts = [r["extra_data"].get("part_start_seconds", 0.0) for r in results]
+    return wall, times, training, starts
 
 
 def main() -> int:
@@ -43,13 +48,15 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
     subs = sorted(p for p in EXAMPLES.iterdir() if p.is_dir())
-    modes = {"bwrap": ([], [], []), "none": ([], [], [])}
+    modes: dict[str, tuple[list[float], ...]] = {"bwrap": ([], [], [], []),
+                                                 "none": ([], [], [], [])}
     for r in range(args.rounds):
         for mode in (("bwrap", "none") if r % 2 == 0 else ("none", "bwrap")):
-            wall, times, training = grade_once(mode, args.jobs, subs)
+            wall, times, training, starts = grade_once(mode, args.jobs, subs)
             modes[mode][0].append(wall / len(subs))
             modes[mode][1].extend(times)
             modes[mode][2].extend(t - tr for t, tr in zip(times, training))
+            modes[mode][3].extend(starts)
             print(f"round {r + 1} {mode:>5}: {wall:.2f} s for {len(subs)} submissions",
                   file=sys.stderr)
     print(f"{len(subs)} example submissions, full hidden suite, --jobs {args.jobs}, "
@@ -57,12 +64,19 @@ def main() -> int:
     print(f"{'isolation':<10} {'median s/submission':>20} {'batch wall s/submission':>24} "
           f"{'median without training checks':>31}")
     med = {}
-    for mode, (per_batch, per_sub, untrained) in modes.items():
+    for mode, (per_batch, per_sub, untrained, _) in modes.items():
         med[mode] = (statistics.median(per_sub), statistics.median(per_batch))
         print(f"{mode:<10} {med[mode][0]:>20.2f} {med[mode][1]:>24.2f} "
               f"{statistics.median(untrained):>31.2f}")
     print(f"ratio bwrap/none: {med['bwrap'][0] / med['none'][0]:.2f} (per submission), "
           f"{med['bwrap'][1] / med['none'][1]:.2f} (batch wall)")
+    starts = {mode: statistics.median(values[3]) for mode, values in modes.items()}
+    baseline = med["none"][0] - starts["none"]  # no isolation, one process per submission
+    overhead = med["bwrap"][0] - baseline
+    print(f"per-part processes: median {starts['bwrap']:.2f} s (bwrap), {starts['none']:.2f} s "
+          f"(none) per submission starting them; isolation and per-part processes together: "
+          f"{overhead:.2f} s, {overhead / med['bwrap'][0]:.1%} of the grading time per "
+          "submission")
     return 0
 
 

@@ -201,6 +201,7 @@ def results_json(result: SubmissionResult, bank: Bank) -> dict[str, Any]:
             "max_score": bank.manifest.auto_max,
             "manual": bank.manifest.manual,
             "isolation": result.isolation,
+            "part_start_seconds": round(result.part_start_seconds, 3),
             "devices": result.devices,
             "error": None if error is None else cap(plain(error), MAX_NOTE),
             "review": _capped_list(result.review),

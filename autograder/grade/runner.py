@@ -50,6 +50,7 @@ class SubmissionResult:
     output: str = ""                                 # what the student's code printed
     seconds: float = 0.0
     isolation: str = "none"
+    part_start_seconds: float = 0.0  # starting a fresh process for each part after the first
     devices: dict[str, str] = field(default_factory=dict)  # device -> checked / skipped, why
 
     def part_scores(self, bank: Bank) -> dict[str, tuple[float, float]]:
@@ -165,4 +166,5 @@ def _grade(submission: Submission, bank: Bank, sandbox: Any | None,
             result.notes.extend(f"your code's process was restarted: {f}" for f in student.faults)
             result.output = "\n".join(student.outputs)
             result.isolation = sandbox.isolation_used
+            result.part_start_seconds = student.part_start_seconds
     return result

@@ -139,6 +139,7 @@ class SandboxedStudent(StudentBase):
         self.outputs: list[str] = []
         self.respawns, self.respawn_limit = 0, respawn_limit
         self.part: str | None = None  # the part whose checks run now
+        self.part_start_seconds = 0.0  # spent starting the fresh process of each later part
 
     def cpu_seconds(self) -> float | None:
         return self.sandbox.cpu_seconds()
@@ -153,10 +154,12 @@ class SandboxedStudent(StudentBase):
             self._retire()
         self.part = part
         if self.child is None and self.hello is not None:
+            began = time.monotonic()
             try:
                 self.start()
             except CheckFailed:
                 self.child = None
+            self.part_start_seconds += time.monotonic() - began
 
     def start(self, timeout: float = HELLO_TIMEOUT,
               cpu_limit: float | None = None) -> dict[str, Any]:
