@@ -117,7 +117,10 @@ def bwrap_args(limits: Limits, pythonpath: tuple[str, ...] = (),
     """The bwrap command line (without the command): fresh net/pid/ipc/uts/cgroup namespaces
     (no user namespace: as real root the zygote can give each child its own real uid), and a
     read-only view of the system, Python, the venv, autograder/sandbox, ``pythonpath`` and
-    ``files`` (``(host path, path inside)`` pairs: the setup's plugins) only."""
+    ``files`` (``(host path, path inside)`` pairs: the setup's plugins) only. Every bound path
+    is a real path, and the symlinks on the way to the interpreter that lie outside them (a
+    home directory or a venv linked to scratch space) are made again inside, so that a venv
+    reached through a link still starts (see ``interpreter``)."""
     args = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--new-session",
             "--proc", "/proc", "--dev", "/dev",
@@ -130,13 +133,24 @@ def bwrap_args(limits: Limits, pythonpath: tuple[str, ...] = (),
     args += gpu_args()
     made = {"/tmp"}  # (already a mount point)
     own_path = [source for source, target in files if source == target]
-    elsewhere = [(source, target) for source, target in files if source != target]
-    for source, target in [(p, p) for p in _mounts((*pythonpath, *own_path))] + elsewhere:
-        for parent in reversed(Path(target).parents[:-1]):  # bwrap would make them 0700
+    elsewhere = [(os.path.realpath(source), target) for source, target in files
+                 if source != target]
+    mounts = _mounts((*pythonpath, *own_path))
+
+    def parents(path: str) -> list[str]:
+        out = []
+        for parent in reversed(Path(path).parents[:-1]):  # bwrap would make them 0700
             if str(parent) not in made and not _covered(str(parent)):
                 made.add(str(parent))
-                args += ["--perms", "0755", "--dir", str(parent)]
-        args += ["--ro-bind", source, target]
+                out += ["--perms", "0755", "--dir", str(parent)]
+        return out
+
+    for source, target in [(p, p) for p in mounts] + elsewhere:
+        args += [*parents(target), "--ro-bind", source, target]
+    for link, text in _links_outside(mounts):
+        if link not in made:
+            made.add(link)
+            args += [*parents(link), "--symlink", text, link]
     args += ["--cap-drop", "ALL"]
     for cap in CAPS:
         args += ["--cap-add", cap]
@@ -174,6 +188,55 @@ def _mounts(extra: tuple[str, ...]) -> list[str]:
     return mounts
 
 
+def interpreter() -> str:
+    """The path the sandbox runs Python by: the real path of ``sys.executable``'s directory
+    (bound), with its own name kept. The name is not resolved: a venv's ``bin/python`` is a
+    link to the base interpreter, and Python finds the venv (its site-packages) only when
+    started through the venv's own path."""
+    directory, name = os.path.split(sys.executable)
+    return os.path.join(os.path.realpath(directory), name)
+
+
+def _symlinks_to(path: str, limit: int = 40) -> list[tuple[str, str]]:
+    """The symlinks the kernel follows on its way to ``path``, as (where, its text), in order;
+    at most ``limit`` of them (beyond, the kernel too gives up)."""
+    links: list[tuple[str, str]] = []
+    pending, here = list(Path(path).parts[1:]), "/"
+    while pending and len(links) < limit:
+        step = os.path.join(here, pending.pop(0))
+        if os.path.islink(step):
+            text = os.readlink(step)
+            links.append((step, text))
+            pending = [*Path(os.path.normpath(os.path.join(here, text))).parts[1:], *pending]
+            here = "/"
+        else:
+            here = step
+    return links
+
+
+def _links_outside(mounts: list[str]) -> list[tuple[str, str]]:
+    """Symlinks Python needs on its way to the interpreter and to the base installation a
+    venv names (pyvenv.cfg's ``home``) that are not inside a bound directory, where they
+    would be already: e.g. ``/home/u -> /scratch/u`` when the venv's ``bin/python`` links to
+    ``/home/u/.pyenv/...``."""
+    wanted = [interpreter()]
+    try:
+        with open(os.path.join(sys.prefix, "pyvenv.cfg"), encoding="utf-8") as cfg:
+            for line in cfg:
+                key, _, value = line.partition("=")
+                if key.strip() == "home" and os.path.isabs(value.strip()):
+                    wanted.append(value.strip())
+    except OSError:
+        pass  # not a venv
+    inside = [*mounts, "/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64"]
+    links = []
+    for path in wanted:
+        for link, text in _symlinks_to(path):
+            if not any(Path(link).is_relative_to(m) for m in inside):
+                links.append((link, text))
+    return links
+
+
 def _covered(path: str) -> bool:
     """Already visible through the system directories bound above."""
     return any(Path(path).is_relative_to(top) for top in ("/usr", "/etc"))
@@ -190,7 +253,7 @@ def bwrap_problem(args: tuple[str, ...]) -> str | None:
     if os.geteuid() != 0:
         return "bwrap mode needs root, to give each child its own uid"
     try:
-        probe = subprocess.run([*args, "--", sys.executable, "-c", "pass"],
+        probe = subprocess.run([*args, "--", interpreter(), "-c", "pass"],
                                capture_output=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bwrap failed to run: {exc}"
@@ -491,7 +554,8 @@ class Sandbox:
     # -- how the zygote is launched
 
     def _command(self, fd: int) -> list[str]:
-        python = [sys.executable, "-s", "-B", *(["-P"] if sys.version_info >= (3, 11) else []),
+        python = [interpreter() if self.isolation_used == "bwrap" else sys.executable,
+                  "-s", "-B", *(["-P"] if sys.version_info >= (3, 11) else []),
                   "-m", "autograder.sandbox.zygote", str(fd)]
         if self.isolation_used == "bwrap":
             return [*bwrap_args(self.limits, self.pythonpath, plugin_binds(self._setup_files())),

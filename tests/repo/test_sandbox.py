@@ -8,6 +8,7 @@ root); they are skipped with the reason when it is unusable here.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import signal
 import socket
@@ -848,6 +849,69 @@ def test_isolation_fails_closed(standin, monkeypatch):
                       r"requested\).*read and write every file"):
         sandbox.start()
     sandbox.close()
+
+
+LINKED_START = """
+import json, sys
+from autograder.sandbox import Limits, Sandbox
+sandbox = Sandbox(isolation="bwrap", preload=(), serve="standin_worker:serve", setup=None,
+                  pythonpath=tuple(sys.argv[1:]), limits=Limits(cpu_seconds=5))
+with sandbox:
+    child = sandbox.spawn({"convolutions/__init__.py": b"VALUE = 42"})
+    value = child.request({"op": "import"}, timeout=30)["value"]
+    me = child.request({"op": "echo"}, timeout=30)
+print(json.dumps({"isolation": sandbox.isolation_used, "value": value, "uid": me["uid"],
+                  "executable": sys.executable}))
+"""
+
+
+def _start_through(python: Path, *pythonpath: str, env: dict | None = None) -> dict:
+    """Start a bwrap sandbox from ``python`` (a path through a symlink); what it said."""
+    proc = subprocess.run([str(python), "-c", LINKED_START, *pythonpath], cwd=REPO,
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **(env or {})})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def test_a_venv_reached_through_a_symlink_keeps_bwrap(standin, tmp_path):
+    """``.venv`` linked to scratch space (or a symlinked home above it): bwrap is given the
+    interpreter by its directory's real path and still starts."""
+    reason = _bwrap_skip_reason(standin)
+    if reason:
+        pytest.skip(reason)
+    link = tmp_path / "venvlink"
+    link.symlink_to(Path(sys.prefix).resolve())
+    python = link / "bin" / Path(sys.executable).name
+    said = _start_through(python, standin)
+    assert said["isolation"] == "bwrap" and said["value"] == 42
+    assert said["executable"] == str(python) and said["uid"] >= pool.UID_BASE
+
+
+def test_a_base_python_reached_through_a_symlink_keeps_bwrap(standin, tmp_path):
+    """A venv made from a Python under a symlinked home (``/home/u -> /scratch/u`` with pyenv
+    in it): the venv's ``bin/python`` and pyvenv.cfg's ``home`` both go through the link, which
+    is made again inside the sandbox."""
+    reason = _bwrap_skip_reason(standin)
+    if reason:
+        pytest.skip(reason)
+    real_base = Path(sys.base_prefix).resolve()
+    home = tmp_path / "home"
+    home.symlink_to(real_base.parent)  # the base installation's folder, through a link
+    base_python = home / real_base.name / "bin" / "python{}.{}".format(*sys.version_info)
+    venv = tmp_path / "real" / "venv"
+    subprocess.run([str(base_python), "-m", "venv", "--without-pip", str(venv)], check=True,
+                   timeout=120)
+    assert str(home) in (venv / "pyvenv.cfg").read_text()
+    (tmp_path / "venvlink").symlink_to(venv)
+    # numpy (the wire format's) from this venv, on both sides of the sandbox
+    site = next(p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir())
+    said = _start_through(tmp_path / "venvlink" / "bin" / "python", standin, site,
+                          env={"PYTHONPATH": site})
+    assert said["isolation"] == "bwrap" and said["value"] == 42
+    args = bwrap_args(LIMITS)
+    assert all(os.path.realpath(args[i + 1]) == args[i + 1]
+               for i, a in enumerate(args) if a == "--ro-bind")
 
 
 def test_uid_blocks_are_exclusive_per_sandbox(tmp_path, monkeypatch):
