@@ -29,10 +29,15 @@ The scan only parses (``ast``); it never imports or runs the submission.
 from __future__ import annotations
 
 import ast
+import functools
+import importlib.util
+import io
 import re
 import sys
+import tokenize
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from autograder.paths import PACKAGE
 
@@ -67,10 +72,11 @@ DEBUGGER = "debugger or console"
 IN_BACKWARD = "autograd inside backward"
 IN_MODULE = "autograd in the module of Corr2dFunction.backward"
 CONVOLUTED = "source too convoluted to scan"
+ENCODING = "source encoding"
 REASONS = (OUTSIDE, PROCESS, THREADS, NATIVE, DYNAMIC, INTROSPECTION, FILES, FDS, STRIDED,
            DATA_OUT, DISPATCH, COMPILED, AUTOGRAD, MODES, PRIVATE, BY_NAME, PATCHING,
            MODULE_VALUE, STAR, OUTSIDE_PACKAGE, GRADER, PATHS, NAMES_IN_STRING, DEBUGGER,
-           IN_BACKWARD, IN_MODULE, CONVOLUTED)
+           IN_BACKWARD, IN_MODULE, CONVOLUTED, ENCODING)
 
 # -- the allow-list --------------------------------------------------------------------------
 # Standard-library modules with no access to processes, files, memory, code or the interpreter
@@ -88,6 +94,7 @@ DENIED_IN_ALLOWED = {
     "typing.get_type_hints": DYNAMIC,      # evaluates annotations given as strings
     "typing_extensions.get_type_hints": DYNAMIC,
     "contextlib.chdir": FILES,             # changes the working directory
+    "string.Formatter": BY_NAME,           # get_field("0.__globals__", ...)
 }
 # Public torch that reaches the system, the dispatcher or autograd's machinery: path prefix ->
 # reason (the longest prefix wins; ``torch.utils`` is allowed only as ``torch.utils.data``).
@@ -135,7 +142,7 @@ TORCH_DENIED = {
 TORCH_DENIED_NAMES = {
     "inference_mode": MODES,         # skips the autograd keys some rules are enforced on
     "as_strided": STRIDED, "as_strided_": STRIDED, "as_strided_copy": STRIDED,
-    "as_strided_scatter": STRIDED, "empty_strided": STRIDED,
+    "as_strided_scatter": STRIDED, "empty_strided": STRIDED, "set_": STRIDED,
     "from_file": FILES, "load_library": NATIVE,
     "find_spec": DYNAMIC,                                  # importlib's, re-exported
     "signature": INTROSPECTION, "getfullargspec": INTROSPECTION,  # inspect's, re-exported
@@ -189,7 +196,7 @@ _STDLIB = frozenset(sys.stdlib_module_names)
 # -- attributes, names and builtins ----------------------------------------------------------
 # Dunders that ordinary code reads or calls (``super().__init__()``, ``type(x).__name__``);
 # every other dunder attribute (``__globals__``, ``__subclasses__``, ``__dict__``, ...) is
-# introspection. Defining dunder methods in a class is never flagged (but see TORCH_HOOKS).
+# introspection. Defining dunder methods in a class is not flagged (but see CLASS_HOOKS).
 SAFE_DUNDERS = frozenset({
     "__init__", "__new__", "__post_init__", "__name__", "__qualname__", "__doc__", "__module__",
     "__class__", "__version__", "__all__", "__annotations__", "__call__", "__repr__", "__str__",
@@ -200,8 +207,12 @@ SAFE_DUNDERS = frozenset({
 # Dunder names (not attributes) a module may use: ``if __name__ == "__main__"``, ``__file__``.
 SAFE_DUNDER_NAMES = frozenset({"__name__", "__file__", "__doc__", "__all__", "__debug__",
                                "__annotations__", "__class__", "__qualname__", "__module__"})
-# Class methods that hook into torch's dispatch (a tensor-like that answers every operator).
-TORCH_HOOKS = frozenset({"__torch_function__", "__torch_dispatch__"})
+# Class members that hook into torch: its dispatch (a tensor-like that answers every
+# operator) or its import of foreign buffers (with any strides, overlapping windows included).
+CLASS_HOOKS = {"__torch_function__": DISPATCH, "__torch_dispatch__": DISPATCH,
+               **dict.fromkeys(("__array__", "__array_interface__", "__array_struct__",
+                                "__cuda_array_interface__", "__dlpack__", "__buffer__"),
+                               DATA_OUT)}
 RISKY_BUILTINS = {
     "eval": DYNAMIC, "exec": DYNAMIC, "compile": DYNAMIC, "__import__": DYNAMIC,
     "open": FILES, "globals": INTROSPECTION, "locals": INTROSPECTION, "vars": INTROSPECTION,
@@ -215,7 +226,8 @@ ANYWHERE = {
     **dict.fromkeys(("f_back", "f_locals", "f_globals", "f_builtins", "f_code", "f_trace",
                      "tb_frame", "tb_next", "gi_frame", "gi_code", "cr_frame", "ag_frame",
                      "co_code", "co_consts"), INTROSPECTION),
-    **dict.fromkeys(("as_strided", "as_strided_", "set_", "empty_strided"), STRIDED),
+    **dict.fromkeys(("as_strided", "as_strided_", "set_", "empty_strided",
+                     "new_empty_strided"), STRIDED),
     **dict.fromkeys(("os", "posix", "subprocess", "multiprocessing", "mp", "pty",
                      "python_multiprocessing", "fork", "forkpty", "posix_spawn",
                      "posix_spawnp", "distributed"), PROCESS),
@@ -229,7 +241,8 @@ ANYWHERE = {
     **dict.fromkeys(("inference_mode", "register_module_forward_hook",
                      "register_module_forward_pre_hook", "register_module_full_backward_hook"),
                     MODES),
-    **dict.fromkeys(("np", "hub"), OUTSIDE),
+    **dict.fromkeys(("np", "hub", "xpu"), OUTSIDE),
+    "torch": MODULE_VALUE,           # torch reached through another object (torch.functional)
     **dict.fromkeys(("numpy", "from_numpy", "from_dlpack", "dlpack"), DATA_OUT),
 }
 # Keyword arguments: DataLoader workers are processes; ``strides=`` builds overlapping windows
@@ -258,7 +271,7 @@ AUTOGRAD_IN_MODULE = {"enable_grad", "set_grad_enabled", "vjp", "jacrev", "jacfw
 SYSTEM_PATHS = ("/proc", "/sys", "/dev", "/tmp", "/etc", "/root", "/home", "/work", "/autograder",
                 "/usr", "/var", "/mnt", "/run")
 FRAME_PREFIXES = ("f_", "tb_", "gi_", "cr_", "co_")
-_TOKEN = re.compile(r"[A-Za-z_][\w.]{0,99}")           # a string that names something
+_TOKEN = re.compile(r"[\w.]{1,100}")                  # a string that names something
 _FORMAT_FIELD = re.compile(r"\{[^{}]*[.\[]_")          # "{0.__globals__}", "{x._C}"
 
 
@@ -280,8 +293,14 @@ def scan(files: dict[str, bytes]) -> list[str]:
         if not path.endswith(".py"):
             continue
         try:
-            tree = ast.parse(data.decode("utf-8", errors="replace"), filename=path)
+            # Bytes, so that a coding cookie is honoured exactly as the import will honour it
+            # (decoding as UTF-8 would let ``# coding: utf-7`` hide code from the scan).
+            tree = ast.parse(data, filename=path)
             modules[path] = _Module(path, tree)
+            encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+            if encoding not in ("utf-8", "utf-8-sig"):
+                flags.append((path, 1, f"{ENCODING}: {encoding} ({_shown_name(path)}:1: "
+                                       "a coding declaration other than UTF-8)"))
         except SyntaxError:
             continue  # the grader reports the import error; nothing more to scan
         except (RecursionError, MemoryError, ValueError):
@@ -610,8 +629,8 @@ def _findings(module: _Module, package: _Package) -> Iterator[Finding]:
         elif isinstance(node, ast.Call):
             yield from _call(node, module)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if node.name in TORCH_HOOKS:
-                yield Finding(line, DISPATCH, node.name, f"def {node.name}")
+            if node.name in CLASS_HOOKS:
+                yield Finding(line, CLASS_HOOKS[node.name], node.name, f"def {node.name}")
             if node.name == "backward":
                 yield from _autograd_in_backward(node)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -700,6 +719,8 @@ def _untracked_chain(node: ast.Attribute, module: _Module, package: _Package
 def _name(node: ast.Name, module: _Module, package: _Package, file: str) -> Iterator[Finding]:
     line, name = node.lineno, node.id
     if not isinstance(node.ctx, ast.Load):
+        if name in CLASS_HOOKS:  # ``__array_interface__ = {...}`` in a class body
+            yield Finding(line, CLASS_HOOKS[name], name, name)
         return
     parent = module.parents.get(node)
     if name in RISKY_BUILTINS and (name not in module.local_names
@@ -782,7 +803,27 @@ def _autograd_in_backward(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Itera
 # -- helpers ----------------------------------------------------------------------------------
 def _is_module(path: str, module: _Module, package: _Package) -> bool:
     return (path in module.imported_modules or package.is_own_module(path)
-            or path in KNOWN_MODULES)
+            or path in KNOWN_MODULES or path in _torch_modules())
+
+
+@functools.cache
+def _torch_modules() -> frozenset[str]:
+    """The installed torch's module paths, read from its folder (torch is not imported)."""
+    try:
+        spec = importlib.util.find_spec("torch")
+    except (ImportError, ValueError):
+        return frozenset()
+    if spec is None or not spec.submodule_search_locations:
+        return frozenset()
+    out = set()
+    for location in spec.submodule_search_locations:
+        root = Path(location)
+        for file in root.rglob("*.py"):
+            parts = ["torch", *file.relative_to(root).with_suffix("").parts]
+            if parts[-1] == "__init__":
+                parts.pop()
+            out.add(".".join(parts))
+    return frozenset(out)
 
 
 def _value_use(node: ast.AST, module: _Module) -> bool:
@@ -803,7 +844,10 @@ def _value_use(node: ast.AST, module: _Module) -> bool:
 def _is_alias_value(node: ast.AST, parent: ast.AST | None, module: _Module | None = None
                     ) -> bool:
     if isinstance(parent, ast.Assign):
-        return parent.value is node and all(isinstance(t, ast.Name) for t in parent.targets)
+        # not in a class body: ``A.t`` would reach it through an untracked root
+        return (parent.value is node and all(isinstance(t, ast.Name) for t in parent.targets)
+                and not (module is not None
+                         and isinstance(module.parents.get(parent), ast.ClassDef)))
     if isinstance(parent, (ast.AnnAssign, ast.NamedExpr)):
         return parent.value is node and isinstance(parent.target, ast.Name)
     if isinstance(parent, ast.Tuple) and module is not None:

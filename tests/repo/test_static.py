@@ -150,7 +150,8 @@ DENIED = {
         "library", "multiprocessing", "ops", "overrides", "package", "profiler",
         "serialization", "utils", "xpu", "builtins", "ctypes", "glob", "importlib", "inspect",
         "os", "platform", "sys", "threading")),
-    *(f"torch.Tensor.{n}" for n in ("as_strided", "as_strided_", "as_strided_scatter", "numpy")),
+    *(f"torch.Tensor.{n}" for n in (
+        "as_strided", "as_strided_", "as_strided_scatter", "numpy", "set_")),
     *(f"torch.autograd.{n}" for n in ("forward_ad", "functional", "graph", "inference_mode",
                                        "profiler")),
     "torch.nn.DataParallel", "torch.nn.parallel", "torch.nn.functional.np",
