@@ -50,12 +50,13 @@ class PublicRun:
     output: str
 
 
-def run_public_tests(impl: str, tmp: Path) -> PublicRun:
-    """Run the public tests against ``impl`` in a fresh interpreter and parse its JUnit XML."""
+def run_public_tests(impl: str, tmp: Path, *pytest_args: str) -> PublicRun:
+    """Run the public tests against ``impl`` in a fresh interpreter and parse its JUnit XML
+    (``pytest_args``, e.g. ``"-m", part``, are passed on to pytest)."""
     xml = tmp / f"public-{Path(impl).name}.xml"
     proc = subprocess.run(
         [PY, "-m", "pytest", "tests/public", "--impl", impl, "-q", "-p", "no:cacheprovider",
-         f"--junitxml={xml}"],
+         f"--junitxml={xml}", *pytest_args],
         cwd=REPO, capture_output=True, text=True, timeout=300,
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
     )

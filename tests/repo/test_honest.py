@@ -1,0 +1,159 @@
+"""Honest variants (``tests/variants/honest.py``): correct code in other styles gets full marks
+on its part, from the hidden checks and from the public tests.
+
+Each variant is one submission (the reference with the variant's code appended); all of them are
+graded in one ``autograder grade`` run, and the public tests of the variant's part run on each.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import importlib.util
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from autograder import paths
+from autograder.api import API
+from autograder.assign.examples import copy_package
+from conftest import REPO, PublicRun, grade_cli, run_public_tests
+
+HONEST_FILE = REPO / "tests" / "variants" / "honest.py"
+
+
+@functools.cache
+def variants() -> list:
+    """The corpus of honest variants, loaded by path (``tests/variants`` is no package)."""
+    spec = importlib.util.spec_from_file_location("_honest", HONEST_FILE)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["_honest"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module.VARIANTS
+
+
+VARIANTS = variants()
+
+
+def _params(kind: str) -> list:
+    """The variants as pytest params, a strict xfail where ``xfail_<kind>`` gives a reason."""
+    out = []
+    for v in VARIANTS:
+        reason = getattr(v, f"xfail_{kind}")
+        marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+        out.append(pytest.param(v, id=v.id, marks=marks))
+    return out
+
+
+def honest_submission(variant, root: Path) -> Path:
+    """``root/<id>/convolutions``: the reference with the variant applied; returns ``root/<id>``."""
+    target = copy_package(paths.SOLUTIONS / paths.PACKAGE, root / variant.id)
+    variant.write_into(target)
+    return target.parent
+
+
+# ------------------------------------------------------------------------------ the corpus
+
+
+class _Plain(ast.NodeTransformer):
+    """Drops what does not change what code does: docstrings and type annotations."""
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        body = getattr(node, "body", None)
+        first = body[0] if isinstance(body, list) and body else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+                and isinstance(first.value.value, str):
+            node.body = body[1:] or [ast.Pass()]
+        for field in ("annotation", "returns"):
+            if hasattr(node, field):
+                setattr(node, field, None)
+        return super().generic_visit(node)
+
+
+def _definitions(source: str) -> dict[str, str]:
+    """Top-level functions, classes and their methods (``Class.method``) of ``source``:
+    name -> AST dump without docstrings, annotations or line numbers."""
+    out = {}
+    for node in _Plain().visit(ast.parse(source)).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            out[node.name] = ast.dump(node)
+        if isinstance(node, ast.ClassDef):
+            out.update({f"{node.name}.{item.name}": ast.dump(item) for item in node.body
+                        if isinstance(item, ast.FunctionDef)})
+    return out
+
+
+def test_corpus_is_large_enough_and_well_formed() -> None:
+    assert len(VARIANTS) >= 15
+    assert len({v.id for v in VARIANTS}) == len(VARIANTS)
+    for v in VARIANTS:
+        assert v.file == f"{v.part}.py" and v.part in API, v.id
+        assert v.why.strip(), v.id
+    assert {v.part for v in VARIANTS} == set(API), "every part with code has honest variants"
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=[v.id for v in VARIANTS])
+def test_variant_is_another_style(variant) -> None:
+    """It redefines a function the part asks for, written otherwise than the reference's
+    (docstrings and annotations aside): not the reference's code again."""
+    reference = _definitions((paths.SOLUTIONS / paths.PACKAGE / variant.file).read_text())
+    ours = _definitions(variant.code)
+    asked = set(API[variant.part]) & ours.keys()
+    assert asked, f"{variant.id} redefines none of {sorted(API[variant.part])}"
+    changed = [name for name in asked if ours[name] != reference.get(name)]
+    assert changed, f"{variant.id}: {sorted(asked)} are the reference's code"
+
+
+# ------------------------------------------------------------------------------ the grades
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> dict[str, dict]:
+    """Every variant graded on the parts the corpus covers, in one run."""
+    root = tmp_path_factory.mktemp("honest")
+    subs = [honest_submission(v, root) for v in VARIANTS]
+    parts = sorted({v.part for v in VARIANTS})
+    proc, results = grade_cli(subs, tmp_path_factory.mktemp("honest-out"), *parts)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert set(results) == {v.id for v in VARIANTS}, proc.stderr[-3000:]
+    return results
+
+
+@pytest.fixture(scope="module")
+def public(tmp_path_factory) -> dict[str, PublicRun]:
+    """The public tests of each variant's part, on each variant (two at a time)."""
+    root = tmp_path_factory.mktemp("honest-public")
+
+    def run(variant) -> PublicRun:
+        impl = honest_submission(variant, root)
+        return run_public_tests(str(impl), root, "-m", variant.part)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip([v.id for v in VARIANTS], pool.map(run, VARIANTS)))
+
+
+def _failures(results: dict, part: str) -> list[str]:
+    return [f"{t['extra_data']['id']}: {t['output'].strip()}" for t in results["tests"]
+            if part in t.get("tags", ()) and t["status"] != "passed"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", _params("hidden"))
+def test_variant_gets_full_marks_from_the_hidden_checks(graded, variant) -> None:
+    results = graded[variant.id]
+    score = results["extra_data"]["parts"][variant.part]
+    failures = _failures(results, variant.part)
+    assert score["score"] == score["max_score"] and not failures, (
+        f"{variant.id} ({variant.why}) gets {score['score']}/{score['max_score']} on "
+        f"{variant.part}; failing checks:\n" + "\n\n".join(failures))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", _params("public"))
+def test_variant_passes_the_public_tests(public, variant) -> None:
+    run = public[variant.id]
+    failed = sorted(name for name, outcome in run.outcomes.items() if outcome == "failed")
+    assert run.outcomes and not failed, (
+        f"{variant.id} ({variant.why}) fails the public tests {failed}\n{run.output[-6000:]}")
