@@ -350,10 +350,14 @@ class _Module:
         parts = path.removesuffix(".py").split("/")
         self.is_init = parts[-1] == "__init__"
         self.name = ".".join(parts[:-1] if self.is_init else parts)
+        # One walk (breadth first, as ast.walk) records every node and its parent; the passes
+        # below iterate over the list.
+        self.nodes: list[ast.AST] = [tree]
         self.parents: dict[ast.AST, ast.AST] = {}
-        for node in ast.walk(tree):
+        for node in self.nodes:  # grows while it is iterated
             for child in ast.iter_child_nodes(node):
                 self.parents[child] = node
+                self.nodes.append(child)
         self.bindings: dict[str, str] = {}   # name -> the path it stands for (first binding)
         self.imported_modules: set[str] = set()  # paths bound by ``import`` statements
         self.local_names: set[str] = set()       # names bound other than by import
@@ -379,7 +383,7 @@ class _Module:
         return f"{base}.{node.module}" if node.module else base
 
     def _collect(self) -> None:
-        for node in ast.walk(self.tree):
+        for node in self.nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
@@ -410,23 +414,35 @@ class _Module:
             elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) \
                     and node.attr.startswith("_"):
                 self.defined_private.add(node.attr)
-        # Aliases (``F = torch.nn.functional``), to a fixed point: an alias may name another.
-        for _ in range(5):
-            before = len(self.bindings)
-            for target, value in _alias_pairs(self.tree):
-                path = self.path_of(value)
-                if path is not None:
-                    self._bind(target, path)
-            if len(self.bindings) == before:
-                break
-        aliases = {name for name, value in _alias_pairs(self.tree)
-                   if self.path_of(value) is not None}
-        self.shadowed = self.local_names - aliases
+        # Aliases (``F = torch.nn.functional``; an alias may name another, in any order): each
+        # name stands for the first of its values that resolves. (A chain of aliases deeper than
+        # the recursion limit makes the file "too convoluted to scan", a flag of its own.)
+        self._values: dict[str, list[ast.AST]] = {}
+        for target, value in _alias_pairs(self.nodes):
+            self._values.setdefault(target, []).append(value)
+        resolved = {name: self._resolve(name, set()) for name in self._values}
+        for name, path in resolved.items():
+            if path is not None:
+                self._bind(name, path)
+        self.shadowed = self.local_names - {n for n, p in resolved.items() if p is not None}
 
     def _bind(self, name: str, path: str) -> None:
         self.bindings.setdefault(name, path)
 
-    def path_of(self, node: ast.AST) -> str | None:
+    def _resolve(self, name: str, visiting: set[str]) -> str | None:
+        if name in self.bindings:
+            return self.bindings[name]
+        if name in visiting:
+            return None
+        visiting.add(name)
+        for value in self._values.get(name, ()):
+            path = self.path_of(value, visiting)
+            if path is not None:
+                self._bind(name, path)  # remembered: each alias is resolved once
+                return path
+        return None
+
+    def path_of(self, node: ast.AST, visiting: set[str] | None = None) -> str | None:
         """The full path an expression stands for, when it is rooted at a bound name: a name, an
         attribute chain, ``getattr(chain, "literal")``; None otherwise."""
         attrs: list[str] = []
@@ -440,15 +456,17 @@ class _Module:
                 node = node.args[0]
             else:
                 break
-        if not isinstance(node, ast.Name) or node.id not in self.bindings:
+        if not isinstance(node, ast.Name):
             return None
-        return ".".join([self.bindings[node.id], *reversed(attrs)])
+        root = (self.bindings.get(node.id) if visiting is None
+                else self._resolve(node.id, visiting))
+        return None if root is None else ".".join([root, *reversed(attrs)])
 
 
-def _alias_pairs(tree: ast.AST) -> Iterator[tuple[str, ast.AST]]:
+def _alias_pairs(nodes: Iterable[ast.AST]) -> Iterator[tuple[str, ast.AST]]:
     """(name, value) of assignments that could make an alias: ``f = torch.nn.functional``,
     ``a, b = torch.ops, torch.nn``, ``(f := torch.ops)``, ``f: Any = torch``."""
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 yield from _pairs(target, node.value)
@@ -607,8 +625,8 @@ def _permitted(file: str, path: str) -> bool:
 def _findings(module: _Module, package: _Package) -> Iterator[Finding]:
     file = _shown_name(module.path)
     has_backward = any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-                       and n.name == "backward" for n in ast.walk(module.tree))
-    for node in ast.walk(module.tree):
+                       and n.name == "backward" for n in module.nodes)
+    for node in module.nodes:
         line = getattr(node, "lineno", 0)
         if isinstance(node, ast.Import):
             for alias in node.names:
