@@ -160,7 +160,7 @@ def _unless_plain_view(refusal: Callable[..., Any]) -> Callable[..., Any]:
     """An override of a view primitive taking sizes and strides (``_reshape_alias(self, size,
     stride)``) that lets it through when it is exactly ``self.view(size)``: torch's own
     ``reshape`` and ``flatten`` emit it for every viewable reshape (outside a dispatch mode),
-    while strides of one's choosing (overlapping windows, as_strided by hand) are refused."""
+    while strides of one's choosing (overlapping windows: a strided view by hand) are refused."""
 
     def plain_or_refused(self: Any, size: Any, stride: Any, *rest: Any, **kwargs: Any) -> Any:
         try:
