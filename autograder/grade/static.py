@@ -561,6 +561,8 @@ def _judge_components(parts: list[str], start: int, own: bool = False
         elif part.startswith("_"):
             if not own:
                 return PRIVATE, ".".join(parts[:i + 1])
+        elif part == "torch" and parts[0] != PACKAGE:
+            return judge(".".join(parts[i:]))  # a module's ``torch``: torch itself, again
         elif not own and _foreign(parts, i):
             foreign = FOREIGN_ALIASES.get(part, part)
             return _judge_outside([*foreign.split("."), *parts[i + 1:]])

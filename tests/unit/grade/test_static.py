@@ -127,6 +127,8 @@ HOSTILE = [
      "module used as a value: torch.functional"),
     ("torch-through-an-object", "def f(m):\n    return m.torch.xpu.cast\n",
      "module used as a value: .torch"),
+    ("torch-again", "import torch\nL = torch.utils.data.dataloader.torch.library.Library\n",
+     "torch's dispatcher: torch.library"),
     # the old list's cases, in the new wording
     ("thread", "import threading\n", "threads: threading"),
     ("thread-from", "from threading import Thread\n", "threads: threading"),
