@@ -11,7 +11,8 @@ both:
   transpose maps ``dY.reshape(-1)`` to the gradient with respect to ``X``.
 
 Rules: no torch convolution, unfold, fold or as_strided, nor ``nn.Conv*``. Loop over kernel
-offsets at most.
+offsets at most. Tensor values stay in torch (no ``.item()``, ``.tolist()``, ``.numpy()``,
+nothing made back from numpy arrays), as in ``corr2d``.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ stride (d2l 6.3), which is how 6.1 exercise 3 (what happens at the boundary pixe
 in code.
 
 Rules: no ``torch.nn.functional.conv*``, ``unfold``, ``fold``, ``as_strided`` or ``nn.Conv*``.
-Loop over the kernel offsets (kh * kw iterations) at most, never over output pixels.
+Loop over the kernel offsets (kh * kw iterations) at most, never over output pixels. Tensor
+values stay in torch: no ``.item()``, ``.tolist()``, ``float(t)``, ``.numpy()``, and nothing
+made back from numpy arrays (inside ``corr2d`` a printed tensor shows only its shape).
 """
 
 from __future__ import annotations

@@ -7,9 +7,10 @@ takes a batch of them, X (B, n_mfcc, T), the input layout of ``nn.Conv1d``.
 Rules: the ``corr1d*`` functions may not use torch's convolution, unfold, fold or as_strided,
 nor ``nn.Conv*``; they loop over the kernel offsets (kw iterations) at most, never over time
 steps or channels: the number of operations they run must not grow with T, nor with the number
-of input or output channels. ``AudioConvNet`` may use ``torch.nn``, with ``nn.Conv1d`` as its
-only convolution: no 2-D/3-D convolutions, no recurrent (RNN/LSTM/GRU and cells) or attention
-(MultiheadAttention, Transformer*) layers.
+of input or output channels; tensor values stay in torch in them, as in ``corr2d``.
+``AudioConvNet`` may use ``torch.nn``, with ``nn.Conv1d`` as its only convolution: no 2-D/3-D
+convolutions, no recurrent (RNN/LSTM/GRU and cells) or attention (MultiheadAttention,
+Transformer*) layers, nor their functions (``F.scaled_dot_product_attention``, ...).
 """
 
 from __future__ import annotations
