@@ -3,6 +3,9 @@
 Only the ``convolutions/`` package is taken, as a map of relative path -> bytes. Symlinks,
 path traversal, special files, huge files and zip bombs are refused with a message; a corrupt
 zip or a missing package makes an ``error`` submission that is graded zero with that message.
+A zip's size is judged from its end records and its central directory, read here, before
+``zipfile`` builds an object per entry: two million empty entries cost milliseconds, not a
+gigabyte.
 Directories are walked iteratively, never through a link, within a depth and an entry budget:
 a tree a million files wide or ten thousand folders deep costs a note, not the batch.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import struct
 import zipfile
 import zlib
 from collections import deque
@@ -24,6 +28,7 @@ MAX_FILE = 512 * 1024          # one source file
 MAX_TOTAL = 4 * 1024 * 1024    # the whole package
 MAX_FILES = 200
 MAX_ZIP_ENTRIES = 20_000
+MAX_ZIP_DIRECTORY = MAX_ZIP_ENTRIES * 1024  # bytes of a zip's central directory (names and all)
 MAX_ENTRIES = 50_000           # files and folders looked at in a directory submission
 MAX_DEPTH = 32                 # folders below a submission's root (a zip's paths too)
 MAX_NOTES = 50                 # notes kept per submission; more are summed up in one
@@ -207,8 +212,95 @@ def read_directory(path: Path, sub: Submission) -> None:
             total += len(data)
 
 
+# The zip format's records at the end of an archive (APPNOTE.TXT 4.3.14-16) and its central
+# directory's file headers (4.3.12), as zipfile reads them.
+_END = struct.Struct("<4s4H2LH")            # end of central directory record
+_LOCATOR64 = struct.Struct("<4sLQL")        # zip64 end of central directory locator
+_END64 = struct.Struct("<4sQ2H2L4Q")        # zip64 end of central directory record
+_HEADER = struct.Struct("<4s4B4HL2L5H2L")   # central directory file header
+MAX_COMMENT = 0xFFFF
+
+
+@dataclass(frozen=True)
+class ZipDirectory:
+    """Where a zip's central directory is and what its end records say of it."""
+
+    entries: int  # as the end record (or the zip64 one) says
+    start: int    # offset of the central directory in the file
+    size: int     # its length in bytes
+
+
+def zip_directory(fh) -> ZipDirectory | None:
+    """The central directory as the end records describe it, found the way ``zipfile`` finds
+    them (the last 22 bytes, else the last end signature in the final 64 KiB, then a zip64
+    locator just before it); None where there is none (zipfile will say what is wrong)."""
+    size = fh.seek(0, os.SEEK_END)
+    if size < _END.size:
+        return None
+    fh.seek(size - _END.size)
+    record = fh.read(_END.size)
+    at = size - _END.size
+    if not (record[:4] == b"PK\x05\x06" and record[-2:] == b"\0\0"):  # a comment follows
+        first = max(size - MAX_COMMENT - _END.size, 0)
+        fh.seek(first)
+        tail = fh.read()
+        found = tail.rfind(b"PK\x05\x06")
+        if found < 0 or len(tail) - found < _END.size:
+            return None
+        at, record = first + found, tail[found:found + _END.size]
+    _, _, _, _, entries, length, _, _ = _END.unpack(record)
+    end = at  # the central directory ends where the end records begin
+    if at >= _LOCATOR64.size + _END64.size:
+        fh.seek(at - _LOCATOR64.size - _END64.size)
+        zip64 = fh.read(_END64.size + _LOCATOR64.size)
+        if zip64[_END64.size:_END64.size + 4] == b"PK\x06\x07" and zip64[:4] == b"PK\x06\x06":
+            fields = _END64.unpack(zip64[:_END64.size])
+            entries, length = fields[7], fields[8]
+            end = at - _LOCATOR64.size - _END64.size
+    return ZipDirectory(entries, end - length, length)
+
+
+def count_headers(fh, directory: ZipDirectory, limit: int) -> int:
+    """File headers in the central directory, counted as zipfile walks it (up to ``limit`` + 1:
+    the end record's count may lie, the directory's length is what zipfile goes by)."""
+    if directory.start < 0:
+        return 0  # zipfile: "Bad offset for central directory"
+    fh.seek(directory.start)
+    data = fh.read(directory.size)
+    count = at = 0
+    while at < len(data) and count <= limit:
+        header = data[at:at + _HEADER.size]
+        if len(header) < _HEADER.size or header[:4] != b"PK\x01\x02":
+            break  # zipfile will refuse it as corrupt
+        fields = _HEADER.unpack(header)
+        at += _HEADER.size + fields[12] + fields[13] + fields[14]  # name, extra, comment
+        count += 1
+    return count
+
+
+def zip_too_large(path: Path) -> str | None:
+    """Why a zip is refused before ``zipfile`` reads its directory (too many entries, or a
+    directory too long), or None."""
+    with open(path, "rb") as fh:
+        directory = zip_directory(fh)
+        if directory is None:
+            return None
+        if directory.entries > MAX_ZIP_ENTRIES:
+            return f"the zip has {directory.entries} entries (limit {MAX_ZIP_ENTRIES})"
+        if directory.size > MAX_ZIP_DIRECTORY:
+            return (f"the zip's list of files takes {directory.size} bytes (limit "
+                    f"{MAX_ZIP_DIRECTORY}): it has too many entries or too long names")
+        if count_headers(fh, directory, MAX_ZIP_ENTRIES) > MAX_ZIP_ENTRIES:
+            return f"the zip has more than {MAX_ZIP_ENTRIES} entries (limit {MAX_ZIP_ENTRIES})"
+    return None
+
+
 def read_zip(path: Path, sub: Submission) -> None:
     try:
+        refused = zip_too_large(path)
+        if refused is not None:
+            sub.error = refused
+            return
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
             if len(infos) > MAX_ZIP_ENTRIES:

@@ -2,13 +2,16 @@
 
 import os
 import stat
+import struct
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 
+from autograder.grade import intake
 from autograder.grade.intake import MAX_DEPTH, MAX_FILE, MAX_NOTES, read_submission, submission_name
 from tests.unit.strategies import package_files, top_folders
 
@@ -375,3 +378,91 @@ def test_something_else_than_a_folder_or_a_zip_is_an_error(tmp_path) -> None:
     for path in (tmp_path / "work.tar", tmp_path / "absent"):
         sub = read_submission(path)
         assert sub.error and "is neither a directory nor a .zip file" in sub.error
+
+
+# -- zips too large to list: refused from their end records, before zipfile reads them
+
+def _crafted_zip(path: Path, n: int, *, says: int | None = None, zip64: bool | None = None,
+                 comment: bytes = b"") -> Path:
+    """A zip of ``convolutions/__init__.py`` and ``n - 1`` empty entries, written directly
+    (a second for a few hundred thousand); its end record says ``says`` entries (default n)."""
+    names = [b"convolutions/__init__.py", *(b"d/%x" % i for i in range(n - 1))]
+    local, central = bytearray(), bytearray()
+    for name in names:
+        central += struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 3, 20, 0, 0, 0, 0, 0, 0, 0,
+                               0, len(name), 0, 0, 0, 0, 0o644 << 16, len(local)) + name
+        local += struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0, 0, 0, 0, len(name),
+                             0) + name
+    count = n if says is None else says
+    zip64 = count > 0xFFFF if zip64 is None else zip64
+    end = b""
+    if zip64:
+        end += struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count,
+                           len(central), len(local))
+        end += struct.pack("<4sLQL", b"PK\x06\x07", 0, len(local) + len(central), 1)
+        count = 0xFFFF
+    end += struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count,
+                       0xFFFFFFFF if zip64 else len(central), 0xFFFFFFFF if zip64 else len(local),
+                       len(comment)) + comment
+    path.write_bytes(bytes(local + central + end))
+    return path
+
+
+@pytest.fixture
+def no_zipfile(monkeypatch):
+    """zipfile may not open anything: what is refused must be refused before it."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("zipfile.ZipFile was called")
+
+    monkeypatch.setattr(intake.zipfile, "ZipFile", refuse)
+
+
+def test_crafted_zips_are_real_zips(tmp_path) -> None:
+    """(The helper below writes what zipfile reads, zip64 or not, with or without a comment.)"""
+    for n, zip64, comment in ((3, False, b""), (3, True, b"a comment"), (70_000, None, b"")):
+        path = _crafted_zip(tmp_path / "ok.zip", n, zip64=zip64, comment=comment)
+        with zipfile.ZipFile(path) as zf:
+            assert len(zf.infolist()) == n and zf.comment == comment
+        with open(path, "rb") as fh:
+            found = intake.zip_directory(fh)
+            assert found is not None and found.entries == n
+            assert intake.count_headers(fh, found, 10**6) == n
+    sub = read_submission(_crafted_zip(tmp_path / "fine.zip", 500, comment=b"made by hand"))
+    assert sub.error is None and set(sub.files) == {"convolutions/__init__.py"}
+
+
+def test_a_zip_of_many_entries_is_refused_from_its_end_record(tmp_path, no_zipfile) -> None:
+    path = _crafted_zip(tmp_path / "many.zip", 300_000)
+    began = time.perf_counter()
+    sub = read_submission(path)
+    assert time.perf_counter() - began < 0.5
+    assert sub.error == "the zip has 300000 entries (limit 20000)" and not sub.files
+
+
+def test_a_zip_whose_end_record_lies_is_counted_where_zipfile_looks(tmp_path,
+                                                                     no_zipfile) -> None:
+    """zipfile walks the central directory by its length, not by the count: so do we."""
+    sub = read_submission(_crafted_zip(tmp_path / "liar.zip", 25_000, says=5))
+    assert sub.error == "the zip has more than 20000 entries (limit 20000)"
+    sub = read_submission(_crafted_zip(tmp_path / "liar64.zip", 25_000, says=5, zip64=True))
+    assert sub.error == "the zip has more than 20000 entries (limit 20000)"
+
+
+def test_a_central_directory_too_long_is_refused_unread(tmp_path, no_zipfile) -> None:
+    path = _crafted_zip(tmp_path / "long.zip", 3)
+    data = bytearray(path.read_bytes())  # the end record says the directory is 1 GiB long
+    struct.pack_into("<L", data, len(data) - 10, 2**30)
+    path.write_bytes(bytes(data))
+    sub = read_submission(path)
+    assert sub.error == (f"the zip's list of files takes {2**30} bytes (limit "
+                         f"{intake.MAX_ZIP_DIRECTORY}): it has too many entries or too long "
+                         "names")
+
+
+def test_a_zip_without_an_end_record_is_left_to_zipfile(tmp_path) -> None:
+    path = tmp_path / "cut.zip"
+    path.write_bytes(_crafted_zip(tmp_path / "whole.zip", 3).read_bytes()[:-22])
+    with open(path, "rb") as fh:
+        assert intake.zip_directory(fh) is None
+    sub = read_submission(path)
+    assert sub.error and "cannot be read" in sub.error
