@@ -24,6 +24,8 @@ from pathlib import Path, PurePosixPath
 
 from autograder.paths import PACKAGE
 
+from .results import RESERVED
+
 MAX_FILE = 512 * 1024          # one source file
 MAX_TOTAL = 4 * 1024 * 1024    # the whole package
 MAX_FILES = 200
@@ -352,7 +354,13 @@ def read_zip(path: Path, sub: Submission) -> None:
 
 
 def read_submission(path: Path, name: str | None = None) -> Submission:
-    sub = Submission(name=name or submission_name(path), source=str(path))
+    """The submission at ``path``, to be filed under ``name`` (by default its own safe name;
+    see ``grade.cli.output_names``, which never gives a name the grader writes a file under)."""
+    own = submission_name(path)
+    sub = Submission(name=name or own, source=str(path))
+    if own.lower() in RESERVED and sub.name != own:
+        sub.notes.append(f"your submission is named {own}, the name of a file the grader writes "
+                         f"beside the results; its results are under {sub.name}")
     if path.is_dir():
         read_directory(path, sub)
     elif path.is_file() and path.suffix.lower() == ".zip":

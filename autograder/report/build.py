@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from autograder import paths
+from autograder.grade.results import REPORT_HTML, REPORT_JSON
 
 from . import plots
 from .concepts import BANK_DIR, read_bank
@@ -19,7 +20,7 @@ from .render import render
 from .similarity import find_similar, locate, read_code, read_stubs
 from .stats import check_stats, concept_stats, distributions, incidents
 
-HTML, JSON = "report.html", "report.json"
+HTML, JSON = REPORT_HTML, REPORT_JSON  # (declared with the grader's other files of OUT)
 
 
 def _write(path: Path, text: str) -> None:

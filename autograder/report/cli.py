@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .build import build_report, write_report
+from .build import HTML, JSON, build_report, write_report
 from .concepts import BANK_DIR
 
 
@@ -39,6 +39,12 @@ def run(args: argparse.Namespace) -> int:
     if args.threshold is not None and not 0 <= args.threshold <= 1:
         print("error: --threshold must be between 0 and 1", file=sys.stderr)
         return 2
+    for taken in (args.out / HTML, args.out / JSON):
+        if taken.is_dir() and not taken.is_symlink():  # graded before the name was reserved
+            print(f"error: {taken} is a folder, where the report is written: it holds a "
+                  "submission graded by an older grader; grade that submission again (it gets "
+                  "another name) or move the folder away", file=sys.stderr)
+            return 2
     report = build_report(args.out, submissions=args.submissions, stubs=args.stubs,
                           bank_dir=args.bank, similarity=not args.no_similarity,
                           threshold=args.threshold, detail=max(0, args.pairs))

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import threading
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -38,9 +39,35 @@ def test_names_differing_only_in_case_are_kept_apart() -> None:
 
 
 def test_reserved_and_hidden_names_are_renamed() -> None:
-    names = _names("x/gradebook.csv", "y/GRADEBOOK.CSV.zip", "z/.hidden", "w/gradebook.csv.tmp")
+    names = _names("x/gradebook.csv", "y/GRADEBOOK.CSV.zip", "z/.hidden", "w/gradebook.csv.tmp",
+                   "v/report.html", "u/Report.JSON.zip", "t/report.html-2")
     assert {n.lower() for n in names}.isdisjoint(RESERVED)
-    assert names[2] == "hidden" and len(set(names)) == 4
+    assert names[2] == "hidden" and len(set(names)) == 7
+    assert names[4:] == ["report.html-3", "Report.JSON-2", "report.html-2"]
+
+
+def test_every_file_a_command_writes_into_out_is_reserved() -> None:
+    """The grader's gradebook and the report's two files, as their writers name them."""
+    from autograder.grade import results
+    from autograder.report import build
+
+    for name in (results.GRADEBOOK, build.HTML, build.JSON):
+        assert name in results.TOP_LEVEL and name.lower() in RESERVED
+        assert name.lower() + ".tmp" in RESERVED  # (the gradebook is written under that)
+
+
+def test_a_renamed_submission_is_told_where_its_results_are(tmp_path) -> None:
+    from autograder.grade.intake import read_submission
+
+    paths = [tmp_path / "report.html", tmp_path / "alice"]
+    for path in paths:
+        (path / "convolutions").mkdir(parents=True)
+        (path / "convolutions" / "__init__.py").write_text("")
+    reserved, alice = (read_submission(p, n) for p, n in zip(paths, cli.output_names(paths)))
+    assert reserved.name == "report.html-2" and reserved.notes == [
+        "your submission is named report.html, the name of a file the grader writes beside the "
+        "results; its results are under report.html-2"]
+    assert alice.name == "alice" and alice.notes == []
 
 
 def test_names_depend_on_the_paths_not_their_order() -> None:
@@ -359,3 +386,53 @@ def test_isolation_none_grades_where_bwrap_cannot_start(tmp_path) -> None:
     proc, out = _grade_without_bwrap(tmp_path, FAKE_BWRAP, "--isolation", "none")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (out / "alice" / "results.json").is_file() and "alice" in _gradebook(out)
+
+
+# -- a class whose submissions are named like the files the commands write
+
+@pytest.mark.slow
+def test_submissions_named_like_the_grader_s_files_grade_and_report(tmp_path) -> None:
+    """``autograder report`` used to crash for the whole class on a submission named
+    report.html (a folder where it writes its page)."""
+    ref = REPO / "examples" / "submissions" / "reference" / "convolutions"
+    subs = []
+    for name in ("report.html", "gradebook.csv", "report.json.zip", "alice"):
+        sub = tmp_path / "subs" / name.removesuffix(".zip")
+        (sub / "convolutions").mkdir(parents=True)
+        for module in ("__init__.py", "_util.py", "derivative_kernels.py"):
+            if (ref / module).exists():
+                (sub / "convolutions" / module).write_bytes((ref / module).read_bytes())
+        if name.endswith(".zip"):
+            archive = tmp_path / "subs" / name
+            with zipfile.ZipFile(archive, "w") as zf:
+                for f in sorted(sub.rglob("*.py")):
+                    zf.write(f, f.relative_to(sub).as_posix())
+            sub = archive
+        subs.append(sub)
+    out = tmp_path / "out"
+    proc = subprocess.run([PY, "-m", "autograder", "grade", *map(str, subs), "--output",
+                           str(out), "--part", "derivative_kernels", "--isolation", "none",
+                           "--jobs", "1", "--quiet"], cwd=REPO, capture_output=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    book = _gradebook(out)
+    assert set(book) == {"report.html-2", "gradebook.csv-2", "report.json-2", "alice"}
+    assert len({row["total"] for row in book.values()}) == 1 and float(book["alice"]["total"]) > 0
+    feedback = (out / "report.html-2" / "feedback.md").read_text()
+    assert "its results are under report.html-2" in feedback
+    proc = subprocess.run([PY, "-m", "autograder", "report", str(out), "--no-similarity"],
+                          cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (out / "report.html").is_file() and (out / "gradebook.csv").is_file()
+    assert json.loads((out / "report.json").read_text())["submissions"] == 4
+
+
+def test_the_report_will_not_write_over_a_folder(tmp_path, capsys) -> None:
+    """A folder named report.html (graded by an older grader) stops the report with a message,
+    not a traceback."""
+    from autograder.__main__ import main
+
+    (tmp_path / "report.html").mkdir()
+    assert main(["report", str(tmp_path), "--no-similarity"]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith(f"error: {tmp_path / 'report.html'} is a folder, where the report is "
+                           "written") and "grade that submission again" in said
