@@ -244,6 +244,40 @@ def assert_input_dependent(rows: Tensor, what: str) -> None:
     )
 
 
+# --------------------------------------------------------- properties of a working function
+
+@contextlib.contextmanager
+def value_first(what: str) -> Iterator[None]:
+    """As in grading, a test of one property (a dtype, a device) credits only a function that
+    computes the right value: run the call and compare its value inside the block; a wrong
+    value, a placeholder of the right shape or a crash fails the test as "not judged: the value
+    is wrong", so the message names one mistake (the value), not two."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - a wrong value, or your code's own exception
+        raise AssertionError(f"{what}: not judged: the value is wrong ("
+                             f"{type(exc).__name__}: {exc})") from exc
+
+
+def assert_on_device(compute: Callable[[str], Any], expected: Tensor | Sequence[Tensor],
+                     what: str, device: str = "meta", **tolerances: float) -> None:
+    """``compute(device)`` (a tensor, or a tuple like ``expected``) keeps its results on
+    ``device``, judged as the grader's device checks judge it: the same call on the CPU gives
+    ``expected`` first, then on ``device`` (meta: no values) each result's shape and device."""
+    many = not isinstance(expected, Tensor)
+    wanted = list(expected) if many else [expected]
+    with value_first(f"{what} on {device}"):
+        got = compute("cpu")
+        for i, (actual, value) in enumerate(zip(list(got) if many else [got], wanted,
+                                                strict=True)):
+            assert_tensor(actual, value, f"{what} on cpu" + (f" (result {i})" if many else ""),
+                          layout=False, **tolerances)
+    got = compute(device)
+    for i, (actual, value) in enumerate(zip(list(got) if many else [got], wanted, strict=True)):
+        assert_layout(actual, tuple(value.shape), None, device,
+                      f"{what} on {device}" + (f" (result {i})" if many else ""))
+
+
 # ------------------------------------------------------------------------------- oracles
 
 def reference_corr2d(X: Tensor, K: Tensor, padding: Any = 0, stride: Any = 1) -> Tensor:

@@ -5,8 +5,9 @@ import torch
 
 from convolutions import AudioConvNet, corr1d, corr1d_multi_in, corr1d_multi_in_out
 from support import (AUDIO_NET, NO_CONV, Rules, assert_input_dependent, assert_layout,
-                     assert_tensor, assert_trained_accuracy, assert_unchanged, assert_vectorised,
-                     count_ops, load_data, randn, reference_corr1d, tolerances)
+                     assert_on_device, assert_tensor, assert_trained_accuracy, assert_unchanged,
+                     assert_vectorised, count_ops, load_data, randn, reference_corr1d,
+                     tolerances, value_first)
 
 pytestmark = pytest.mark.audio_conv1d
 
@@ -62,18 +63,27 @@ def test_float32_kept() -> None:
 
 
 def test_outputs_on_the_input_device() -> None:
-    X = torch.empty(4, 19, device="meta", dtype=torch.float64)
-    K = torch.empty(3, 4, 5, device="meta", dtype=torch.float64)
-    assert_layout(_call(corr1d, X[0], K[0, 0]), (15,), None, "meta", "corr1d on meta")
-    assert_layout(_call(corr1d_multi_in, X, K[0]), (15,), None, "meta",
-                  "corr1d_multi_in on meta")
-    assert_layout(_call(corr1d_multi_in_out, X, K), (3, 15), None, "meta",
-                  "corr1d_multi_in_out on meta")
-    torch.manual_seed(0)
-    net = AudioConvNet(n_mfcc=6, n_classes=4).to("meta").eval()
-    with torch.no_grad():
-        logits = net(torch.empty(2, 6, 20, device="meta"))
-    assert_layout(logits, (2, 4), None, "meta", "AudioConvNet(6, 4) output on meta")
+    """On the meta device (shapes, no values), after the same calls give the right values on
+    the CPU (for the network: logits that depend on the clip): a placeholder of the right shape
+    and device earns nothing."""
+    X, K = randn(4, 19, seed=40), randn(3, 4, 5, seed=41)
+    for fn, args, expected in (
+            (corr1d, (X[0], K[0, 0]), reference_corr1d(X[:1], K[:1, :1])[0]),
+            (corr1d_multi_in, (X, K[0]), reference_corr1d(X, K[:1])[0]),
+            (corr1d_multi_in_out, (X, K), reference_corr1d(X, K))):
+        assert_on_device(lambda device, fn=fn, args=args: _call(fn, *(a.to(device) for a in args)),
+                         expected, fn.__name__)
+
+    def logits(device):
+        torch.manual_seed(0)
+        with Rules(AUDIO_NET, f"AudioConvNet(6, 4) on {device}", watch=False):
+            net = AudioConvNet(n_mfcc=6, n_classes=4).to(device).eval()
+            with torch.no_grad():
+                return net(randn(3, 6, 20, seed=42, dtype=torch.float32).to(device))
+
+    with value_first("AudioConvNet(6, 4) on meta"):
+        assert_input_dependent(logits("cpu"), "AudioConvNet(6, 4) on 3 random clips, on cpu")
+    assert_layout(logits("meta"), (3, 4), None, "meta", "AudioConvNet(6, 4) output on meta")
 
 
 # name, x shape as a function of T, k shape

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from convolutions import conv1x1_to_linear, linear_to_conv1x1
-from support import assert_layout, assert_tensor, assert_unchanged, randn
+from support import assert_on_device, assert_tensor, assert_unchanged, randn
 
 pytestmark = pytest.mark.conv1x1_fc
 
@@ -68,15 +68,29 @@ def test_conv1x1_to_linear_round_trip(name, c_in, c_out, bias, dtype) -> None:
 
 
 def test_layers_stay_on_the_input_device() -> None:
-    linear = _linear(3, 4, True, torch.float32, seed=3, device="meta")
-    conv = linear_to_conv1x1(linear)
-    assert type(conv) is nn.Conv2d, f"expected exactly nn.Conv2d, got {type(conv).__name__}"
-    assert_layout(conv.weight.detach(), (4, 3, 1, 1), None, "meta",
-                  "the conv's weight on meta")
-    Y = conv(torch.empty(2, 3, 5, 5, device="meta"))
-    assert_layout(Y, (2, 4, 5, 5), None, "meta", "the 1x1 conv's output on meta")
-    conv = _conv(3, 4, True, torch.float32, seed=4, device="meta")
-    linear = conv1x1_to_linear(conv)
-    assert type(linear) is nn.Linear, f"expected exactly nn.Linear, got {type(linear).__name__}"
-    y = linear(torch.empty(6, 3, device="meta"))
-    assert_layout(y, (6, 4), None, "meta", "the linear layer's output on meta")
+    """On the meta device (shapes, no values), after the same conversions give the right layers
+    on the CPU: a layer of the right type and device that computes something else earns
+    nothing."""
+    X, x = randn(2, 3, 5, 5, seed=20, dtype=torch.float32), randn(6, 3, seed=21,
+                                                                  dtype=torch.float32)
+
+    def to_conv(device):
+        linear = _linear(3, 4, True, torch.float32, seed=3, device=device)
+        conv = linear_to_conv1x1(linear)
+        assert type(conv) is nn.Conv2d, f"expected exactly nn.Conv2d, got {type(conv).__name__}"
+        return conv.weight.detach(), conv(X.to(device)).detach()
+
+    linear = _linear(3, 4, True, torch.float32, seed=3)
+    assert_on_device(to_conv, (linear.weight.detach().reshape(4, 3, 1, 1),
+                               linear(X.permute(0, 2, 3, 1)).permute(0, 3, 1, 2).detach()),
+                     "linear_to_conv1x1's weight and output")
+
+    def to_linear(device):
+        conv = _conv(3, 4, True, torch.float32, seed=4, device=device)
+        linear = conv1x1_to_linear(conv)
+        assert type(linear) is nn.Linear, f"expected exactly nn.Linear, got {type(linear).__name__}"
+        return linear(x.to(device)).detach()
+
+    conv = _conv(3, 4, True, torch.float32, seed=4)
+    assert_on_device(to_linear, conv(x[:, :, None, None])[:, :, 0, 0].detach(),
+                     "conv1x1_to_linear's output")

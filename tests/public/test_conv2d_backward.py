@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from convolutions import Conv2D, Corr2dFunction, learn_kernel
-from support import (BACKWARD, TRAINING, Rules, assert_layout, assert_tensor, package_folder,
-                     assert_unchanged, assert_vectorised, own_corr2d_replaced, randn,
-                     reference_corr2d, tolerances)
+from support import (BACKWARD, TRAINING, Rules, assert_layout, assert_on_device, assert_tensor,
+                     assert_unchanged, assert_vectorised, own_corr2d_replaced, package_folder,
+                     randn, reference_corr2d, tolerances, value_first)
 
 pytestmark = pytest.mark.conv2d_backward
 
@@ -135,9 +135,22 @@ def test_conv2d_layer() -> None:
                   "gradient of Y.sum() with respect to bias (one per output element)", layout=False)
 
 
+def _layer_output(kernel_size, X, what: str):
+    """Conv2D(kernel_size) and its output on X, which must be corr2d(X, weight) + bias."""
+    torch.manual_seed(0)
+    with _graded(what, TRAINING):
+        layer = Conv2D(kernel_size)
+        Y = layer(X)
+    expected = reference_corr2d(X, layer.weight.detach()) + layer.bias.detach()
+    assert_tensor(Y.detach(), expected, f"{what} output", layout=False)
+    return layer
+
+
 def test_conv2d_int_kernel_size_is_square() -> None:
-    with _graded("Conv2D(2)"):
-        layer = Conv2D(2)
+    # X in the layer's dtype (torch's default: the weight is made like d2l's, torch.rand)
+    X = randn(4, 5, seed=23, dtype=torch.get_default_dtype())
+    with value_first("Conv2D(2)"):
+        layer = _layer_output(2, X, "Conv2D(2)")
     assert tuple(layer.weight.shape) == (2, 2), (
         f"Conv2D(2) has a weight of shape {tuple(layer.weight.shape)}, expected (2, 2) like "
         "Conv2D((2, 2))")
@@ -207,15 +220,18 @@ def test_learn_kernel_recovers_a_random_kernel(x_shape, k_shape, dtype) -> None:
 
 
 def test_tensors_stay_on_the_input_device() -> None:
-    X = torch.empty(5, 4, device="meta", dtype=torch.float64)
-    K = torch.empty(2, 3, device="meta", dtype=torch.float64)
-    dY = torch.empty(4, 2, device="meta", dtype=torch.float64)
-    Y, dX, dK, _ = _backward(X, K, dY)
-    for t, shape, what in ((Y, (4, 2), "Y"), (dX, (5, 4), "dX"), (dK, (2, 3), "dK")):
-        assert_layout(t, shape, None, "meta", f"Corr2dFunction's {what} on meta")
+    """On the meta device (shapes, no values), after the same calls give the right values on
+    the CPU: a placeholder of the right shapes and device earns nothing."""
+    X, K, dY = randn(5, 4, seed=20), randn(2, 3, seed=21), randn(4, 2, seed=22)
+    assert_on_device(lambda device: _backward(X.to(device), K.to(device), dY.to(device))[:3],
+                     (reference_corr2d(X, K), *_reference_grads(X, K, dY)),
+                     "Corr2dFunction's Y, dX and dK")
+    X32 = randn(5, 6, seed=24, dtype=torch.get_default_dtype())  # the layer's dtype
+    with value_first("Conv2D((2, 2)) on meta"):
+        _layer_output((2, 2), X32, "Conv2D((2, 2)) on cpu")
     with _graded("Conv2D((2, 2)) on the meta device", TRAINING):
         layer = Conv2D((2, 2)).to("meta")
-        Y = layer(torch.empty(5, 6, device="meta"))
+        Y = layer(X32.to("meta"))
     assert_layout(Y, (4, 5), None, "meta", "Conv2D output on meta")
 
 

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from torch.autograd.functional import jacobian
 
 from convolutions import corr2d_matmul, im2col, kernel_matrix
-from support import (NO_CONV, Rules, assert_layout, assert_tensor, assert_unchanged,
+from support import (NO_CONV, Rules, assert_on_device, assert_tensor, assert_unchanged,
                      assert_vectorised, count_ops, randn, reference_corr2d)
 
 pytestmark = pytest.mark.conv_as_matmul
@@ -92,12 +92,15 @@ def test_float32_kept() -> None:
 
 
 def test_outputs_on_the_input_device() -> None:
-    X = torch.empty(5, 6, device="meta", dtype=torch.float64)
-    K = torch.empty(3, 2, device="meta", dtype=torch.float64)
-    assert_layout(_call(im2col, X, (3, 2), 1, 2), (12, 6), None, "meta", "im2col on meta")
-    assert_layout(_call(corr2d_matmul, X, K), (3, 5), None, "meta", "corr2d_matmul on meta")
-    assert_layout(_call(kernel_matrix, K, (5, 6)), (15, 30), None, "meta",
-                  "kernel_matrix on meta")
+    """On the meta device (shapes, no values), after the same calls give the right values on
+    the CPU: a placeholder of the right shape and device earns nothing."""
+    X, K = randn(5, 6, seed=22), randn(3, 2, seed=23)
+    assert_on_device(lambda device: _call(im2col, X.to(device), (3, 2), 1, 2),
+                     F.unfold(X[None, None], (3, 2), padding=1, stride=2)[0].T, "im2col")
+    assert_on_device(lambda device: _call(corr2d_matmul, X.to(device), K.to(device)),
+                     reference_corr2d(X, K), "corr2d_matmul")
+    assert_on_device(lambda device: _call(kernel_matrix, K.to(device), (5, 6)),
+                     _matrix_of_corr2d(K, (5, 6)), "kernel_matrix")
 
 
 def test_im2col_vectorised_over_output_positions() -> None:

@@ -18,7 +18,7 @@ from convolutions import (
     min_kernel_size,
     second_derivative_kernel,
 )
-from support import assert_layout, assert_tensor, randn, reference_corr2d
+from support import assert_layout, assert_tensor, randn, reference_corr2d, value_first
 
 pytestmark = pytest.mark.derivative_kernels
 
@@ -160,16 +160,40 @@ def test_integral_kernel_gives_cumsum(n: int, width: int) -> None:
         assert_tensor(y, expected, f"{what}: the running sum of the last {width} samples")
 
 
+def _expect_works(name: str, k, args: tuple) -> None:
+    """``k`` does what ``name(*args)`` promises, judged by what it does (as the tests above)."""
+    if name == "integral_kernel":
+        (width,) = args
+        _row_kernel(k, f"{name}{args}")
+        x = randn(1, width + 3, seed=30)
+        sums = x.cumsum(1)
+        assert_tensor(reference_corr2d(F.pad(x, (width - 1, 0)), k.double()),
+                      sums - F.pad(sums, (width, 0))[:, :x.shape[1]],
+                      f"corr2d(x left-padded by {width - 1}, {name}({width}))", layout=False)
+    else:
+        order = args[0] if args else 2
+        _expect_exact(k, order, range(order + 1), f"{name}{args}")
+
+
 @pytest.mark.parametrize("name, fn, args", KERNELS, ids=[k[0] for k in KERNELS])
 def test_dtype_argument_and_default(name, fn, args) -> None:
+    """The dtype asked for (torch's default without dtype=), judged once the kernel works."""
     shape = tuple(_row_kernel(fn(*args, dtype=torch.float64), f"{name}(...)").shape)
-    assert_layout(fn(*args, dtype=torch.float16), shape, torch.float16, "cpu",
-                  f"{name}(..., dtype=torch.float16)")
-    assert_layout(fn(*args), shape, torch.get_default_dtype(), "cpu",
-                  f"{name}(...) without dtype= (torch's default dtype)")
+    for kwargs, dtype, what in (({"dtype": torch.float16}, torch.float16,
+                                 f"{name}(..., dtype=torch.float16)"),
+                                ({}, torch.get_default_dtype(),
+                                 f"{name}(...) without dtype= (torch's default dtype)")):
+        with value_first(what):
+            k = fn(*args, **kwargs)
+            _expect_works(name, k, args)
+        assert_layout(k, shape, dtype, "cpu", what)
 
 
 @pytest.mark.parametrize("name, fn, args", KERNELS, ids=[k[0] for k in KERNELS])
 def test_device_argument(name, fn, args) -> None:
-    shape = tuple(_row_kernel(fn(*args, dtype=torch.float64), f"{name}(...)").shape)
-    assert_layout(fn(*args, device="meta"), shape, None, "meta", f"{name}(..., device='meta')")
+    """On the meta device (shapes, no values), once the same call works on the CPU."""
+    with value_first(f"{name}(..., device='meta')"):
+        k = fn(*args, device="cpu")
+        _expect_works(name, k, args)
+    assert_layout(fn(*args, device="meta"), tuple(k.shape), None, "meta",
+                  f"{name}(..., device='meta')")

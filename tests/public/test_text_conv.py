@@ -5,7 +5,7 @@ import torch
 
 from convolutions import TextCNN
 from support import (assert_input_dependent, assert_layout, assert_tensor, assert_trained_accuracy,
-                     load_data, tolerances)
+                     load_data, tolerances, value_first)
 
 pytestmark = pytest.mark.text_conv
 
@@ -108,13 +108,20 @@ def test_another_padding_idx() -> None:
 
 
 def test_logits_on_the_input_device() -> None:
-    torch.manual_seed(0)
-    model = TextCNN(vocab_size=30, embed_size=8, kernel_sizes=[2, 3], num_channels=[4, 5],
-                    num_classes=3).to("meta").eval()
-    tokens = torch.tensor([[4, 9, 2, 0, 0], [7, 3, 5, 1, 6]], device="meta")
-    with torch.no_grad():
-        logits = model(tokens)
-    assert_layout(logits, (2, 3), None, "meta", "TextCNN output on meta")
+    """On the meta device (shapes, no values), after the same model gives logits that depend on
+    the sentence on the CPU: a constant model earns nothing."""
+    tokens = torch.tensor([[4, 9, 2, 0, 0], [7, 3, 5, 1, 6]])
+
+    def logits(device):
+        torch.manual_seed(0)
+        model = TextCNN(vocab_size=30, embed_size=8, kernel_sizes=[2, 3], num_channels=[4, 5],
+                        num_classes=3).to(device).eval()
+        with torch.no_grad():
+            return model(tokens.to(device))
+
+    with value_first("TextCNN on meta"):
+        assert_input_dependent(logits("cpu"), "TextCNN on two different sentences, on cpu")
+    assert_layout(logits("meta"), (2, 3), None, "meta", "TextCNN output on meta")
 
 
 def test_accuracy_after_the_given_training() -> None:
