@@ -260,7 +260,7 @@ def value_first(what: str) -> Iterator[None]:
 
 
 def assert_on_device(compute: Callable[[str], Any], expected: Tensor | Sequence[Tensor],
-                     what: str, device: str = "meta", **tolerances: float) -> None:
+                     what: str, device: str = "meta", **rtol_atol: float) -> None:
     """``compute(device)`` (a tensor, or a tuple like ``expected``) keeps its results on
     ``device``, judged as the grader's device checks judge it: the same call on the CPU gives
     ``expected`` first, then on ``device`` (meta: no values) each result's shape and device."""
@@ -271,7 +271,7 @@ def assert_on_device(compute: Callable[[str], Any], expected: Tensor | Sequence[
         for i, (actual, value) in enumerate(zip(list(got) if many else [got], wanted,
                                                 strict=True)):
             assert_tensor(actual, value, f"{what} on cpu" + (f" (result {i})" if many else ""),
-                          layout=False, **tolerances)
+                          layout=False, **rtol_atol)
     got = compute(device)
     for i, (actual, value) in enumerate(zip(list(got) if many else [got], wanted, strict=True)):
         assert_layout(actual, tuple(value.shape), None, device,
