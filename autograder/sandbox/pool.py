@@ -82,11 +82,15 @@ class ExitInfo:
     @property
     def leftover_note(self) -> str | None:
         """What the student is told about the processes their code left running, if any."""
-        if not self.leftovers:
-            return None
-        n = self.leftovers
-        return (f"your code left {n} process{'es' if n > 1 else ''} running; "
-                f"{'they were' if n > 1 else 'it was'} killed")
+        return leftover_note(self.leftovers)
+
+
+def leftover_note(n: int) -> str | None:
+    """The note for ``n`` processes a submission left running (summed over its children)."""
+    if not n:
+        return None
+    return (f"your code left {n} process{'es' if n > 1 else ''} running; "
+            f"{'they were' if n > 1 else 'it was'} killed")
 
 
 class ChildDied(Exception):
