@@ -1,6 +1,7 @@
 """Every check catches a real bug: the buggy variants fail what they must, the reference passes
 everything, and no check is left that no variant fails."""
 
+import re
 from collections import defaultdict
 
 import pytest
@@ -71,3 +72,23 @@ def test_a_mistake_costs_its_own_part_only(tmp_path) -> None:
         scores = graded[mutant_id]["extra_data"]["parts"]
         lost = {p: s for p, s in scores.items() if s["score"] < s["max_score"]}
         assert set(lost) == {own}, f"{mutant_id} (in {own}) loses points in {sorted(lost)}"
+
+
+# Placeholders: outputs of the right shape, dtype and device, nothing computed (issue 19). A
+# property check (dtype, device, layout, ...) credits only a function that computes the right
+# value on its input: each earns nothing here and says it was not judged.
+PLACEHOLDERS = ("corr2d_placeholder", "backward_placeholder", "conv_as_matmul_placeholders",
+                "conv1x1_placeholders", "kernels_placeholders", "corr1d_placeholders")
+PROPERTY = re.compile(r"^device\.|\.(float32|half_precision|dtype|dtype_device|layout|"
+                      r"int_kernel_size|needs_input_grad)(\[|$)")
+
+
+@pytest.mark.parametrize("mutant", PLACEHOLDERS)
+def test_a_placeholder_earns_nothing_on_property_checks(graded, mutant) -> None:
+    part = PART_OF_FILE[next(m.file for m in MUTANTS if m.id == mutant)]
+    checks = [t for t in graded[mutant]["tests"] if t["tags"] == [part]
+              and PROPERTY.search(t["extra_data"]["id"])]
+    assert checks, f"no property checks in {part}"
+    for t in checks:
+        assert t["score"] == 0 and "not judged: the value is wrong" in t["output"], (
+            f"{mutant}: {t['extra_data']['id']} gives {t['score']} points: {t['output'][:300]}")
