@@ -151,10 +151,10 @@ def bwrap_args(limits: Limits, pythonpath: tuple[str, ...] = (),
 
     for source, target in [(p, p) for p in mounts] + elsewhere:
         args += [*parents(target), "--ro-bind", source, target]
-    for link, text in _links_outside(mounts):
+    for link, points_to in _links_outside(mounts):
         if link not in made:
             made.add(link)
-            args += [*parents(link), "--symlink", text, link]
+            args += [*parents(link), "--symlink", points_to, link]
     args += ["--cap-drop", "ALL"]
     for cap in CAPS:
         args += ["--cap-add", cap]
@@ -202,16 +202,16 @@ def interpreter() -> str:
 
 
 def _symlinks_to(path: str, limit: int = 40) -> list[tuple[str, str]]:
-    """The symlinks the kernel follows on its way to ``path``, as (where, its text), in order;
-    at most ``limit`` of them (beyond, the kernel too gives up)."""
+    """The symlinks Linux follows on its way to ``path``, as (where, what it points to), in order;
+    at most ``limit`` of them (beyond, Linux too gives up: ELOOP)."""
     links: list[tuple[str, str]] = []
     pending, here = list(Path(path).parts[1:]), "/"
     while pending and len(links) < limit:
         step = os.path.join(here, pending.pop(0))
         if os.path.islink(step):
-            text = os.readlink(step)
-            links.append((step, text))
-            pending = [*Path(os.path.normpath(os.path.join(here, text))).parts[1:], *pending]
+            points_to = os.readlink(step)
+            links.append((step, points_to))
+            pending = [*Path(os.path.normpath(os.path.join(here, points_to))).parts[1:], *pending]
             here = "/"
         else:
             here = step
@@ -235,9 +235,9 @@ def _links_outside(mounts: list[str]) -> list[tuple[str, str]]:
     inside = [*mounts, "/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64"]
     links = []
     for path in wanted:
-        for link, text in _symlinks_to(path):
+        for link, points_to in _symlinks_to(path):
             if not any(Path(link).is_relative_to(m) for m in inside):
-                links.append((link, text))
+                links.append((link, points_to))
     return links
 
 
