@@ -137,6 +137,14 @@ def import_notes(hello: Any) -> list[str]:
     return notes
 
 
+def _leftovers(student: SandboxedStudent) -> list[str]:
+    """A note when the submission left processes running (each killed when it was reaped)."""
+    from autograder.sandbox.pool import leftover_note
+
+    note = leftover_note(student.leftovers)
+    return [] if note is None else [note]
+
+
 def _grade(submission: Submission, bank: Bank, sandbox: Any | None,
            code_dir: str | None) -> SubmissionResult:
     if submission.error is not None:
@@ -149,6 +157,7 @@ def _grade(submission: Submission, bank: Bank, sandbox: Any | None,
         except CheckFailed as failure:
             result = failed_everything(bank, submission, failure.message)
             student.close()
+            result.notes += _leftovers(student)
             result.output = "\n".join(student.outputs)
             result.isolation = sandbox.isolation_used
             return result
@@ -164,6 +173,7 @@ def _grade(submission: Submission, bank: Bank, sandbox: Any | None,
         if sandbox is not None:
             student.close()
             result.notes.extend(f"your code's process was restarted: {f}" for f in student.faults)
+            result.notes += _leftovers(student)
             result.output = "\n".join(student.outputs)
             result.isolation = sandbox.isolation_used
             result.part_start_seconds = student.part_start_seconds

@@ -140,6 +140,7 @@ class SandboxedStudent(StudentBase):
         self.respawns, self.respawn_limit = 0, respawn_limit
         self.part: str | None = None  # the part whose checks run now
         self.part_start_seconds = 0.0  # spent starting the fresh process of each later part
+        self.leftovers = 0  # processes the submission left running, killed when reaped
 
     def cpu_seconds(self) -> float | None:
         return self.sandbox.cpu_seconds()
@@ -213,6 +214,7 @@ class SandboxedStudent(StudentBase):
         left killed, its scratch removed); returns the request's time left (wall, CPU)."""
         if self.child is not None:  # alive no more (e.g. it closed its socket): reap it
             info = self.child.close()
+            self.leftovers += info.leftovers
             self.faults.append(info.reason)
             if info.output:
                 self.outputs.append(info.output)
@@ -226,6 +228,7 @@ class SandboxedStudent(StudentBase):
 
     def _lost(self, exc: Any) -> None:
         self.faults.append(exc.info.reason)
+        self.leftovers += exc.info.leftovers
         if exc.info.output:
             self.outputs.append(exc.info.output)
         self.child = None
@@ -235,8 +238,7 @@ class SandboxedStudent(StudentBase):
         info = self.child.close()
         if info.output:
             self.outputs.append(info.output)
-        if getattr(info, "leftovers", 0):
-            self.faults.append(info.reason)
+        self.leftovers += info.leftovers
         self.child = None
 
     def close(self) -> None:

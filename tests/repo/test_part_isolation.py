@@ -5,6 +5,7 @@ kept and used to answer another part, and the order parts run in changes nothing
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,30 @@ def test_a_kept_stand_in_answers_nothing_whatever_the_order(thief) -> None:
     backward = [r for r in runs[0].results if r.check.part == "conv2d_backward"]
     assert all(r.passed for r in backward), [(r.check.id, r.message) for r in backward
                                              if not r.passed]
+
+
+DAEMON = '''
+
+def min_kernel_size(order):
+    import subprocess
+    subprocess.Popen(["sleep", "4343"], start_new_session=True)
+    return order + 1
+'''
+
+
+def test_processes_left_running_are_killed_and_noted(tmp_path) -> None:
+    """The graded process cannot start processes; where it could (a machine the seccomp filter
+    has no table for: here, a test switch), what it leaves running is killed when its process
+    is reaped, and the feedback says so."""
+    copy_package(paths.SOLUTIONS / paths.PACKAGE, tmp_path)
+    with open(tmp_path / paths.PACKAGE / "derivative_kernels.py", "a") as fh:
+        fh.write(DAEMON)
+    bank = load_bank(only=lambda c: c.part in ("derivative_kernels", "conv1x1_fc"))
+    sandbox = Sandbox(isolation="auto")
+    sandbox._allow_processes = True  # (before the zygote starts: it is part of its config)
+    with sandbox:
+        result = grade_submission(read_submission(tmp_path), bank, sandbox)
+    assert all(r.passed for r in result.results), [r.message for r in result.results
+                                                   if not r.passed]
+    assert any(re.fullmatch(r"your code left \d+ process(es)? running; (it was|they were) killed",
+                            note) for note in result.notes), result.notes
