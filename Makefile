@@ -76,8 +76,9 @@ mutation: $(STAMP)
 
 # Not .venv: its torch is a CPU build. The GPU machine's own Python and CUDA torch are used.
 GPU_PYTHON ?= python3
+GPU_CHECK_ARGS ?=
 gpu-check:
-	$(GPU_PYTHON) scripts/gpu_check.py
+	$(GPU_PYTHON) scripts/gpu_check.py $(GPU_CHECK_ARGS)
 
 stubs: $(STAMP)
 	$(PY) -m autograder assign
