@@ -67,7 +67,8 @@ def as_tensor(obs: Any, what: str) -> torch.Tensor:
     if not isinstance(obs, dict) or obs.get("kind") != "tensor":
         raise CheckFailed(f"{what}: expected a torch.Tensor, got {describe(obs)}")
     if "value" not in obs:
-        raise CheckFailed(f"{what}: the tensor has no values (device {obs.get('device')})")
+        raise CheckFailed(f"{what}: the tensor has no values (device "
+                          f"{mask_numbers(obs.get('device'), 40)})")
     try:
         tensor = codec.tensor_from_wire(obs["value"])
     except (wire.WireError, KeyError, TypeError, ValueError) as exc:
@@ -140,18 +141,19 @@ def expect_dtype(obs: Any, dtype: torch.dtype, what: str) -> None:
         raise CheckFailed(f"{what}: expected a torch.Tensor, got {describe(obs)}")
     want = codec.dtype_name(dtype)
     if obs.get("dtype") != want:
-        raise CheckFailed(f"{what}: dtype {obs.get('dtype')}, expected {want} (the output must "
-                          "keep the input's dtype)")
+        raise CheckFailed(f"{what}: dtype {mask_numbers(obs.get('dtype'), 40)}, expected {want} "
+                          "(the output must keep the input's dtype)")
 
 
 def _layout_note(obs: dict, dtype: torch.dtype, device: str) -> str:
     """What else differs, for a value failure's message (judged by other checks)."""
     notes = []
     if obs.get("dtype") != codec.dtype_name(dtype):
-        notes.append(f"the result is {obs.get('dtype')}, not {codec.dtype_name(dtype)}")
+        notes.append(f"the result is {mask_numbers(obs.get('dtype'), 40)}, not "
+                     f"{codec.dtype_name(dtype)}")
     try:
         if torch.device(obs.get("device", "?")).type != torch.device(device).type:
-            notes.append(f"it is on {obs.get('device')}, not {device}")
+            notes.append(f"it is on {torch.device(obs.get('device', '?')).type}, not {device}")
     except (RuntimeError, TypeError):
         notes.append("its device is unreadable")
     return "; also " + " and ".join(notes) if notes else ""
@@ -164,14 +166,14 @@ def expect_layout(obs: Any, shape: tuple[int, ...], dtype: torch.dtype | None, d
         raise CheckFailed(f"{what}: expected a torch.Tensor, got {describe(obs)}")
     want_dtype = codec.dtype_name(dtype)
     if dtype is not None and obs.get("dtype") != want_dtype:
-        raise CheckFailed(f"{what}: dtype {obs.get('dtype')}, expected {want_dtype} "
-                          "(the output must keep the input's dtype)")
+        raise CheckFailed(f"{what}: dtype {mask_numbers(obs.get('dtype'), 40)}, expected "
+                          f"{want_dtype} (the output must keep the input's dtype)")
     try:
         got_device = torch.device(obs.get("device", "?")).type
     except (RuntimeError, TypeError):
-        got_device = "?"
+        got_device = "an unknown device"
     if got_device != torch.device(device).type:
-        raise CheckFailed(f"{what}: tensor on device {obs.get('device')}, but the input was on "
+        raise CheckFailed(f"{what}: tensor on device {got_device}, but the input was on "
                           f"{device} (create new tensors with device=X.device, or X.new_zeros)")
     if tuple(obs.get("shape", ())) != tuple(shape):
         raise CheckFailed(f"{what}: shape {tuple(obs.get('shape', ()))}, expected "

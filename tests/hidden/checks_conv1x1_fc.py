@@ -4,7 +4,7 @@ import torch
 
 from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import (array, as_tensor, compare_values, expect_dtype, expect_tensor,
-                                    tolerance, value_first)
+                                    mask_numbers, tolerance, value_first)
 
 PART = "conv1x1_fc"
 
@@ -35,11 +35,16 @@ def linear_to_conv(student, c_in, c_out, bias, dtype) -> None:
     X = array(403, 2, c_in, 5, 4, dtype=weight.dtype)
     obs = student.probe("linear_to_conv1x1", weight=weight, bias=b, X=X)
     if not obs["exact"]:
-        raise CheckFailed(f"linear_to_conv1x1 returned {obs['type']}, expected torch.nn.Conv2d")
-    if obs["kernel_size"] != [1, 1] or obs["stride"] != [1, 1] or obs["padding"] not in ([0, 0],
-                                                                                        "valid"):
-        raise CheckFailed(f"kernel_size {obs['kernel_size']}, stride {obs['stride']}, padding "
-                          f"{obs['padding']}: expected a 1x1 kernel, stride 1, no padding")
+        raise CheckFailed(f"linear_to_conv1x1 returned {mask_numbers(obs['type'], 120)}, "
+                          "expected torch.nn.Conv2d")
+    wrong = [what for what, right in (
+        ("kernel_size is not 1x1", obs["kernel_size"] == [1, 1]),
+        ("stride is not 1", obs["stride"] == [1, 1]),
+        ("it pads", obs["padding"] in ([0, 0], "valid"))) if not right]
+    if wrong:  # (which setting, not its value: the conv is the student's, built on our input)
+        raise CheckFailed(f"the conv's {', '.join(wrong)}: expected a 1x1 kernel, stride 1, "
+                          "no padding", f"kernel_size {obs['kernel_size']}, stride "
+                          f"{obs['stride']}, padding {obs['padding']}")
     expect_tensor(obs["weight"], weight.reshape(c_out, c_in, 1, 1), "conv weight")
     if b is None:
         if obs["bias"].get("kind") != "NoneType":
@@ -61,7 +66,8 @@ def conv_to_linear(student, c_in, c_out, bias, dtype) -> None:
     obs = student.probe("conv1x1_to_linear", weight=weight.reshape(c_out, c_in, 1, 1), bias=b,
                         x=x)
     if not obs["exact"]:
-        raise CheckFailed(f"conv1x1_to_linear returned {obs['type']}, expected torch.nn.Linear")
+        raise CheckFailed(f"conv1x1_to_linear returned {mask_numbers(obs['type'], 120)}, "
+                          "expected torch.nn.Linear")
     expect_tensor(obs["weight"], weight, "linear weight")
     if b is not None:
         expect_tensor(obs["bias"], b, "linear bias")
@@ -90,7 +96,8 @@ def keeps_dtype(student, dtype) -> None:
         with value_first(f"{name} in {dtype}"):
             obs = student.probe(name, **inputs)
             if not obs["exact"]:
-                raise CheckFailed(f"{name} returned {obs['type']}, expected {kind}")
+                raise CheckFailed(f"{name} returned {mask_numbers(obs['type'], 120)}, "
+                                  f"expected {kind}")
             for part, value in expected.items():
                 expect_tensor(obs[part], value, f"{name}: {whose} {part}", rtol=rtol, atol=atol)
         for part in expected:

@@ -5,7 +5,7 @@ from torch.autograd.functional import jacobian
 
 from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import (array, as_tensor, compare_values, expect_dtype, expect_tensor,
-                                    expect_unchanged, tolerance, value_first)
+                                    expect_unchanged, mask_numbers, tolerance, value_first)
 from autograder.tolerances import GRADCHECK, LEARNED
 from oracles import oracle_corr2d
 
@@ -79,8 +79,8 @@ def layer(student) -> None:
     if not obs["is_module"]:
         raise CheckFailed("Conv2D must be an nn.Module")
     if sorted(obs["params"]) != ["bias", "weight"]:
-        raise CheckFailed(f"Conv2D's parameters are {sorted(obs['params'])}; expected exactly "
-                          "'weight' and 'bias'")
+        raise CheckFailed(f"Conv2D's parameters are {mask_numbers(sorted(obs['params']), 200)}; "
+                          "expected exactly 'weight' and 'bias'")
     weight = as_tensor(obs["params"]["weight"], "weight")
     bias = as_tensor(obs["params"]["bias"], "bias")
     if tuple(weight.shape) != (2, 3) or tuple(bias.shape) != (1,):
@@ -117,7 +117,8 @@ def _learned(student, X, Y, K, b, seed: int, what: str, device: str | None = Non
     obs = student.probe("learn_kernel", device=device, X=X, Y=Y, kernel_size=list(K.shape),
                         seed=seed)
     if not obs["is_conv2d"]:
-        raise CheckFailed(f"learn_kernel returned {obs['type']}, expected your Conv2D")
+        raise CheckFailed(f"learn_kernel returned {mask_numbers(obs['type'], 120)}, expected "
+                          "your Conv2D")
     expect_tensor(obs["weight"], K, f"learned weight ({what})", device=device,
                   rtol=LEARNED[0], atol=LEARNED[1])
     expect_tensor(obs["bias"], b, f"learned bias ({what})", device=device,
