@@ -157,6 +157,29 @@ def corr2d(X, K, padding=0, stride=1):
     return (patches.reshape(out_h * out_w, kh * kw) @ K.reshape(kh * kw)).reshape(out_h, out_w)
 ''', "im2col by index gather (torch.arange broadcasting, advanced indexing), then a "
        "matrix-vector product"),
+    V("corr2d_leftover_print", "cross_correlation", '''
+import torch
+
+
+def corr2d(X, K, padding=0, stride=1):
+    check_matrix(X, "X")
+    check_matrix(K, "K")
+    p_h, p_w = as_pair(padding, "padding", 0)
+    s_h, s_w = as_pair(stride, "stride", 1)
+    (h, w), (kh, kw) = X.shape, K.shape
+    out_h = output_size(h, kh, p_h, s_h, "height")
+    out_w = output_size(w, kw, p_w, s_w, "width")
+    Xp = torch.zeros(h + 2 * p_h, w + 2 * p_w, dtype=X.dtype, device=X.device)
+    Xp[p_h:p_h + h, p_w:p_w + w] = X
+    print("corr2d: X", X.shape, "K", K.shape, "->", (out_h, out_w))  # left from debugging
+    Y = 0
+    for a in range(kh):
+        for b in range(kw):
+            Y = Y + K[a, b] * Xp[a:a + s_h * (out_h - 1) + 1:s_h, b:b + s_w * (out_w - 1) + 1:s_w]
+    print(Y)
+    return Y
+''', "debugging prints left in (shapes, and the output tensor itself), Y starting from the "
+       "int 0"),
     # ------------------------------------------------------------------ conv2d_backward
     V("backward_full_conv_flipped_kernel", "conv2d_backward", '''
 import torch.nn.functional as F
@@ -169,7 +192,6 @@ class Corr2dFunction(torch.autograd.Function):
         return corr2d(X, K)
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, dY):
         X, K = ctx.saved_tensors
         kh, kw = K.shape
@@ -181,7 +203,8 @@ class Corr2dFunction(torch.autograd.Function):
         if ctx.needs_input_grad[1]:
             dK = corr2d(X, dY)
         return dX, dK
-''', "the textbook formulas: dK = corr2d(X, dY), dX = corr2d(pad(dY), K.flip(0, 1))"),
+''', "the textbook formulas: dK = corr2d(X, dY), dX = corr2d(pad(dY), K.flip(0, 1)); no "
+       "@once_differentiable (d2l never uses it)"),
     V("backward_im2col_index_add", "conv2d_backward", '''
 def _window_index(h, w, kh, kw, device):
     """Flat indices into X.reshape(-1) of every window, (out_h * out_w, kh * kw)."""
@@ -316,20 +339,67 @@ class Corr2dFunction(torch.autograd.Function):
         return corr2d(X, K)
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, grad_output):
         X, K = ctx.saved_tensors
         (h, w), (kh, kw) = X.shape, K.shape
         oh, ow = grad_output.shape
         grad_X = grad_K = None
-        if ctx.needs_input_grad[1]:
-            windows = torch.stack([X[a:a + oh, b:b + ow] for a in range(kh) for b in range(kw)])
-            grad_K = torch.einsum("kij,ij->k", windows, grad_output).reshape(kh, kw)
-        if ctx.needs_input_grad[0]:
-            grad_X = sum(F.pad(K[a, b] * grad_output, (b, w - ow - b, a, h - oh - a))
-                         for a in range(kh) for b in range(kw))
+        with torch.no_grad():
+            if ctx.needs_input_grad[1]:
+                windows = torch.stack([X[a:a + oh, b:b + ow]
+                                       for a in range(kh) for b in range(kw)])
+                grad_K = torch.einsum("kij,ij->k", windows, grad_output).reshape(kh, kw)
+            if ctx.needs_input_grad[0]:
+                grad_X = sum(F.pad(K[a, b] * grad_output, (b, w - ow - b, a, h - oh - a))
+                             for a in range(kh) for b in range(kw))
         return grad_X, grad_K
-''', "dK by einsum over stacked windows, dX as a Python sum of F.pad-ded shifted copies"),
+''', "dK by einsum over stacked windows, dX as a Python sum of F.pad-ded shifted copies, "
+       "inside torch.no_grad(), no @once_differentiable"),
+    V("learn_kernel_lbfgs", "conv2d_backward", '''
+def learn_kernel(X, Y, kernel_size=(1, 2)):
+    check_matrix(X, "X")
+    check_matrix(Y, "Y")
+    net = Conv2D(kernel_size).to(device=X.device, dtype=X.dtype)
+    opt = torch.optim.LBFGS(net.parameters(), lr=1, max_iter=100, tolerance_grad=1e-12,
+                            tolerance_change=1e-15, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        loss = ((net(X) - Y) ** 2).mean()
+        loss.backward()
+        return loss
+
+    for _ in range(5):
+        opt.step(closure)
+    return net
+''', "least squares the scipy way: torch.optim.LBFGS with a closure and a strong-Wolfe line "
+       "search"),
+    V("conv2d_via_conv_as_matmul", "conv2d_backward", '''
+from .conv_as_matmul import im2col, kernel_matrix
+
+
+class Corr2dFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, X, K):
+        ctx.save_for_backward(X, K)
+        kh, kw = K.shape
+        Y = im2col(X, (kh, kw)) @ K.reshape(-1)
+        return Y.reshape(X.shape[0] - kh + 1, X.shape[1] - kw + 1)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, dY):
+        X, K = ctx.saved_tensors
+        kh, kw = K.shape
+        dX = dK = None
+        if ctx.needs_input_grad[1]:
+            dK = (im2col(X, (kh, kw)).T @ dY.reshape(-1)).reshape(kh, kw)
+        if ctx.needs_input_grad[0]:
+            # conv_as_matmul's docstring: M.T maps dY.reshape(-1) to the gradient for X
+            dX = (kernel_matrix(K, tuple(X.shape)).T @ dY.reshape(-1)).reshape(X.shape)
+        return dX, dK
+''', "forward and backward through the part conv_as_matmul's (correct) im2col and "
+       "kernel_matrix: dX = M.T @ vec(dY), as that module's docstring says"),
     # ------------------------------------------------------------------ conv_as_matmul
     V("im2col_permute_reshape", "conv_as_matmul", '''
 import torch.nn.functional as F
@@ -604,6 +674,20 @@ def integral_kernel(width, *, dtype=None, device=None):
     return torch.ones(width, dtype=_float_dtype(dtype), device=device).unsqueeze(0)
 ''', "the order-d kernel as [-1, 1] convolved with itself d times with F.conv1d (no rule "
        "forbids it in this part) in float64, then cast"),
+    V("kernels_pascal_recurrence", "derivative_kernels", '''
+def finite_difference_kernel(order, *, dtype=None, device=None):
+    _check_int(order, "order", 0)
+    row = [1]
+    for _ in range(order):  # Pascal's rule with signs: the next row is shift(row) - row
+        row = [left - right for left, right in zip([0] + row, row + [0])]
+    return torch.tensor([row], dtype=_float_dtype(dtype), device=device)
+
+
+def min_kernel_size(order):
+    _check_int(order, "order", 0)
+    return len(range(order + 1))
+''', "the taps by Pascal's rule on Python ints (differences of differences), exact at any "
+       "order, then one torch.tensor"),
     # ------------------------------------------------------------------ audio_conv1d
     V("audio_einsum_batchnorm_maxpool", "audio_conv1d", '''
 def corr1d(x, k):
@@ -711,6 +795,60 @@ class AudioConvNet(nn.Module):
         return self.fc(self.drop(self.global_pool(h).squeeze(-1)))
 ''', "corr1d_multi_in_out by tensordot over stacked windows, the other two as its special "
        "cases; a net with AvgPool1d and AdaptiveMaxPool1d, layers as attributes"),
+    V("audio_fft_depthwise_separable", "audio_conv1d", '''
+def corr1d_multi_in_out(X, K):
+    _check(X, "X", 2)
+    _check(K, "K", 3)
+    if X.shape[0] != K.shape[1]:
+        raise ValueError(f"X has {X.shape[0]} channels but K expects {K.shape[1]}")
+    if K.shape[2] > X.shape[1]:
+        raise ValueError(f"kernel width {K.shape[2]} exceeds signal length {X.shape[1]}")
+    T, kw = X.shape[1], K.shape[2]
+    # cross-correlation theorem: circular correlation = irfft(rfft(x) * conj(rfft(k))); the
+    # first T - kw + 1 outputs never wrap around
+    Yf = (torch.fft.rfft(X, n=T)[None] * torch.fft.rfft(K, n=T).conj()).sum(dim=1)
+    return torch.fft.irfft(Yf, n=T)[:, :T - kw + 1]
+
+
+def corr1d_multi_in(X, K):
+    _check(X, "X", 2)
+    _check(K, "K", 2)
+    if X.shape[0] != K.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} channels but K has {K.shape[0]}")
+    if K.shape[1] > X.shape[1]:
+        raise ValueError(f"kernel width {K.shape[1]} exceeds signal length {X.shape[1]}")
+    return corr1d_multi_in_out(X, K[None])[0]
+
+
+def corr1d(x, k):
+    _check(x, "x", 1)
+    _check(k, "k", 1)
+    if k.shape[0] > x.shape[0]:
+        raise ValueError(f"kernel width {k.shape[0]} exceeds signal length {x.shape[0]}")
+    return corr1d_multi_in_out(x[None], k[None, None])[0]
+
+
+def _separable(c_in, c_out, k):
+    """MobileNet's block in 1-D: a depthwise Conv1d, then a pointwise one."""
+    return nn.Sequential(nn.Conv1d(c_in, c_in, k, padding=k // 2, groups=c_in),
+                         nn.Conv1d(c_in, c_out, 1), nn.BatchNorm1d(c_out), nn.ReLU())
+
+
+class AudioConvNet(nn.Module):
+    def __init__(self, n_mfcc, n_classes):
+        super().__init__()
+        self.n_mfcc, self.n_classes = n_mfcc, n_classes
+        self.body = nn.Sequential(nn.Conv1d(n_mfcc, 64, 5, padding=2), nn.ReLU(),
+                                  _separable(64, 96, 5), nn.MaxPool1d(2), _separable(96, 128, 3))
+        self.head = nn.Sequential(nn.Dropout(0.2), nn.Linear(128, n_classes))
+
+    def forward(self, X):
+        _check(X, "X", 3)
+        if X.shape[1] != self.n_mfcc:
+            raise ValueError(f"X must have {self.n_mfcc} MFCC channels, got shape {tuple(X.shape)}")
+        return self.head(self.body(X).max(dim=-1).values)
+''', "corr1d* by the FFT (the cross-correlation theorem; allowed by the letter of the rules: "
+       "no torch convolution, no loop at all); a depthwise-separable net (Conv1d groups=C)"),
     # ------------------------------------------------------------------ text_conv
     V("textcnn_kim_cumsum_mask", "text_conv", '''
 class TextCNN(nn.Module):
@@ -780,4 +918,40 @@ class TextCNN(nn.Module):
         return self.decoder(self.dropout(torch.cat([b(E) for b in self.branches], dim=1)))
 ''', "padding inside with nn.ConstantPad1d(k) on the embeddings: with padding_idx's zero "
        "embedding every window's content is the same wherever the sentence sits"),
+    V("textcnn_mask_counted_by_conv1d", "text_conv", '''
+class TextCNN(nn.Module):
+    def __init__(self, vocab_size, embed_size, kernel_sizes, num_channels, num_classes,
+                 padding_idx=0):
+        super().__init__()
+        if len(kernel_sizes) != len(num_channels) or not kernel_sizes:
+            raise ValueError("kernel_sizes and num_channels must be non-empty and equally long")
+        if min(kernel_sizes) < 1 or min(num_channels) < 1:
+            raise ValueError("kernel sizes and channel counts must be >= 1")
+        self.kernel_sizes = tuple(int(k) for k in kernel_sizes)
+        self.padding_idx = padding_idx
+        self.embedding = nn.Embedding(vocab_size, embed_size, padding_idx=padding_idx)
+        self.convs = nn.ModuleList(nn.Conv1d(embed_size, c, k)
+                                   for k, c in zip(self.kernel_sizes, num_channels))
+        self.dropout = nn.Dropout(0.5)
+        self.fc = nn.Linear(sum(num_channels), num_classes)
+
+    def forward(self, tokens):
+        if tokens.dim() != 2 or tokens.is_floating_point():
+            raise ValueError(f"tokens must be a 2-D integer tensor, got {tokens.dtype} "
+                             f"of shape {tuple(tokens.shape)}")
+        widest = max(self.kernel_sizes)
+        if tokens.size(1) < widest:
+            fill = tokens.new_full((tokens.size(0), widest - tokens.size(1)), self.padding_idx)
+            tokens = torch.cat([tokens, fill], dim=1)
+        mask = (tokens != self.padding_idx).to(self.fc.weight.dtype).unsqueeze(1)  # (B, 1, L)
+        emb = self.embedding(tokens).transpose(1, 2)
+        outs = []
+        for conv in self.convs:
+            k = conv.kernel_size[0]
+            real = F.conv1d(mask, mask.new_ones(1, 1, k))  # real tokens under each window
+            h = F.relu(conv(emb)) * (real == k)  # a window with padding counts as 0
+            outs.append(h.max(dim=2).values)
+        return self.fc(self.dropout(torch.cat(outs, 1)))
+''', "windows without padding found by convolving the padding mask with ones (F.conv1d "
+       "inside TextCNN, which its rules allow), rows lengthened with torch.cat"),
 ]
