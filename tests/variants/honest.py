@@ -219,13 +219,13 @@ def _window_index(h, w, kh, kw, device):
 class Corr2dFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, X, K):
-        ctx.save_for_backward(X, K)
+        ctx.X, ctx.K = X, K  # kept on ctx, as many tutorials do
         return corr2d(X, K)
 
     @staticmethod
     @once_differentiable
     def backward(ctx, dY):
-        X, K = ctx.saved_tensors
+        X, K = ctx.X, ctx.K
         (h, w), (kh, kw) = X.shape, K.shape
         idx = _window_index(h, w, kh, kw, X.device)
         dy = dY.reshape(-1)
@@ -239,7 +239,7 @@ class Corr2dFunction(torch.autograd.Function):
             dX = dX.reshape(h, w)  # col2im: overlapping windows add up
         return dX, dK
 ''', "CS231n's im2col backward: dK = cols^T dY, dX by scattering dY outer K back with "
-       "index_add_ (col2im, np.add.at)"),
+       "index_add_ (col2im, np.add.at); the inputs kept as ctx attributes"),
     V("conv2d_d2l_rand_matmul_backward", "conv2d_backward", '''
 class Corr2dFunction(torch.autograd.Function):
     @staticmethod
@@ -531,6 +531,22 @@ def kernel_matrix(K, input_shape):
     return _corr2d_batch(basis, K).reshape(h * w, -1).T
 ''', "the matrix of a linear map from its images of the basis: corr2d of every basis image "
        "in one batched call, transposed"),
+    V("kernel_matrix_doubly_block_toeplitz", "conv_as_matmul", '''
+def kernel_matrix(K, input_shape):
+    """The doubly block Toeplitz matrix: block (i, i + a) is the Toeplitz matrix of K's row a."""
+    check_matrix(K, "K")
+    h, w = as_pair(tuple(input_shape), "input_shape", 1)
+    kh, kw = K.shape
+    out_h, out_w = h - kh + 1, w - kw + 1
+    eye_h = torch.eye(h, dtype=K.dtype, device=K.device)
+    eye_w = torch.eye(w, dtype=K.dtype, device=K.device)
+    M = K.new_zeros((out_h * out_w, h * w))
+    for a in range(kh):
+        T = sum(K[a, b] * eye_w[b:b + out_w] for b in range(kw))  # (out_w, w), Toeplitz
+        M = M + torch.kron(eye_h[a:a + out_h], T)
+    return M
+''', "the textbook doubly block Toeplitz construction: one Toeplitz block per kernel row, "
+       "placed with torch.kron"),
     # ------------------------------------------------------------------ conv1x1_fc
     V("conv1x1_view_copy_clone", "conv1x1_fc", '''
 def linear_to_conv1x1(linear):
