@@ -3,7 +3,9 @@
 Observations arrive as ``codec.encode_value`` descriptions (plain dicts). ``as_tensor`` rebuilds
 a tensor only from a description of kind ``tensor``; anything else (a subclass, a lying object,
 a list) fails with a message that says what came back. Messages in ``CheckFailed.message``
-never contain expected values or inputs; ``detail`` may (shown for visible checks only).
+never contain expected values or inputs, nor numbers from text the student's process chose
+(``mask_numbers``); ``detail`` may (shown for visible checks only). A check of one property
+(dtype, device, ...) judges it only once the value is right (``value_first``).
 """
 
 from __future__ import annotations
