@@ -336,10 +336,11 @@ class ValuesRule:
     The operator count sees the work torch does; work done in Python or numpy on values taken
     out of torch would be invisible to it. So ``VALUES_OUT`` and ``VALUES_FUNCTIONS`` refuse
     (and record) while a guard of this rule is active, arrays and buffers given to
-    ``VALUES_IN`` constructors are refused, and a tensor prints as its shape. Calls made by
-    torch's own Python code, and by the grader's (``trust``), are let through. The patches
-    are made once, at registration (before any student code is imported), and cost one
-    attribute test per call while no guard is active."""
+    ``VALUES_IN`` constructors are refused, a tensor prints as its shape, and no thread may be
+    started (work there would escape the calling thread's counts). Calls made by the grader
+    (``_trusted``) are let through. The patches are made once, at registration (before any
+    student code is imported), and cost one attribute test per call while no guard is
+    active."""
 
     name: str
     says: str
@@ -362,6 +363,12 @@ class ValuesRule:
         self._patch(torch.Tensor, "new_tensor", self._checking)
         for attr in DISPLAY:
             self._patch(torch.Tensor, attr, self._showing_shape)
+        # Work on another thread escapes the calling thread's operator and line counts.
+        import _thread
+
+        self._patch(_thread, "start_new_thread", self._refusing)
+        if hasattr(threading, "_start_new_thread"):
+            self._patch(threading, "_start_new_thread", self._refusing)
 
     @classmethod
     def from_spec(cls, name: str, spec: Mapping[str, Any]) -> ValuesRule:
@@ -437,21 +444,30 @@ class ValuesGuard:
         self.rule.current = None
 
 
-_TRUSTED: list[str] = [os.path.dirname(torch.__file__) + os.sep,
-                       os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep]
+_TORCH = os.path.dirname(torch.__file__) + os.sep
+_GRADER: list[str] = [os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep]
 
 
 def trust_callers_in(path: str | os.PathLike[str]) -> None:
     """Let calls made from code in ``path`` (a file or a folder: the grader's plugins) through
-    the values rule, as torch's own and the grader's are."""
+    the values rule, as the grader's own are."""
     path = os.path.abspath(path)
-    if path not in _TRUSTED:
-        _TRUSTED.append(path)
+    if path not in _GRADER:
+        _GRADER.append(path)
 
 
 def _trusted(frame: Any) -> bool:
-    """Whether ``frame`` (the caller of a patched entry point) is torch's or the grader's."""
-    return frame is not None and frame.f_code.co_filename.startswith(tuple(_TRUSTED))
+    """Whether the call made from ``frame`` is the grader's: walking up the stack through
+    torch's own Python code, the first other frame is the grader's. Torch code called by the
+    submission inherits its restrictions (its caller is the submission's frame)."""
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if name.startswith(tuple(_GRADER)):
+            return True
+        if not name.startswith(_TORCH):
+            return False
+        frame = frame.f_back
+    return False
 
 
 Rule = OperatorRule | AutogradRule | ValuesRule
@@ -639,19 +655,19 @@ class AutogradGuard:
 # ------------------------------------------------------------------------ counting Python
 
 class LineCounter:
-    """Counts the lines of Python run in files under ``folder`` (the submission's) while
-    active, on the calling thread and on threads started meanwhile: with the operator count, a
-    measure of work that a loop in plain Python (or over numpy values) cannot hide from.
+    """Counts the lines of Python run while active, in every frame (the submission's, torch's
+    Python, the probe's own: all but the submission's are the same at every size), on the
+    calling thread and on threads started meanwhile: with the operator count, a measure of work
+    that a loop in plain Python cannot hide from, whichever file its code claims to come from.
     ``backward_lines``: those run inside a backward node."""
 
-    def __init__(self, folder: str) -> None:
-        self.folder = os.path.abspath(folder) + os.sep
+    def __init__(self) -> None:
         self.lines = self.backward_lines = 0
         self._tracer = self._trace_calls  # (one bound method, to recognise it later)
         self._previous: tuple[Any, Any] = (None, None)
 
     def _trace_calls(self, frame: Any, event: str, arg: Any) -> Any:
-        return self._trace_lines if frame.f_code.co_filename.startswith(self.folder) else None
+        return self._trace_lines
 
     def _trace_lines(self, frame: Any, event: str, arg: Any) -> Any:
         if event == "line":

@@ -94,11 +94,11 @@ class Guarded:
 
 @contextlib.contextmanager
 def under_rules(rules: Sequence[str], violations: Violations, watch: bool = True,
-                count_lines_in: str | None = None) -> Iterator[Guarded]:
+                count_lines: bool = False) -> Iterator[Guarded]:
     """Run the block under ``rules``. Observations are encoded inside the block, before the
-    rules are lifted, so that no work can be deferred past them. ``count_lines_in``: a folder
-    whose lines of Python the block runs are counted (``guarded.lines``)."""
-    lines = guards.LineCounter(count_lines_in) if count_lines_in else None
+    rules are lifted, so that no work can be deferred past them. ``count_lines``: count the
+    lines of Python the block runs (``guarded.lines``)."""
+    lines = guards.LineCounter() if count_lines else None
     guarded = Guarded(guards.guard(list(rules), violations, watch), violations, lines)
     with contextlib.ExitStack() as stack:
         for manager in guarded.managers:
@@ -216,13 +216,12 @@ def call(student: Any, violations: Violations, name: str, args: list[Any] | None
          seed: int | None = None, count: bool = False) -> dict[str, Any]:
     """``name(*args, **kwargs)`` under ``name``'s rules (``BOUND``) and ``rules``; observes the
     result and the inputs afterwards, and with ``count`` the number of operators the call ran
-    (``ops``) and of lines of the submission's Python it ran (``lines``)."""
+    (``ops``) and of lines of Python it ran (``lines``)."""
     args, kwargs = args or [], kwargs or {}
     fn = student.get(name)
     if seed is not None:
         _manual_seed(seed)
-    with under_rules(bound(name, also=rules), violations,
-                     count_lines_in=student.folder if count else None) as guarded:
+    with under_rules(bound(name, also=rules), violations, count_lines=count) as guarded:
         out = fn(*args, **kwargs)
         observed = {"value": encode(out), "inputs": [encode(a) for a in args]}
         if count and guarded.watch is not None and guarded.lines is not None:

@@ -15,9 +15,13 @@ or load.
 
 from typing import Any
 
+import torch
+import torch.nn.functional as F
+
 from autograder.grade.bank import CheckFailed, check
-from autograder.grade.judge import DEVICE, array, expect_layout
+from autograder.grade.judge import array, expect_tensor, value_first
 from autograder.tolerances import loops_over_outputs
+from oracles import oracle_corr1d, oracle_corr2d
 
 NAME = "{fn} is vectorised: its work does not grow with the number of output positions"
 DID = "operations (torch operators and lines of your Python)"
@@ -46,19 +50,28 @@ def expect_flat(fn: str, counts: list[tuple[int, Any]], grows: str = "output pos
             f"operation handle every {each} at once")
 
 
-def _counted(obs: dict, keys: tuple[str, str], results: dict, what: str) -> int | None:
-    """The work (operators plus lines), once the call has produced results of the right shapes
-    (a call that returns a constant or an object does no work to count: it earns nothing)."""
-    for name, shape in results.items():
-        expect_layout(obs.get(name), shape, None, DEVICE.get(), f"{what}: {name}")
+def _counted(obs: dict, keys: tuple[str, str], results: dict[str, torch.Tensor],
+             what: str) -> int | None:
+    """The work (operators plus lines), once the call has produced the right values: work is
+    judged only for a function that works (a placeholder, a constant or a call that notices it
+    is counted does no work worth counting: "not judged: the value is wrong")."""
+    with value_first(what):
+        for name, expected in results.items():
+            expect_tensor(obs.get(name), expected, f"{what}: {name}")
     counts = [obs.get(key) for key in keys]
     return sum(counts) if all(type(c) is int for c in counts) else None
 
 
-def _count_call(student, name: str, args: list, out_shape: tuple[int, ...],
-                kwargs: dict | None = None) -> int:
+def _count_call(student, name: str, args: list, expected: torch.Tensor,
+                kwargs: dict | None = None) -> int | None:
     obs = student.probe("call", name=name, args=args, kwargs=kwargs or {}, count=True)
-    return _counted(obs, ("ops", "lines"), {"value": out_shape}, name)
+    return _counted(obs, ("ops", "lines"), {"value": expected}, name)
+
+
+def _kernel_matrix(K: torch.Tensor, h: int, w: int) -> torch.Tensor:
+    """corr2d's matrix for (h, w) inputs: column j is corr2d of the j-th basis image."""
+    basis = torch.eye(h * w, dtype=K.dtype).reshape(h * w, 1, h, w)
+    return F.conv2d(basis, K[None, None]).reshape(h * w, -1).T
 
 
 @check("corr2d.vectorised", "cross_correlation", NAME.format(fn="corr2d"), weight=2)
@@ -67,7 +80,8 @@ def corr2d_vectorised(student) -> None:
     counts = []
     for h, w in ((6, 7), (25, 29)):
         X, out = array(802, h, w), (h + 2 - 3 + 1, w + 2 - 2 + 1)
-        counts.append((_count_call(student, "corr2d", [X, K], out, {"padding": 1}), out))
+        counts.append((_count_call(student, "corr2d", [X, K], oracle_corr2d(X, K, 1),
+                                   {"padding": 1}), out))
     expect_flat("corr2d", counts)
 
 
@@ -76,8 +90,8 @@ def im2col_vectorised(student) -> None:
     counts = []
     for h, w in ((6, 5), (25, 21)):
         X = array(803, h, w)
-        counts.append((_count_call(student, "im2col", [X, [2, 3]], ((h - 1) * (w - 2), 6)),
-                       (h - 1, w - 2)))
+        cols = F.unfold(X[None, None], (2, 3))[0].T
+        counts.append((_count_call(student, "im2col", [X, [2, 3]], cols), (h - 1, w - 2)))
     expect_flat("im2col", counts)
 
 
@@ -87,7 +101,7 @@ def kernel_matrix_vectorised(student) -> None:
     counts = []
     for h, w in ((5, 6), (17, 21)):
         counts.append((_count_call(student, "kernel_matrix", [K, [h, w]],
-                                   ((h - 1) * (w - 1), h * w)), (h - 1, w - 1)))
+                                   _kernel_matrix(K, h, w)), (h - 1, w - 1)))
     expect_flat("kernel_matrix", counts)
 
 
@@ -106,6 +120,12 @@ CORR1D_SIZES = [
     ("multi-in-out-channels", dict(fn="corr1d_multi_in_out", grows="channels",
                                    shapes=lambda c: ((c, 12), (2 * c, c, 3), (2 * c, 10)))),
 ]
+# Each function's value, from F.conv1d (X and K as the function takes them).
+CORR1D_ORACLES = {
+    "corr1d": lambda X, K: oracle_corr1d(X[None], K[None, None])[0],
+    "corr1d_multi_in": lambda X, K: oracle_corr1d(X, K[None])[0],
+    "corr1d_multi_in_out": oracle_corr1d,
+}
 
 
 @check("corr1d.vectorised", "audio_conv1d",
@@ -116,7 +136,7 @@ def corr1d_vectorised(student, fn, grows, shapes) -> None:
     for n in ((12, 96) if grows == "output positions" else (2, 16)):
         x_shape, k_shape, out = shapes(n)
         args = [array(805, *x_shape), array(806, *k_shape)]
-        ops = _count_call(student, fn, args, out)
+        ops = _count_call(student, fn, args, CORR1D_ORACLES[fn](*args))
         counts.append((ops, out[-1:]) if grows == "output positions" else
                       (ops, f"X {_size(x_shape)} and K {_size(k_shape)}"))
     expect_flat(fn, counts, grows)
@@ -130,7 +150,8 @@ def backward_vectorised(student) -> None:
     for h, w in ((5, 6), (21, 26)):
         X, dY = array(808, h, w), array(809, h - 1, w - 2)
         obs = student.probe("corr2d_function", X=X, K=K, dY=dY)
-        counts.append((_counted(obs, ("backward_ops", "backward_lines"), {"dX": (h, w),
-                                                                           "dK": (2, 3)},
+        Xr, Kr = X.clone().requires_grad_(), K.clone().requires_grad_()
+        dX, dK = torch.autograd.grad(oracle_corr2d(Xr, Kr), (Xr, Kr), dY)
+        counts.append((_counted(obs, ("backward_ops", "backward_lines"), {"dX": dX, "dK": dK},
                                 "Corr2dFunction.backward"), (h - 1, w - 2)))
     expect_flat("Corr2dFunction.backward", counts)

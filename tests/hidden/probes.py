@@ -62,14 +62,14 @@ def corr2d_function(student: Any, violations: Violations, X: torch.Tensor, K: to
                     dY: torch.Tensor, requires: list[bool] | None = None) -> dict[str, Any]:
     """Forward and backward of ``Corr2dFunction`` with dY given; autograd banned inside, the
     student's ``corr2d`` replaced by the oracle. ``requires``: which of X, K require grad.
-    Observes Y, dX, dK, the operators and the lines of the submission's Python run inside
+    Observes Y, dX, dK, the operators and the lines of Python run inside
     backward, and what backward itself returned for each input (None or a tensor)."""
     fn = student.get("Corr2dFunction")
     need_x, need_k = requires or (True, True)
     Xg, Kg = X.clone().requires_grad_(need_x), K.clone().requires_grad_(need_k)
     returned: list[Any] = []
     with stand_ins(student, ORACLES), _recording_backward(fn, returned), \
-            under_rules(BACKWARD, violations, count_lines_in=student.folder) as guarded:
+            under_rules(BACKWARD, violations, count_lines=True) as guarded:
         Y = fn.apply(Xg, Kg)
         wanted = [t for t in (Xg, Kg) if t.requires_grad]
         grads = dict(zip([id(t) for t in wanted], _grad(Y, wanted, dY, allow_unused=True)))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import inspect
 import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -75,18 +74,18 @@ class Rules:
     """``with Rules(NO_CONV, "corr2d(...)") as guard:`` runs the block under the grader's rule
     guard. A rule broken inside the block fails the test, even when the code caught the guard's
     exception (the guard records the violation before it raises). ``guard.ops`` is the work the
-    block did: the operators it ran plus, with ``count_lines_in`` (the student's package
-    folder), the lines of its Python; ``guard.backward_ops`` that done inside a backward pass.
+    block did: the operators it ran plus, with ``count_lines``, the lines of Python it ran;
+    ``guard.backward_ops`` that done inside a backward pass.
 
     ``watch=False`` (for training): the process-wide refusals only, no counting, as the grader
     does for ``learn_kernel``."""
 
     def __init__(self, rules: Sequence[str], what: str, watch: bool = True,
-                 count_lines_in: str | Path | None = None) -> None:
+                 count_lines: bool = False) -> None:
         self.rules, self.what, self.watch = list(rules), what, watch
         self.violations = guards.Violations()
         self._managers: list[Any] = []
-        self._lines = guards.LineCounter(str(count_lines_in)) if count_lines_in else None
+        self._lines = guards.LineCounter() if count_lines else None
         self._stack = contextlib.ExitStack()
 
     @property
@@ -134,16 +133,11 @@ class Rules:
         return False
 
 
-def package_folder(obj: Any) -> Path:
-    """The folder of the student's module that defines ``obj`` (whose lines are counted)."""
-    return Path(inspect.getfile(obj)).resolve().parent
-
-
 def count_ops(rules: Sequence[str], fn: Callable[..., Any], *args: Any, what: str,
               **kwargs: Any) -> int:
     """The work ``fn(*args, **kwargs)`` does under ``rules``: the operators it runs plus the
-    lines of the student's Python it runs (as the grader counts them)."""
-    with Rules(rules, what, count_lines_in=package_folder(fn)) as guard:
+    lines of Python it runs (as the grader counts them)."""
+    with Rules(rules, what, count_lines=True) as guard:
         fn(*args, **kwargs)
     return guard.ops
 

@@ -11,7 +11,7 @@ import torch
 
 from convolutions import Conv2D, Corr2dFunction, learn_kernel
 from support import (BACKWARD, TRAINING, Rules, assert_layout, assert_on_device, assert_tensor,
-                     assert_unchanged, assert_vectorised, own_corr2d_replaced, package_folder,
+                     assert_unchanged, assert_vectorised, own_corr2d_replaced,
                      randn, reference_corr2d, tolerances, value_first)
 
 pytestmark = pytest.mark.conv2d_backward
@@ -20,9 +20,8 @@ pytestmark = pytest.mark.conv2d_backward
 @contextlib.contextmanager
 def _graded(what: str, rules=BACKWARD, watch: bool = True):
     """The rules of what the block calls (Corr2dFunction's by default), corr2d replaced; the
-    work inside a backward pass is counted (operators and lines of this package's Python)."""
-    with own_corr2d_replaced(), Rules(rules, what, watch,
-                                      package_folder(Corr2dFunction) if watch else None) as guard:
+    work inside a backward pass is counted (operators and lines of Python)."""
+    with own_corr2d_replaced(), Rules(rules, what, watch, count_lines=watch) as guard:
         yield guard
 
 
