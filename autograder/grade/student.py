@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import re
 import secrets
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from autograder import paths
@@ -20,6 +20,7 @@ from autograder.sandbox import wire
 from autograder.sandbox.codec import encode_inputs
 from autograder.sandbox.messages import MessageError, Reply, Request
 
+from . import secrecy
 from .bank import CheckFailed
 from .judge import DEVICE, mask_numbers
 
@@ -37,43 +38,41 @@ def _device_hint(request: Request | None) -> str:
             "X.new_zeros(...), or with device=X.device)")
 
 
-# The location describe_exception (sandbox/worker.py) appends: a file of the package and a line.
-_LOCATION = re.compile(r" \(at ([A-Za-z0-9_./-]{1,120}\.py):(\d{1,6})\)$")
+def _rule_descriptions() -> list[str]:
+    """What each of the assignment's rules says it forbids (as the guard words violations)."""
+    from autograder import rules
+
+    return [str(spec["says"]) for spec in rules.RULES.values() if "says" in spec]
 
 
-def _student_text(text: str, limit: int = 300) -> str:
-    """What a failed check's message may quote of a text the student's code wrote (an exception
-    message, a rule violation as the student's process reported it): its numbers masked, cut,
-    and the location in the student's code (file:line) kept. The whole text goes to ``detail``,
-    which only visible checks show: no value the code derived from a hidden input reaches the
-    feedback of a hidden check (issue 19)."""
-    where = _LOCATION.search(text)
-    body = text[:where.start()] if where else text
-    return mask_numbers(body, limit) + (where.group() if where else "")
-
-
-def _verdict(message: Any, request: Request | None = None) -> dict[str, Any]:
+def _verdict(message: Any, request: Request | None = None,
+             files: Iterable[str] | None = None) -> dict[str, Any]:
     """Turn a probe's reply (as received: written by the student's process) into observations,
-    or ``CheckFailed`` with a student-facing reason. The reason quotes what the student's code
-    wrote with its numbers masked (``_student_text``); ``detail`` has it whole."""
+    or ``CheckFailed`` with a student-facing reason. The reason says only what the grader can
+    vouch for (``secrecy``): no text the student's code chose, which could carry a hidden
+    input's values; ``detail`` (visible checks only) has the whole text. ``files``: the
+    submission's package files, the only locations quoted."""
     try:
         reply = Reply.from_wire(message)
     except MessageError:
         raise CheckFailed("the grader received a malformed reply from your code") from None
     if reply.violations:
         used = "; ".join(reply.violations[:3])
-        raise CheckFailed("rule broken: your code used " + _student_text(used, 600),
+        safe = "; ".join(dict.fromkeys(secrecy.violation(v, _rule_descriptions())
+                                       for v in reply.violations[:3]))
+        raise CheckFailed("rule broken: your code used " + safe,
                           "rule broken: your code used " + used[:600])
     if reply.error is not None:
         kind, text = reply.error.type, reply.error.message
+        where = secrecy.location(text, files)
         if kind == "NotImplementedError":
-            text = text.removeprefix("NotImplementedError: ")
-            raise CheckFailed(_student_text(text), text[:300])
+            raise CheckFailed(f"not implemented yet{where}",
+                              text.removeprefix("NotImplementedError: ")[:300])
         if kind == "SystemExit":
             raise CheckFailed("your code called sys.exit(); functions must return, not exit")
         hint = _device_hint(request) if "device" in text and ("meta" in text or "cuda" in text) \
             else ""
-        raise CheckFailed(f"your code raised {_student_text(text)}{hint}",
+        raise CheckFailed(f"your code raised {secrecy.exception_class(kind)}{where}{hint}",
                           f"your code raised {text[:600]}{hint}")
     assert reply.ok is not None  # (a reply holds one or the other)
     return reply.ok
@@ -106,7 +105,12 @@ class StudentBase:
         """Run ``probe`` in the student process on ``args`` (tensors on ``device``, by default
         the run's device); its observations, or CheckFailed."""
         request = Request(probe, encode_inputs(args), device or DEVICE.get())
-        return _verdict(self._request(request, *self._time_left()), request)
+        return _verdict(self._request(request, *self._time_left()), request, self.package_files())
+
+    def package_files(self) -> list[str] | None:
+        """The submission's package files, relative to the package (the locations a message may
+        quote); None where unknown."""
+        return None
 
     def _time_left(self) -> tuple[float, float | None]:
         """(wall-clock seconds left, CPU seconds left or None where CPU time is not counted)."""
@@ -144,6 +148,10 @@ class SandboxedStudent(StudentBase):
 
     def cpu_seconds(self) -> float | None:
         return self.sandbox.cpu_seconds()
+
+    def package_files(self) -> list[str]:
+        prefix = f"{paths.PACKAGE}/"
+        return [p.removeprefix(prefix) for p in self.files if p.startswith(prefix)]
 
     def begin_part(self, part: str) -> None:
         """Grade each part in a process of its own, freshly imported: nothing the grader lent
@@ -207,7 +215,9 @@ class SandboxedStudent(StudentBase):
                               f"wait; this check's limit is {self.limit:.3g} s)") from None
         except ChildDied as exc:
             self._lost(exc)
-            raise CheckFailed(f"your code's process died: {exc.info.reason}") from None
+            # (an exit status or a signal is chosen by the code: a number only for visible checks)
+            raise CheckFailed(f"your code's process died: {mask_numbers(exc.info.reason)}",
+                              f"your code's process died: {exc.info.reason}") from None
 
     def _respawn(self, timeout: float, cpu_limit: float | None) -> tuple[float, float | None]:
         """A fresh child for the next request, after the old one is reaped (every process it
@@ -266,6 +276,14 @@ class InProcessStudent(StudentBase):
         self.student = Student(code_dir)
         self.hello = {"import_error": self.student.import_error,
                       "module_errors": self.student.module_errors}
+        self.code_dir = code_dir
+
+    def package_files(self) -> list[str]:
+        import os
+
+        root = os.path.join(self.code_dir, paths.PACKAGE)
+        return [os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+                for folder, _, names in os.walk(root) for name in names if name.endswith(".py")]
 
     def _request(self, request: Request, timeout: float, cpu_limit: float | None) -> Any:
         from autograder.sandbox.guards import lift_unneeded

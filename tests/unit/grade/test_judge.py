@@ -177,9 +177,9 @@ def test_value_first_fails_a_property_check_as_not_judged(value) -> None:
 def test_value_first_turns_a_crash_into_not_judged() -> None:
     reply = Reply(error=Failure("ValueError", "ValueError: oops (at cross_correlation.py:3)"))
     with pytest.raises(CheckFailed) as caught, judge.value_first("corr2d in float16"):
-        _verdict(reply.to_wire())
+        _verdict(reply.to_wire(), None, ["cross_correlation.py"])
     assert caught.value.message == ("corr2d in float16: not judged: the value is wrong (your code "
-                                    "raised ValueError: oops (at cross_correlation.py:3))")
+                                    "raised ValueError (at cross_correlation.py:3))")
 
 
 def test_tolerance_is_the_dtypes() -> None:
@@ -222,10 +222,9 @@ def test_a_message_carries_no_value_the_code_derived_from_the_inputs(kind, text)
     X = judge.array(101, 7, 7)
     text = text.format(values=repr(X.tolist()))
     caught = failure(_verdict, Reply(error=Failure(kind, text)).to_wire(),
-                     Request("call", {"name": "corr2d"}))
+                     Request("call", {"name": "corr2d"}), ["cross_correlation.py"])
     assert not any(v in caught.message for v in _hidden_input_values(X)), caught.message
-    assert caught.message.endswith("(at cross_correlation.py:37)") or "device" in caught.message
-    assert "cross_correlation.py:37" in caught.message  # where it happened: kept
+    assert "cross_correlation.py:37)" in caught.message  # where it happened: kept
     assert repr(X.tolist())[:200] in caught.detail      # the whole text: visible checks only
 
 
@@ -233,8 +232,22 @@ def test_forged_rule_violations_carry_no_values() -> None:
     X = judge.array(102, 3, 3)
     reply = Reply(ok={}, violations=(f"aten::convolution {X.tolist()}",))
     caught = failure(_verdict, reply.to_wire())
-    assert caught.message.startswith("rule broken: your code used aten::convolution [[#.#")
+    assert caught.message == ("rule broken: your code used something the rules forbid (the "
+                              "grader could not confirm what)")
     assert not any(v in caught.message for v in _hidden_input_values(X))
+
+
+@pytest.mark.parametrize("text", [
+    "E{}".format("abcdefgh"), "conv2d (values told in letters: abcdefgh)",
+    "abcdefgh (torch's convolution, unfold, fold or as_strided)"])
+def test_text_in_letters_is_not_quoted_either(text) -> None:
+    """Masking digits is not enough: a class name, a violation or a file name chosen by the
+    code could spell values in letters; only what the grader can vouch for is quoted."""
+    caught = failure(_verdict, Reply(error=Failure(text, f"{text}: x (at abcdefgh.py:1)"))
+                     .to_wire(), None, ["cross_correlation.py"])
+    assert "abcdefgh" not in caught.message and "(at" not in caught.message
+    caught = failure(_verdict, Reply(ok={}, violations=(text,)).to_wire())
+    assert "abcdefgh" not in caught.message
 
 
 def test_names_the_student_process_reports_are_masked_too() -> None:
@@ -283,12 +296,17 @@ def test_a_reply_gives_its_observations() -> None:
 
 
 @pytest.mark.parametrize("reply, says", [
-    (Reply(ok={}, violations=("conv2d (torch's convolution)",)),
-     "rule broken: your code used conv2d (torch's convolution)"),
+    (Reply(ok={}, violations=("conv2d (torch's convolution, unfold, fold or as_strided)",)),
+     "rule broken: your code used conv2d (torch's convolution, unfold, fold or as_strided)"),
+    (Reply(ok={}, violations=("Tensor.tolist (tensor values taken out of torch (to Python or "
+                              "numpy))",)),
+     "rule broken: your code used Tensor.tolist (tensor values taken out of torch"),
+    (Reply(ok={}, violations=("tampering with the grader's rule guard",)),
+     "rule broken: your code used tampering with the grader's rule guard"),
     (Reply(error=Failure("NotImplementedError", "NotImplementedError: write corr2d")),
-     "write corr2d"),
+     "not implemented yet"),
     (Reply(error=Failure("SystemExit", "SystemExit: 0")), "your code called sys.exit()"),
-    (Reply(error=Failure("ValueError", "ValueError: bad")), "your code raised ValueError: bad"),
+    (Reply(error=Failure("ValueError", "ValueError: bad")), "your code raised ValueError"),
 ])
 def test_a_failed_reply_says_why(reply: Reply, says: str) -> None:
     assert failure(_verdict, reply.to_wire()).message.startswith(says)
