@@ -52,6 +52,8 @@ RULES = {
         # ... and this one, which torch's own reshape and flatten emit, only when its strides
         # are not those of a plain view (a view of one's own strides is as_strided by hand).
         "plain_views": ["_reshape_alias"],
+        # torch's Python versions of them, built from allowed operators (im2col by indexing).
+        "python_modules": ["torch._decomp.decompositions", "torch._refs", "torch._prims"],
         # Refused on the autograd keys too: their autograd implementation does the work itself.
         "everywhere": ["_nested_view_from_buffer", "_nested_view_from_jagged"],
         "says": "torch's convolution, unfold, fold or as_strided",

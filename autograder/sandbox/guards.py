@@ -35,6 +35,7 @@ library.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import sys
@@ -201,7 +202,7 @@ def _all_operators() -> list[str]:
 # ------------------------------------------------------------------------------- the specs
 
 OPERATOR_KEYS = {"kind", "family", "overloads", "top_level_only", "everywhere", "plain_views",
-                 "composites", "says", "canaries"}
+                 "composites", "python_modules", "says", "canaries"}
 AUTOGRAD_KEYS = {"kind", "where"}
 
 
@@ -225,8 +226,11 @@ class OperatorRule:
     torch's own ``reshape`` emits); ``composites``: also refuse the family's composite
     operators on the autograd keys, where they decompose (an operator such as
     ``scaled_dot_product_attention`` may decompose into allowed ones, matmul and softmax);
-    ``says``: what the family is, for messages; ``canaries``: functions that each run one
-    forbidden operator (to check the overrides hold)."""
+    ``python_modules``: modules of torch's Python (reference implementations, decompositions)
+    whose functions named like the family do its work from allowed operators: refused when
+    called from the submission while the rule holds; ``says``: what the family is, for
+    messages; ``canaries``: functions that each run one forbidden operator (to check the
+    overrides hold)."""
 
     name: str
     family: re.Pattern[str]
@@ -237,12 +241,36 @@ class OperatorRule:
     everywhere: frozenset[str] = frozenset()
     plain_views: frozenset[str] = frozenset()
     composites: bool = False
+    python_modules: tuple[str, ...] = ()
     overrides: _Overrides = field(init=False)
 
     def __post_init__(self) -> None:
         forbidden = [n for n in _all_operators() if self.forbids(n)]
         self.overrides = _Overrides(_operator_table(forbidden, self._keys), self.describe,
                                     self.plain_views)
+        for module_name in self.python_modules:
+            self._wrap_python_functions(importlib.import_module(module_name))
+
+    def _wrap_python_functions(self, module: Any) -> None:
+        for attr in [a for a in dir(module) if self.family.search(a)]:
+            original = getattr(module, attr)
+            if callable(original) and not isinstance(original, type):
+                setattr(module, attr, self._refusing_python(
+                    f"{module.__name__}.{attr}", original))
+
+    def _refusing_python(self, qualified: str, original: Callable[..., Any]
+                         ) -> Callable[..., Any]:
+        overrides = self.overrides
+
+        def refusing(*args: Any, **kwargs: Any) -> Any:
+            if overrides.current is not None and not _trusted(sys._getframe(1)):
+                what = f"{qualified.rsplit('.', 1)[-1].lstrip('_')} ({self.says})"
+                overrides.current.add(what)
+                raise RuleViolation(f"rule broken: {qualified} may not be used here")
+            return original(*args, **kwargs)
+
+        refusing.__name__ = getattr(original, "__name__", qualified)
+        return refusing
 
     @classmethod
     def from_spec(cls, name: str, spec: Mapping[str, Any]) -> OperatorRule:
@@ -251,7 +279,8 @@ class OperatorRule:
                    tuple(spec["canaries"]), frozenset(spec.get("overloads", ())),
                    frozenset(spec.get("top_level_only", ())),
                    frozenset(spec.get("everywhere", ())),
-                   frozenset(spec.get("plain_views", ())), bool(spec.get("composites", False)))
+                   frozenset(spec.get("plain_views", ())), bool(spec.get("composites", False)),
+                   tuple(spec.get("python_modules", ())))
 
     def forbids(self, qualified: str) -> bool:
         """``"aten::<name>.<overload>"``: an operator of the forbidden family."""

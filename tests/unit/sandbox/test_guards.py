@@ -250,3 +250,16 @@ def test_torch_code_called_by_the_submission_inherits_its_restrictions(values_ru
         with pytest.raises(guards.RuleViolation):
             namespace["leak"](torch.ones(2))
     assert len(violations.items) == 1
+
+
+def test_torchs_python_versions_of_the_family_are_refused_to_the_submission(registered) -> None:
+    import torch._decomp.decompositions as decompositions
+
+    X = torch.randn(1, 1, 4, 4)
+    violations = guards.Violations()
+    with guards.guard([rules.NO_CONVOLUTION], violations)[0]:
+        with pytest.raises(guards.RuleViolation):
+            decompositions.im2col(X, [2, 2], [1, 1], [0, 0], [1, 1])
+    assert violations.items and violations.items[0].startswith("im2col")
+    guards.lift_unneeded([])
+    assert decompositions.im2col(X, [2, 2], [1, 1], [0, 0], [1, 1]).shape == (1, 4, 9)
