@@ -211,7 +211,13 @@ class Corr2dFunction(torch.autograd.Function):
             dK = corr2d(X, dY)
         return dX, dK
 ''', "the textbook formulas: dK = corr2d(X, dY), dX = corr2d(pad(dY), K.flip(0, 1)); no "
-       "@once_differentiable (d2l never uses it)"),
+       "@once_differentiable (d2l never uses it)",
+      pending=("test_conv2d_backward::test_backward_vectorised_over_output_positions",),
+      pending_why="the public tests' stand-in for corr2d (support._d2l_corr2d, a pixel loop) "
+                  "resets the operator count but not the lines of Python it ran, which are "
+                  "counted since fc4fd21: a backward that calls corr2d, as its stub allows, is "
+                  "charged with the stand-in's loop (the hidden check's stand-in is vectorised "
+                  "and passes it)"),
     V("backward_im2col_index_add", "conv2d_backward", '''
 def _window_index(h, w, kh, kw, device):
     """Flat indices into X.reshape(-1) of every window, (out_h * out_w, kh * kw)."""
