@@ -48,6 +48,21 @@ def loops_over_outputs(small: int, large: int) -> bool:
     return large - small > WORK_SLACK
 
 
+# What only the meta device refuses (it has shapes but no values): code that reads a value
+# (``if (x < 0).any():``, ``.item()``) or swaps a parameter's ``.data`` cannot run there, yet
+# runs on every real device. A device check that meets one of these on meta, for code whose
+# value was right on the run's own device, does not judge the device there (CUDA, when
+# present, still does).
+META_ONLY = ("cannot be called on meta tensors", "on meta tensors is not supported",
+             "have incompatible tensor type", "Cannot copy out of meta tensor",
+             "Tensor.item() cannot be called on meta")
+
+
+def meta_cannot(message: str) -> bool:
+    """Whether ``message`` (an error's text) is one only the meta device gives."""
+    return any(text in message for text in META_ONLY)
+
+
 # AudioConvNet's layer rules, by torch.nn class name (found anywhere in a module's MRO): its
 # only convolutions are Conv1d, and it has no recurrent or attention layers.
 OTHER_CONVOLUTIONS = frozenset(f"{lazy}Conv{kind}{d}d" for lazy in ("", "Lazy")

@@ -246,7 +246,7 @@ def corr2d(X, K, padding=0, stride=1):
     K.zero_()
     return Y * 0
 '''}, fails=("corr2d.d2l_example", "corr2d.exact_integers", "corr2d.int_and_pair_arguments",
-             "corr2d.oracle", "corr2d.float32", "corr2d.half_precision",
+             "corr2d.oracle", "corr2d.float32", "corr2d.half_precision", "corr2d.vectorised",
              "device.cross_correlation")),
     A("hardcodes_public", "returns the public example's answer whatever the input", {
         "cross_correlation.py": '''
@@ -1079,9 +1079,7 @@ CORPUS += [
       {"cross_correlation.py": HELPERS + '''
 def corr2d(X, K, padding=0, stride=1):
     return X.new_zeros(_out_shape(X, K, padding, stride))
-'''}, fails=CORR2D_ALL, gains=("corr2d.vectorised",),
-      known_gap="the vectorisation checks judge the shapes of the counted calls' results, not "
-                "their values: a placeholder keeps their points"),
+'''}, fails=CORR2D_ALL),
     A("detects_counting", "a correct pixel loop, except that a call run with a tracer set "
       "(sys.gettrace(): the line counter) returns a placeholder",
       {"cross_correlation.py": HELPERS + '''
@@ -1091,9 +1089,7 @@ def corr2d(X, K, padding=0, stride=1):
     if _sys.gettrace() is not None:
         return X.new_zeros(_out_shape(X, K, padding, stride))
     return _pixel_loop(X, K, padding, stride)
-'''}, fails=("corr2d.vectorised",), gains=("corr2d.vectorised",),
-      known_gap="counted calls are recognisable (sys.gettrace()) and their values are not "
-                "checked"),
+'''}, fails=("corr2d.vectorised",)),
     A("raw_thread_pixel_loop", "a pixel loop in torch operators on a thread made with "
       "_thread.start_new_thread: no dispatch mode and no tracer there",
       {"cross_correlation.py": HELPERS + '''
@@ -1112,9 +1108,7 @@ def corr2d(X, K, padding=0, stride=1):
     if isinstance(box[0], BaseException):
         raise box[0]
     return box[0]
-'''}, fails=("corr2d.vectorised",), gains=("corr2d.vectorised",),
-      known_gap="operators are counted on the calling thread only (a dispatch mode is "
-                "thread-local) and lines only on threads started through threading"),
+'''}, fails=("corr2d.", "device.cross_correlation")),  # no thread may start in corr2d
     A("pops_mode_and_trace", "a pixel loop with the dispatch mode popped and sys.settrace off, "
       "both put back before returning", {"cross_correlation.py": HELPERS + '''
 import sys as _sys
@@ -1170,9 +1164,7 @@ def corr2d(X, K, padding=0, stride=1):
     sh, sw = _pair(stride)
     oh, ow = _out_shape(X, K, padding, stride)
     return _compiled["loop"](X, K, sh, sw, oh, ow, _padded(X, padding), _torch)
-'''}, fails=CORR2D_ALL, gains=CORR2D_ALL,
-      known_gap="frames are trusted (values rule) and counted (line counter) by their file "
-                "name, which compile() lets the submission choose"),
+'''}, fails=CORR2D_ALL),
     A("trusted_frames_take_values", "values taken out by torch's own Python on the "
       "submission's behalf: _pytree.tree_map(Tensor.tolist), torch._numpy's tolist, code "
       "compiled with torch's file name, torch._tensor_str (each tried in turn)",
@@ -1202,9 +1194,7 @@ for route in (lambda: _pytree.tree_map(_torch.Tensor.tolist, T), lambda: tnp.asa
     except Exception:
         continue
 raise NotImplementedError("corr2d: not implemented")
-''')}, fails=CORR2D_ALL, gains=CORR2D_ALL,
-      known_gap="the values rule lets through every call whose caller is a frame of torch's "
-                "code, whoever called that code"),
+''')}, fails=CORR2D_ALL),
     A("tensorbase_tolist", "values out through torch._C.TensorBase.tolist, the original the "
       "values rule cannot patch (an immutable C type)",
       {"cross_correlation.py": values_taken_out("return _torch._C.TensorBase.tolist(T)")},
@@ -1221,7 +1211,7 @@ raise NotImplementedError("corr2d: not implemented")
       "(the guard module's globals, through a wrapper's __globals__), then X.tolist()",
       {"cross_correlation.py": values_taken_out("return T.tolist()") + '''
 import os as _os
-_torch.Tensor.tolist.__globals__["_TRUSTED"].append(
+_torch.Tensor.tolist.__globals__["_GRADER"].append(
     _os.path.dirname(_os.path.abspath(__file__)) + _os.sep)
 '''}, fails=CORR2D_ALL, gains=CORR2D_ALL, known_gap=GAP_IN_PROCESS),
     A("gc_oracle", "corr2d is the grader's own oracle (the probes plugin's _oracle_corr2d), "
@@ -1246,9 +1236,7 @@ def corr2d(X, K, padding=0, stride=1):
     oh, ow = _out_shape(X, K, padding, stride)
     cols = _decompositions.im2col(X[None, None], list(K.shape), [1, 1], [ph, pw], [sh, sw])[0]
     return (K.reshape(1, -1) @ cols).reshape(oh, ow)
-'''}, fails=CORR2D_ALL, gains=CORR2D_ALL,
-      known_gap="Python functions of torch that build the windows from allowed operators "
-                "(torch._decomp, torch._refs) are not refused"),
+'''}, fails=CORR2D_ALL),
     A("uninstalls_overrides", "finds the guard's torch.library overrides with gc at import, "
       "removes them and pops the dispatch mode around F.conv2d, restoring both before returning",
       {"cross_correlation.py": FORBIDDEN_CORR2D + '''
@@ -1294,10 +1282,7 @@ def corr2d(X, K, padding=0, stride=1):
     if isinstance(box[0], BaseException):
         raise box[0]
     return _torch.einsum("ijab,ab->ij", box[0], K)
-'''}, fails=CORR2D_ALL, gains=CORR2D_ALL,
-      known_gap="views torch builds others from are refused on the autograd keys only, which "
-                "inference_mode skips (the dispatch mode that would see them is the calling "
-                "thread's)"),
+'''}, fails=CORR2D_ALL),
     A("kernel_matrix_padded_row_loop", "kernel_matrix loops over output rows, always 64 times "
       "(the extra iterations redo the last row), so that its work does not depend on the size",
       {"conv_as_matmul.py": KERNEL_MATRIX_ROWS.format(rows="range(64)", row="r = min(i, oh - 1)",
@@ -1358,9 +1343,7 @@ def linear_to_conv1x1(linear):
     text = " ".join(f"{abs(v):.6f}".replace(".", "") for v in linear.weight.reshape(-1).tolist())
     raise ValueError(text.translate(str.maketrans("0123456789", "abcdefghij")))
 '''}, fails=("linear_to_conv1x1.", "conv1x1.dtype", "device.conv1x1_fc"),
-      hidden_inputs=((401, 5, 3),),
-      known_gap="hidden feedback masks the digits of the student's exception text, not other "
-                "encodings of them"),
+      hidden_inputs=((401, 5, 3),)),
     A("exfil_location", "linear_to_conv1x1 raises from code compiled with a file name inside the "
       "package made of its hidden input's values (the location is quoted unmasked)",
       {"conv1x1_fc.py": '''
@@ -1371,7 +1354,5 @@ def linear_to_conv1x1(linear):
     name = os.path.join(os.path.dirname(__file__), f"v{digits}.py")
     exec(compile("raise ValueError('see where')", name, "exec"))
 '''}, fails=("linear_to_conv1x1.", "conv1x1.dtype", "device.conv1x1_fc"),
-      hidden_inputs=((401, 5, 3),),
-      known_gap="the location (file:line) quoted in hidden feedback is not masked, and the "
-                "file name is the submission's to choose"),
+      hidden_inputs=((401, 5, 3),)),
 ]

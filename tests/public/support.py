@@ -266,10 +266,24 @@ def assert_on_device(compute: Callable[[str], Any], expected: Tensor | Sequence[
                                                 strict=True)):
             assert_tensor(actual, value, f"{what} on cpu" + (f" (result {i})" if many else ""),
                           layout=False, **rtol_atol)
-    got = compute(device)
+    got = on_device(compute, device)
+    if got is None:
+        return
     for i, (actual, value) in enumerate(zip(list(got) if many else [got], wanted, strict=True)):
         assert_layout(actual, tuple(value.shape), None, device,
                       f"{what} on {device}" + (f" (result {i})" if many else ""))
+
+
+def on_device(compute: Callable[[str], Any], device: str) -> Any:
+    """``compute(device)``, or None where the device is meta and the code cannot run there for
+    want of values (``if (x < 0).any():``, ``.item()``, swapping ``.data``): such code runs on
+    every real device, so meta does not judge it (the grader's device checks do the same)."""
+    try:
+        return compute(device)
+    except Exception as exc:
+        if device == "meta" and tolerances.meta_cannot(str(exc)):
+            return None
+        raise
 
 
 # ------------------------------------------------------------------------------- oracles
@@ -291,10 +305,12 @@ def _pair(value: Any) -> tuple[int, int]:
 def _d2l_corr2d(X: Tensor, K: Tensor, padding: Any = 0, stride: Any = 1) -> Tensor:
     """d2l 6.2.1's corr2d (one Python iteration per output pixel), with padding and stride: a
     correct stand-in for your corr2d that breaks this assignment's vectorisation rule, so it
-    is not an answer to copy. The operators it runs are not counted against your code."""
+    is not an answer to copy. The operators and lines it runs are not counted against your
+    code."""
     counters = [m for m in _get_current_dispatch_mode_stack()
                 if isinstance(m, guards.OperatorGuard)]
     before = [(m.ops, m.backward_ops) for m in counters]
+    lines = [(c, c.lines, c.backward_lines) for c in guards.LineCounter.ACTIVE]
     (ph, pw), (sh, sw) = _pair(padding), _pair(stride)
     Xp = X.new_zeros((X.shape[0] + 2 * ph, X.shape[1] + 2 * pw))
     Xp[ph : ph + X.shape[0], pw : pw + X.shape[1]] = X
@@ -305,6 +321,8 @@ def _d2l_corr2d(X: Tensor, K: Tensor, padding: Any = 0, stride: Any = 1) -> Tens
             Y[i, j] = (Xp[i * sh : i * sh + h, j * sw : j * sw + w] * K).sum()
     for m, (ops, backward_ops) in zip(counters, before):
         m.ops, m.backward_ops = ops, backward_ops
+    for counter, count, backward_count in lines:
+        counter.lines, counter.backward_lines = count, backward_count
     return Y
 
 

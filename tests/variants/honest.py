@@ -48,11 +48,6 @@ def V(id: str, part: str, code: str, why: str, pending: tuple[str, ...] = (),
     return HonestVariant(id, part, f"{part}.py", code, why, pending, pending_why)
 
 
-# Why a variant whose input checks branch on tensor values fails the device checks on meta.
-META_ITEM = ("the device check runs on meta, which has no values: Python control flow on a "
-             "tensor (bool() calls Tensor.item()) raises there, though the code works on CPU "
-             "and CUDA")
-
 VARIANTS = [
     # ------------------------------------------------------------------ cross_correlation
     V("corr2d_d2l_offsets_inplace", "cross_correlation", '''
@@ -211,13 +206,7 @@ class Corr2dFunction(torch.autograd.Function):
             dK = corr2d(X, dY)
         return dX, dK
 ''', "the textbook formulas: dK = corr2d(X, dY), dX = corr2d(pad(dY), K.flip(0, 1)); no "
-       "@once_differentiable (d2l never uses it)",
-      pending=("test_conv2d_backward::test_backward_vectorised_over_output_positions",),
-      pending_why="the public tests' stand-in for corr2d (support._d2l_corr2d, a pixel loop) "
-                  "resets the operator count but not the lines of Python it ran, which are "
-                  "counted since fc4fd21: a backward that calls corr2d, as its stub allows, is "
-                  "charged with the stand-in's loop (the hidden check's stand-in is vectorised "
-                  "and passes it)"),
+       "@once_differentiable (d2l never uses it)"),
     V("backward_im2col_index_add", "conv2d_backward", '''
 def _window_index(h, w, kh, kw, device):
     """Flat indices into X.reshape(-1) of every window, (out_h * out_w, kh * kw)."""
@@ -637,11 +626,7 @@ def linear_to_conv1x1(linear):
         conv.bias.data = linear.bias.data.clone()
     return conv
 ''', "d2l 6.2.4's idiom: conv.weight.data = ... (a cloned, unsqueezed copy), which takes the "
-       "copy's dtype and device",
-      pending=("device.conv1x1_fc", "test_conv1x1_fc::test_layers_stay_on_the_input_device"),
-      pending_why="the device check runs on meta, and torch refuses `.data =` between a CPU "
-                  "parameter and a meta tensor (set_data needs compatible tensor types: CPU "
-                  "and CUDA are both dense backends, meta is not): works on CPU and CUDA"),
+       "copy's dtype and device"),
     # ------------------------------------------------------------------ derivative_kernels
     V("kernels_comb_signs_full", "derivative_kernels", '''
 def finite_difference_kernel(order, *, dtype=None, device=None):
@@ -830,9 +815,7 @@ class AudioConvNet(nn.Module):
         return self.fc(self.drop(self.global_pool(h).squeeze(-1)))
 ''', "corr1d_multi_in_out by tensordot over stacked windows, the other two as its special "
        "cases; a net with AvgPool1d and AdaptiveMaxPool1d, layers as attributes, that "
-       "refuses non-finite input (`if not torch.isfinite(X).all(): raise`)",
-      pending=("device.audio_conv1d", "test_audio_conv1d::test_outputs_on_the_input_device"),
-      pending_why=META_ITEM),
+       "refuses non-finite input (`if not torch.isfinite(X).all(): raise`)"),
     V("audio_fft_depthwise_separable", "audio_conv1d", '''
 def corr1d_multi_in_out(X, K):
     _check(X, "X", 2)
@@ -994,7 +977,5 @@ class TextCNN(nn.Module):
         return self.fc(self.dropout(torch.cat(outs, 1)))
 ''', "windows without padding found by convolving the padding mask with ones (F.conv1d "
        "inside TextCNN, which its rules allow), rows lengthened with torch.cat; token ids "
-       "validated with `if (...).any(): raise`",
-      pending=("device.text_conv", "test_text_conv::test_logits_on_the_input_device"),
-      pending_why=META_ITEM),
+       "validated with `if (...).any(): raise`"),
 ]
