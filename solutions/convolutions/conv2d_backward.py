@@ -8,10 +8,10 @@ to ``X`` and ``K`` by hand and write them in ``Corr2dFunction.backward``. ``Conv
 Rules: ``Corr2dFunction.backward`` may not call autograd (no ``torch.autograd.grad``, no
 ``.backward()``); nothing in this part may use torch's convolution, unfold, fold or as_strided
 (your ``corr2d`` is fine); in ``Corr2dFunction`` tensor values stay in torch, as in ``corr2d``
-(``learn_kernel`` may read its loss with ``.item()``). The backward's own loops run over the kernel offsets (kh * kw
-iterations) at most: the operations it runs itself must not grow with the size of ``dY``. It
-may call ``corr2d``: in grading, a correct ``corr2d`` whose operations do not grow with its
-output stands in for yours.
+(``learn_kernel`` may read its loss with ``.item()``). The backward's own loops run over the
+kernel offsets (kh * kw iterations) at most: the operations it runs itself must not grow with
+the size of ``dY``. It may call ``corr2d``: in grading, a correct ``corr2d`` whose operations
+do not grow with its output stands in for yours.
 """
 
 from __future__ import annotations
