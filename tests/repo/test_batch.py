@@ -330,7 +330,10 @@ def test_hostile_text_end_to_end(tmp_path) -> None:
     assert set(book) == {"bold_evil", "fine", "good"}
     assert "no convolutions/ package" in book["fine"]["error"]
     text = (out / "bold_evil" / "feedback.md").read_bytes().decode("utf-8")
-    assert "\x1b" not in text and "\\<script>" in text and "\\[x\\](http" in text
+    # Hidden checks quote nothing the code chose (issue 19), so the hostile text does not reach
+    # the feedback at all; where student text is quoted it is escaped (tests/unit/grade/
+    # test_results.py), and the rendering below holds either way.
+    assert "\x1b" not in text and "<script>" not in text.replace("\\<script>", "")
     mdit = pytest.importorskip("markdown_it")
     html = mdit.MarkdownIt("commonmark").render(text)
     assert "<a " not in html and "<script" not in html and "<img" not in html
