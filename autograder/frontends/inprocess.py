@@ -55,8 +55,11 @@ def student(code_dir: str) -> InProcessStudent:
 
 def tampered() -> list[str]:
     """Names of the judge's torch functions that are no longer torch's own."""
+    from autograder.sandbox.guards import patched
+
     originals = torch._C._VariableFunctions
-    return [n for n in JUDGE_FUNCTIONS if getattr(torch, n, None) is not getattr(originals, n)]
+    return [n for n in JUDGE_FUNCTIONS
+            if getattr(torch, n, None) not in (getattr(originals, n), patched(torch, n))]
 
 
 restore_builtins = _BUILTINS.restore  # one hostile call cannot spoil the checks after it

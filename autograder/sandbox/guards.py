@@ -473,6 +473,16 @@ class ValuesGuard:
         self.rule.current = None
 
 
+def patched(owner: Any, attr: str) -> Any:
+    """The guard's own stand-in for ``owner.attr`` (a values rule's patch), or None: so that a
+    check of torch's integrity tells the guard's wrappers from a submission's."""
+    for rule in RULES.values():
+        found = getattr(rule, "patched", {}).get((owner, attr))
+        if found is not None:
+            return found
+    return None
+
+
 _TORCH = os.path.dirname(torch.__file__) + os.sep
 _GRADER: list[str] = [os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep]
 
