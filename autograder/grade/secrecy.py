@@ -69,12 +69,12 @@ def _operator_names() -> frozenset[str]:
 def _real_name(name: str) -> bool:
     """An operator's name as the guard describes it, or an entry point of the values rule
     (``Tensor.tolist``, ``torch.from_numpy``)."""
+    return name in _operator_names() or name in _entry_point_names()
+
+
+@functools.cache
+def _entry_point_names() -> frozenset[str]:
     from autograder.sandbox import guards
 
-    if name in _operator_names():
-        return True
-    owner, _, attr = name.rpartition(".")
-    entries = {*guards.VALUES_OUT, *guards.VALUES_FUNCTIONS, *guards.VALUES_IN, "tolist",
-               "new_tensor", "start_new_thread", "_start_new_thread"}
-    return owner in {"Tensor", "torch", "torch.utils.dlpack", "UntypedStorage", "TypedStorage",
-                     "_thread", "threading"} and attr in entries
+    return frozenset(guards.entry_point_name(owner, attr)
+                     for owner, attr, _ in guards.value_entry_points())

@@ -358,6 +358,33 @@ def _foreign(data: Any) -> bool:
     return True
 
 
+def value_entry_points() -> list[tuple[Any, str, str]]:
+    """Where the values rule stands: (owner, attribute, how), ``how`` being ``"refuse"`` (values
+    leave torch there, or a thread starts), ``"check"`` (a constructor: refused for an array or
+    a buffer) or ``"show"`` (printing: the shape only)."""
+    import _thread
+
+    import torch.utils.dlpack as dlpack
+
+    points = [(torch.Tensor, attr, "refuse") for attr in VALUES_OUT]
+    points += [(owner, "tolist", "refuse") for owner in (torch.UntypedStorage, torch.TypedStorage)]
+    points += [(owner, attr, "refuse") for owner in (torch, dlpack) for attr in VALUES_FUNCTIONS
+               if hasattr(owner, attr)]
+    points += [(torch, attr, "check") for attr in VALUES_IN]
+    points += [(torch.Tensor, "new_tensor", "check")]
+    points += [(torch.Tensor, attr, "show") for attr in DISPLAY]
+    # Work on another thread escapes the calling thread's operator and line counts.
+    points += [(_thread, "start_new_thread", "refuse")]
+    points += [(threading, "_start_new_thread", "refuse")] \
+        if hasattr(threading, "_start_new_thread") else []
+    return points
+
+
+def entry_point_name(owner: Any, attr: str) -> str:
+    """How a violation names an entry point: ``Tensor.tolist``, ``torch.from_numpy``."""
+    return f"{getattr(owner, '__name__', owner)}.{attr}"
+
+
 @dataclass
 class ValuesRule:
     """Tensor values stay in torch while the rule holds (spec kind ``"values"``).
@@ -377,27 +404,9 @@ class ValuesRule:
     patched: dict[tuple[Any, str], Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        import torch.utils.dlpack as dlpack
-
-        for attr in VALUES_OUT:
-            self._patch(torch.Tensor, attr, self._refusing)
-        for owner in (torch.UntypedStorage, torch.TypedStorage):
-            self._patch(owner, "tolist", self._refusing)
-        for owner in (torch, dlpack):
-            for attr in VALUES_FUNCTIONS:
-                if hasattr(owner, attr):
-                    self._patch(owner, attr, self._refusing)
-        for attr in VALUES_IN:
-            self._patch(torch, attr, self._checking)
-        self._patch(torch.Tensor, "new_tensor", self._checking)
-        for attr in DISPLAY:
-            self._patch(torch.Tensor, attr, self._showing_shape)
-        # Work on another thread escapes the calling thread's operator and line counts.
-        import _thread
-
-        self._patch(_thread, "start_new_thread", self._refusing)
-        if hasattr(threading, "_start_new_thread"):
-            self._patch(threading, "_start_new_thread", self._refusing)
+        makers = {"refuse": self._refusing, "check": self._checking, "show": self._showing_shape}
+        for owner, attr, how in value_entry_points():
+            self._patch(owner, attr, makers[how])
 
     @classmethod
     def from_spec(cls, name: str, spec: Mapping[str, Any]) -> ValuesRule:
@@ -406,7 +415,7 @@ class ValuesRule:
 
     def _patch(self, owner: Any, attr: str, make: Callable[[str, Any], Any]) -> None:
         original = getattr(owner, attr)
-        replacement = make(f"{getattr(owner, '__name__', owner)}.{attr}", original)
+        replacement = make(entry_point_name(owner, attr), original)
         replacement.__name__ = getattr(original, "__name__", attr)
         setattr(owner, attr, replacement)
         self.patched[(owner, attr)] = replacement

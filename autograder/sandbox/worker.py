@@ -57,7 +57,6 @@ class Student:
 
     def __init__(self, code_dir: str) -> None:
         self.name = _package()
-        self.folder = os.path.join(code_dir, self.name)  # the package's own files
         guards.install_engine_proxy()  # before the submission can take a reference to the engine
         sys.path.insert(0, code_dir)
         self.import_error: str | None = None
