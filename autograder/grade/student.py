@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import secrets
 import time
 from collections.abc import Iterable
@@ -87,6 +88,9 @@ class StudentBase:
     sleeps or waits; elsewhere it is wall-clock time."""
 
     limit: float = HELLO_TIMEOUT
+    # The submission's package files, relative to the package (the only locations a message
+    # may quote); None where unknown.
+    package_files: frozenset[str] | None = None
     _wall_start: float | None = None
     _cpu_start: float | None = None
 
@@ -105,12 +109,7 @@ class StudentBase:
         """Run ``probe`` in the student process on ``args`` (tensors on ``device``, by default
         the run's device); its observations, or CheckFailed."""
         request = Request(probe, encode_inputs(args), device or DEVICE.get())
-        return _verdict(self._request(request, *self._time_left()), request, self.package_files())
-
-    def package_files(self) -> list[str] | None:
-        """The submission's package files, relative to the package (the locations a message may
-        quote); None where unknown."""
-        return None
+        return _verdict(self._request(request, *self._time_left()), request, self.package_files)
 
     def _time_left(self) -> tuple[float, float | None]:
         """(wall-clock seconds left, CPU seconds left or None where CPU time is not counted)."""
@@ -137,6 +136,9 @@ class SandboxedStudent(StudentBase):
     def __init__(self, sandbox: Any, files: dict[str, bytes],
                  respawn_limit: int = RESPAWN_LIMIT) -> None:
         self.sandbox, self.files = sandbox, files
+        prefix = f"{paths.PACKAGE}/"
+        self.package_files = frozenset(p.removeprefix(prefix) for p in files
+                                       if p.startswith(prefix))
         self.child: Any = None
         self.faults: list[str] = []
         self.hello: dict[str, Any] | None = None
@@ -148,10 +150,6 @@ class SandboxedStudent(StudentBase):
 
     def cpu_seconds(self) -> float | None:
         return self.sandbox.cpu_seconds()
-
-    def package_files(self) -> list[str]:
-        prefix = f"{paths.PACKAGE}/"
-        return [p.removeprefix(prefix) for p in self.files if p.startswith(prefix)]
 
     def begin_part(self, part: str) -> None:
         """Grade each part in a process of its own, freshly imported: nothing the grader lent
@@ -276,14 +274,10 @@ class InProcessStudent(StudentBase):
         self.student = Student(code_dir)
         self.hello = {"import_error": self.student.import_error,
                       "module_errors": self.student.module_errors}
-        self.code_dir = code_dir
-
-    def package_files(self) -> list[str]:
-        import os
-
-        root = os.path.join(self.code_dir, paths.PACKAGE)
-        return [os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
-                for folder, _, names in os.walk(root) for name in names if name.endswith(".py")]
+        root = os.path.join(code_dir, paths.PACKAGE)
+        self.package_files = frozenset(
+            os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+            for folder, _, names in os.walk(root) for name in names if name.endswith(".py"))
 
     def _request(self, request: Request, timeout: float, cpu_limit: float | None) -> Any:
         from autograder.sandbox.guards import lift_unneeded
