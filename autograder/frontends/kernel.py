@@ -3,7 +3,7 @@
 This is the only front-end module the generated test cells import (with ``inprocess``, the
 in-process runner it calls); the builders, runners and command lines of ``otter/`` and
 ``nbgrader_course/`` never enter a student's kernel and are left out of the grader copies
-those platforms ship (``frontends.bundle``). It imports nothing heavy at module level: the
+those platforms ship (``autograder.bundle``). It imports nothing heavy at module level: the
 runner, torch and the bank load on the first check.
 
 - otter: every generated test case calls ``otter_check(check_id, root)``, ``root`` being the

@@ -28,6 +28,7 @@ container (``--backend docker``) it reaches only a staging copy holding its own 
 from __future__ import annotations
 
 from autograder.frontends.handout import NOTEBOOK
+from autograder.frontends.platform import Platform, without_hints
 
 from .course import (
                      ASSIGNMENT,
@@ -48,12 +49,18 @@ from .run import (
                      check_scores,
                      generate,
                      grade,
+                     grade_release,
                      nbgrader,
                      part_scores,
                      prepare_submission,
 )
 
 __all__ = ["ASSIGNMENT", "BEGIN_HIDDEN", "COURSE_ID", "END_HIDDEN", "GRADER", "MANUAL_PART",
-           "NOTEBOOK", "SETUP_ID", "GradeRun", "autograde", "build", "check_scores", "generate",
-           "grade", "grade_id", "make_notebook", "nbgrader", "part_of", "part_scores",
-           "prepare_submission"]
+           "NOTEBOOK", "PLATFORM", "SETUP_ID", "GradeRun", "autograde", "build", "check_scores",
+           "generate", "grade", "grade_id", "grade_release", "make_notebook", "nbgrader",
+           "part_of", "part_scores", "prepare_submission"]
+
+# nbgrader generates and autogrades the course; the notebook is written with nbformat, the
+# students' pytest configuration with tomli_w.
+PLATFORM = Platform(name="nbgrader", requires=("nbgrader", "nbformat", "tomli_w"),
+                    build=without_hints(build), grade=grade_release)

@@ -9,7 +9,7 @@
   ``tests/public/`` (with the grader files they load), the students' README, requirements and
   pytest configuration.
 * ``grader/``: what the hidden test cells import while ``nbgrader autograde`` runs: the kernel
-  side of the grader bundle (``frontends.bundle``). It sits outside ``source/``, so it is never
+  side of the grader bundle (``autograder.bundle``). It sits outside ``source/``, so it is never
   released.
 
 The notebook is the handout plus:
@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from autograder import paths
-from autograder.frontends.bundle import copy_kernel_bundle
+from autograder.bundle import copy_kernel_grader
 from autograder.frontends.handout import NOTEBOOK, Handout, load_handout
-from autograder.release.student import PUBLIC_GRADER_FILES, data_files
+from autograder.frontends.material import PUBLIC_GRADER_FILES, data_files, pytest_config
 
 ASSIGNMENT = "convolutions"                      # nbgrader's assignment id
 COURSE_ID = "d2l-convolutions"
@@ -193,7 +193,6 @@ def build(dist: Path) -> Path:
 
     from autograder.grade.bank import load_bank
     from autograder.grade.student import WALL_FACTOR, WALL_SLACK
-    from autograder.release.student import pytest_config
 
     course = Path(dist).resolve() / "nbgrader"
     source = course / "source" / ASSIGNMENT
@@ -202,7 +201,7 @@ def build(dist: Path) -> Path:
         if generated.exists():
             shutil.rmtree(generated)
     source.mkdir(parents=True)
-    copy_kernel_bundle(grader)  # grader/ serves as the bundle's REPO: paths.py resolves there
+    copy_kernel_grader(grader)  # grader/ serves as the bundle's REPO: paths.py resolves there
 
     for name, src in RELEASED.items():
         if src.is_dir():

@@ -230,3 +230,13 @@ def grade(dist: Path, submissions: dict[str, Path], *, python: str = sys.executa
     nbgrader(course, "export", python=python)
     return GradeRun(course, part_scores(course, list(submissions)), seconds,
                     course / "grades.csv")
+
+
+def grade_release(dist: Path, submissions: list[Path], output: Path, *, backend: str = "local",
+                  device: str = "cpu") -> dict[str, dict[str, float | None]]:
+    """The platform's ``grade``: ``grade`` in the course ``build`` left in ``dist`` (built if
+    missing), each checkout a student named by its folder; name -> part -> score. nbgrader
+    keeps its runs in the course, not in ``output``."""
+    run = grade(dist, {Path(s).name: Path(s) for s in submissions}, rebuild=False,
+                backend=backend, device=device)
+    return run.scores

@@ -47,11 +47,17 @@ Use otter for practice or low stakes; grade for credit with ``python -m autograd
 from __future__ import annotations
 
 from autograder.frontends.handout import NOTEBOOK
+from autograder.frontends.platform import Platform, without_hints
 
 from .assign import build, built_zip
 from .master import SUPPORT, assignment_config, master_notebook, write_master
-from .run import OTTER_TIMEOUT, grade, otter_run, package_submission, part_scores
+from .run import OTTER_TIMEOUT, grade, grade_release, otter_run, package_submission, part_scores
 
-__all__ = ["NOTEBOOK", "OTTER_TIMEOUT", "SUPPORT", "assignment_config", "build", "built_zip",
-           "grade", "master_notebook", "otter_run", "package_submission", "part_scores",
-           "write_master"]
+__all__ = ["NOTEBOOK", "OTTER_TIMEOUT", "PLATFORM", "SUPPORT", "assignment_config", "build",
+           "built_zip", "grade", "grade_release", "master_notebook", "otter_run",
+           "package_submission", "part_scores", "write_master"]
+
+# otter-grader runs `otter assign` and `otter run`; the master is written with nbformat and
+# pyyaml, the students' pytest configuration with tomli_w.
+PLATFORM = Platform(name="otter", requires=("otter", "nbformat", "yaml", "tomli_w"),
+                    build=without_hints(build), grade=grade_release)

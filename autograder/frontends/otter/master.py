@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from autograder import paths, pins
-from autograder.frontends.bundle import copy_kernel_bundle
+from autograder.bundle import copy_kernel_grader
 from autograder.frontends.handout import NOTEBOOK, Handout, Question, load_handout
+from autograder.frontends.material import copy_public_tests, pytest_config
 
 SUPPORT = "d2l_grader"              # the grader support folder inside the autograder zip
 ASSIGNMENT_NAME = "d2l-convolutions"
@@ -188,7 +189,7 @@ def write_master(master: Path) -> Path:
     for npz in sorted(paths.DATA.glob("*.npz")):
         (master / "data").mkdir(exist_ok=True)
         shutil.copy2(npz, master / "data" / npz.name)
-    copy_kernel_bundle(master / SUPPORT)
+    copy_kernel_grader(master / SUPPORT)
     path = master / NOTEBOOK
     nbformat.write(master_notebook(), path)
     return path
@@ -197,8 +198,6 @@ def write_master(master: Path) -> Path:
 def write_student_extras(student: Path) -> None:
     """What students need next to otter's notebook: the stubs, the public tests (with the
     grader files they load) and the students' pytest configuration."""
-    from autograder.release.student import copy_public_tests, pytest_config
-
     shutil.copytree(paths.ASSIGNMENTS / paths.PACKAGE, student / paths.PACKAGE,
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".*"))
     copy_public_tests(student)

@@ -23,6 +23,8 @@ from autograder import paths
 from autograder.frontends.handout import NOTEBOOK
 from autograder.frontends.process import run_group
 
+from .assign import built_zip
+
 OTTER_TIMEOUT = 600  # seconds per `otter run` (otter itself has no timeout)
 BACKENDS = ("local", "docker")
 
@@ -135,3 +137,14 @@ def grade(autograder_zip: Path, submissions: list[Path], output: Path, jobs: int
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         return dict(pool.map(one, submissions))
+
+
+def grade_release(dist: Path, submissions: list[Path], output: Path, *, backend: str = "local",
+                  device: str = "cpu") -> dict[str, dict[str, float | None]]:
+    """The platform's ``grade``: ``grade`` with the autograder zip ``build`` left in ``dist``;
+    name -> part -> score (no part where otter wrote no results)."""
+    autograder_zip = built_zip(dist)
+    if autograder_zip is None:
+        raise FileNotFoundError(f"no autograder zip in {Path(dist) / 'otter'}: build first")
+    results = grade(autograder_zip, submissions, output, backend=backend, device=device)
+    return {name: part_scores(r) for name, r in results.items()}

@@ -1,10 +1,12 @@
-"""``dist/gradescope/autograder.zip``: Gradescope's ``setup.sh`` and ``run_autograder``.
+"""Gradescope: ``dist/gradescope/autograder.zip``, its ``setup.sh`` and ``run_autograder`` and
+the grader bundle.
 
-Both scripts are the templates in ``autograder/release/templates/`` filled with the pins of
+Both scripts are the templates in ``autograder/frontends/templates/`` filled with the pins of
 ``autograder/pins.py``. ``run_autograder`` calls our sandboxed grader on
 ``$AUTOGRADER_ROOT/submission`` (Gradescope's ``/autograder`` unless set otherwise, which is how
 the tests run it in a temporary tree) and copies its results.json to
-``$AUTOGRADER_ROOT/results/results.json``.
+``$AUTOGRADER_ROOT/results/results.json``. Gradescope grades on its own machines: the platform
+has no ``grade`` here.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from autograder import paths, pins
+from autograder import bundle, paths, pins
+
+from .platform import Platform, without_hints
 
 TEMPLATES = Path(__file__).with_name("templates")
 REQUIREMENTS = paths.REPO / "requirements-grader.txt"
@@ -32,6 +36,8 @@ def render(name: str) -> str:
 
 
 def build_gradescope(dist: Path) -> Path:
+    """Write ``dist/gradescope/autograder.zip``: the scripts, the grader bundle and the
+    grader's requirements; return its path."""
     target = dist / "gradescope"
     if target.exists():
         shutil.rmtree(target)
@@ -43,6 +49,8 @@ def build_gradescope(dist: Path) -> Path:
             info.external_attr = 0o755 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, render(name))
-        for f in [*paths.grader_files(), REQUIREMENTS]:
-            zf.write(f, f.relative_to(paths.REPO).as_posix())
+        bundle.write_zip(zf, [*bundle.grader_files(), REQUIREMENTS])
     return archive
+
+
+PLATFORM = Platform(name="gradescope", requires=("jinja2",), build=without_hints(build_gradescope))

@@ -1,0 +1,87 @@
+"""The grader bundle: what grading needs wherever it runs, and every way it is shipped.
+
+The bundle is ``GRADER_BUNDLE`` in the repository's layout, so that ``autograder.paths``
+resolves in a copy too. It is shipped
+
+- copied into a folder that serves as its repository root (``copy_grader``): the grading
+  image's build context;
+- as its kernel side (``kernel_files``, ``copy_kernel_grader``): otter's autograder zip and
+  nbgrader's ``grader/`` are imported by the student's kernel, so of ``autograder/frontends/``
+  they carry only what that kernel runs (``KERNEL_SIDE``), no builder, runner or command line;
+- zipped (``write_zip``, ``build_bundle``): deterministically (sorted names, fixed timestamps
+  and modes), so that the SHA-256 of the cluster's zip names one version of the grader and its
+  check bank, and the Gradescope zip holds the same members.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from autograder import paths
+
+GRADER_BUNDLE = ("autograder", "tests/hidden", f"solutions/{paths.PACKAGE}/training.py", "data")
+FRONTENDS = "autograder/frontends/"
+# The front-end modules a student's kernel imports (the generated test cells call ``kernel``,
+# which runs checks with ``inprocess``).
+KERNEL_SIDE = frozenset(FRONTENDS + name for name in ("__init__.py", "kernel.py", "inprocess.py"))
+EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: no build time in the digest
+
+
+def _shipped(path: Path) -> bool:
+    return (path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+            and not path.name.startswith("."))
+
+
+def grader_files() -> list[Path]:
+    """The files of ``GRADER_BUNDLE`` (no caches, no hidden files), in order."""
+    out = []
+    for item in GRADER_BUNDLE:
+        root = paths.REPO / item
+        out += [p for p in ([root] if root.is_file() else sorted(root.rglob("*"))) if _shipped(p)]
+    return out
+
+
+def kernel_files() -> list[Path]:
+    """The files of the bundle a student's kernel may import: ``grader_files()`` minus the
+    front-ends other than ``KERNEL_SIDE``."""
+    return [p for p in grader_files()
+            if not (rel := p.relative_to(paths.REPO).as_posix()).startswith(FRONTENDS)
+            or rel in KERNEL_SIDE]
+
+
+def copy_grader(dst: Path, files: Iterable[Path] | None = None) -> None:
+    """Copy ``files`` (default: ``grader_files()``) under ``dst``, which then serves as their
+    repository root."""
+    for path in grader_files() if files is None else files:
+        target = dst / path.relative_to(paths.REPO)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+
+
+def copy_kernel_grader(dst: Path) -> None:
+    """Copy ``kernel_files()`` under ``dst``, which then serves as their repository root."""
+    copy_grader(dst, kernel_files())
+
+
+def write_zip(zf: zipfile.ZipFile, files: Iterable[Path] | None = None) -> None:
+    """Add ``files`` (default: ``grader_files()``) to ``zf`` at their repository paths, with no
+    build time and one mode in them."""
+    for path in grader_files() if files is None else files:
+        info = zipfile.ZipInfo(path.relative_to(paths.REPO).as_posix(), date_time=EPOCH)
+        info.external_attr = 0o644 << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        zf.writestr(info, path.read_bytes())
+
+
+def build_bundle() -> tuple[bytes, str]:
+    """The zip the cluster's client ships to its workers: (its bytes, their SHA-256 in hex)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        write_zip(zf)
+    data = buf.getvalue()
+    return data, hashlib.sha256(data).hexdigest()

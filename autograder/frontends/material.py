@@ -1,0 +1,47 @@
+"""What every platform's student material holds besides the stubs and the notebook: the public
+tests with the grader files they load, the data arrays and the students' pytest configuration
+(the GitHub template repository, otter's student folder and nbgrader's released assignment)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import tomllib
+
+from autograder import paths
+
+# What tests/public/support.py loads from the grader, by path: the rule guard the grader runs
+# student code under and the assignment's rules it enforces, the tolerances it compares with,
+# and the parts registry. The Python files import only torch (or nothing).
+PUBLIC_GRADER_FILES = ("autograder/sandbox/guards.py", "autograder/rules.py",
+                       "autograder/tolerances.py", "autograder/parts.py", "autograder/parts.toml")
+
+
+def pytest_config() -> str:
+    """The students' ``pyproject.toml``: pytest settings for ``tests/public`` with the
+    repository's own markers (the part markers come from the public tests' conftest), in every
+    student material (the template repository, otter's and nbgrader's releases)."""
+    import tomli_w
+
+    ours = tomllib.loads((paths.REPO / "pyproject.toml").read_text())
+    markers = ours.get("tool", {}).get("pytest", {}).get("ini_options", {}).get("markers", [])
+    options = {"testpaths": ["tests/public"], "addopts": "-ra", "markers": list(markers),
+               "filterwarnings": ["error::pytest.PytestUnknownMarkWarning"]}
+    return tomli_w.dumps({"tool": {"pytest": {"ini_options": options}}})
+
+
+def data_files() -> list[Path]:
+    """The data files students receive: the arrays. (data/README.md is the instructors' account
+    of how the data were made and what models scored on them; it stays with the grader.)"""
+    return sorted(paths.DATA.glob("*.npz"))
+
+
+def copy_public_tests(root: Path) -> None:
+    """``tests/public/`` and the grader files it loads (``PUBLIC_GRADER_FILES``), under ``root``
+    at the paths they have in this repository: what any student material needs to run them."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+    shutil.copytree(paths.REPO / "tests" / "public", root / "tests" / "public", ignore=ignore)
+    for name in PUBLIC_GRADER_FILES:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(paths.REPO / name, root / name)
