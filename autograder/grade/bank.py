@@ -10,6 +10,7 @@ weights.
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 import tomllib
 from collections.abc import Callable, Sequence
@@ -42,6 +43,10 @@ class Check:
     visibility: str = "hidden"
     timeout: float = 10.0
     points: float = 0.0  # filled in from the manifest
+    # The public tests that check the same property on other inputs: test function names of
+    # the part's public file (tests/public/test_<part>.py); tests/repo/test_public_suite.py
+    # asserts that every kind of check names at least one, and that they exist and pass.
+    public: tuple[str, ...] = ()
 
 
 @dataclass
@@ -72,17 +77,22 @@ class Bank:
 
 
 _REGISTRY: list[Check] = []
+_PUBLIC_TEST = re.compile(r"^test_\w+$")
 
 
 def check(id: str, part: str, name: str, *, weight: float = 1.0, visibility: str = "hidden",
-          timeout: float | None = None, cases: Sequence[tuple[str, dict[str, Any]]] | None = None
-          ) -> Callable[[Callable[..., None]], Callable[..., None]]:
+          timeout: float | None = None, cases: Sequence[tuple[str, dict[str, Any]]] | None = None,
+          public: Sequence[str] = ()) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Register a check; with ``cases`` (``(case id, kwargs)`` rows), one check per row.
 
     ``name`` may use the row's kwargs as format fields; each row gets ``weight / len(cases)``.
+    ``public`` names the check's public counterparts: the tests of ``tests/public/test_<part>.py``
+    (function names) that check the same property on other inputs.
     """
     if visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {VISIBILITIES}")
+    if isinstance(public, str) or not all(_PUBLIC_TEST.match(t) for t in public):
+        raise ValueError(f"{id}: public takes test function names (test_...), got {public!r}")
 
     def register(fn: Callable[..., None]) -> Callable[..., None]:
         rows = cases or [("", {})]
@@ -91,7 +101,8 @@ def check(id: str, part: str, name: str, *, weight: float = 1.0, visibility: str
                 id=f"{id}[{case_id}]" if case_id else id, part=part,
                 name=name.format(**kwargs) if kwargs else name,
                 fn=(lambda student, fn=fn, kwargs=kwargs: fn(student, **kwargs)),
-                weight=weight / len(rows), visibility=visibility, timeout=timeout or 0.0))
+                weight=weight / len(rows), visibility=visibility, timeout=timeout or 0.0,
+                public=tuple(public)))
         return fn
 
     return register

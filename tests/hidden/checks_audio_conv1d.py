@@ -32,7 +32,7 @@ CHANNELS = [
 
 
 @check("corr1d.oracle", PART, "corr1d matches F.conv1d (T={T}, kernel width {kw})", weight=2,
-       cases=SIGNALS)
+       cases=SIGNALS, public=["test_corr1d_example", "test_corr1d_matches_conv1d"])
 def corr1d(student, T, kw) -> None:
     x, k = array(601, T), array(602, kw)
     obs = student.probe("call", name="corr1d", args=[x, k], rules=NO_CONV)
@@ -41,7 +41,8 @@ def corr1d(student, T, kw) -> None:
 
 
 @check("corr1d_multi_in.oracle", PART, "corr1d_multi_in matches F.conv1d ({c_in} channels, "
-       "T={T}, kernel width {kw})", weight=2, cases=CHANNELS)
+       "T={T}, kernel width {kw})", weight=2, cases=CHANNELS,
+       public=["test_multi_channel_versions_match_conv1d"])
 def multi_in(student, c_in, c_out, T, kw) -> None:
     X, K = array(603, c_in, T), array(604, c_in, kw)
     obs = student.probe("call", name="corr1d_multi_in", args=[X, K], rules=NO_CONV)
@@ -49,7 +50,8 @@ def multi_in(student, c_in, c_out, T, kw) -> None:
 
 
 @check("corr1d_multi_in_out.oracle", PART, "corr1d_multi_in_out matches F.conv1d ({c_in} -> "
-       "{c_out} channels, T={T}, kernel width {kw})", weight=2, cases=CHANNELS)
+       "{c_out} channels, T={T}, kernel width {kw})", weight=2, cases=CHANNELS,
+       public=["test_multi_channel_versions_match_conv1d"])
 def multi_in_out(student, c_in, c_out, T, kw) -> None:
     X, K = array(605, c_in, T), array(606, c_out, c_in, kw)
     obs = student.probe("call", name="corr1d_multi_in_out", args=[X, K], rules=NO_CONV)
@@ -57,7 +59,7 @@ def multi_in_out(student, c_in, c_out, T, kw) -> None:
     expect_unchanged(obs["inputs"][1], K, "K")
 
 
-@check("corr1d.float32", PART, "the corr1d functions keep float32")
+@check("corr1d.float32", PART, "the corr1d functions keep float32", public=["test_float32_kept"])
 def float32(student) -> None:
     X, K = array(607, 3, 20, dtype=torch.float32), array(608, 2, 3, 4, dtype=torch.float32)
     X64, K64 = X.double(), K.double()
@@ -76,7 +78,7 @@ def float32(student) -> None:
 @check("audio_net.shapes", PART, "AudioConvNet maps (B, n_mfcc, T) to (B, n_classes) for any "
        "T >= 16, with nn.Conv1d its only convolution and no recurrent or attention layers; "
        "different clips in a batch get different logits",
-       weight=2)
+       weight=2, public=["test_audio_conv_net_shapes_and_input_dependence"])
 def shapes(student) -> None:
     for n_mfcc, n_classes in ((20, 10), (13, 4)):
         inputs = [array(609, B, n_mfcc, T, dtype=torch.float32) for B, T in ((3, 16), (1, 37),
@@ -116,7 +118,8 @@ def _audio_sets():
 
 
 @check("audio_net.accuracy", PART, f"AudioConvNet reaches {ACCURACY:.0%} accuracy on held-out "
-       "speakers after the given training", weight=4, timeout=90)
+       "speakers after the given training", weight=4, timeout=90,
+       public=["test_audio_conv_net_accuracy_after_the_given_training"])
 def audio_accuracy(student) -> None:
     X_train, y_train, X_eval, y_eval = _audio_sets()
     obs = student.probe("train_classifier", name="AudioConvNet",

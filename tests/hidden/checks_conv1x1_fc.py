@@ -29,7 +29,7 @@ def _per_pixel(weight, bias, X):
 
 @check("linear_to_conv1x1.per_pixel", PART, "linear_to_conv1x1 gives an nn.Conv2d equal to the "
        "linear layer at every pixel ({c_in} -> {c_out} channels, bias={bias}, {dtype})",
-       weight=3, cases=CASES)
+       weight=3, cases=CASES, public=["test_linear_to_conv1x1_is_per_pixel_linear"])
 def linear_to_conv(student, c_in, c_out, bias, dtype) -> None:
     weight, b = _layer(401, c_in, c_out, bias, dtype)
     X = array(403, 2, c_in, 5, 4, dtype=weight.dtype)
@@ -59,7 +59,8 @@ def linear_to_conv(student, c_in, c_out, bias, dtype) -> None:
 
 
 @check("conv1x1_to_linear.round_trip", PART, "conv1x1_to_linear gives the nn.Linear of a 1x1 "
-       "convolution ({c_in} -> {c_out} channels, bias={bias}, {dtype})", weight=3, cases=CASES)
+       "convolution ({c_in} -> {c_out} channels, bias={bias}, {dtype})", weight=3, cases=CASES,
+       public=["test_conv1x1_to_linear_round_trip"])
 def conv_to_linear(student, c_in, c_out, bias, dtype) -> None:
     weight, b = _layer(404, c_in, c_out, bias, dtype)
     x = array(406, 6, c_in, dtype=weight.dtype)
@@ -80,7 +81,8 @@ def conv_to_linear(student, c_in, c_out, bias, dtype) -> None:
 
 
 @check("conv1x1.dtype", PART, "linear_to_conv1x1 and conv1x1_to_linear keep the layer's dtype "
-       "({dtype})", cases=[("float64", dict(dtype="float64")), ("float32", dict(dtype="float32"))])
+       "({dtype})", cases=[("float64", dict(dtype="float64")), ("float32", dict(dtype="float32"))],
+       public=["test_linear_to_conv1x1_is_per_pixel_linear", "test_conv1x1_to_linear_round_trip"])
 def keeps_dtype(student, dtype) -> None:
     weight, b = _layer(407, 3, 2, True, dtype)
     rtol, atol = tolerance(weight.dtype)

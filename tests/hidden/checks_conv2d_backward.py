@@ -26,7 +26,8 @@ def _oracle_grads(X, K, dY):
 
 
 @check("backward.vs_autograd", PART, "Corr2dFunction's dX and dK equal autograd of F.conv2d "
-       "({x} input, {k} kernel)", weight=6, cases=SHAPES)
+       "({x} input, {k} kernel)", weight=6, cases=SHAPES,
+       public=["test_backward_matches_autograd_of_conv2d"])
 def vs_autograd(student, x, k) -> None:
     X, K = array(201, *x), array(202, *k)
     dY = array(203, x[0] - k[0] + 1, x[1] - k[1] + 1)
@@ -39,7 +40,8 @@ def vs_autograd(student, x, k) -> None:
         expect_unchanged(obs["inputs"][i], original, name)
 
 
-@check("backward.float32", PART, "Corr2dFunction keeps float32 in forward and backward")
+@check("backward.float32", PART, "Corr2dFunction keeps float32 in forward and backward",
+       public=["test_float32_kept_in_forward_and_backward"])
 def float32(student) -> None:
     X, K = array(204, 6, 5, dtype=torch.float32), array(205, 3, 2, dtype=torch.float32)
     dY = array(206, 4, 4, dtype=torch.float32)
@@ -56,7 +58,7 @@ def float32(student) -> None:
 
 @check("backward.gradcheck", PART, "gradcheck in float64: the backward's Jacobians agree with "
        "finite differences of the forward, for X and for K ({x} input, {k} kernel)",
-       weight=4, cases=SHAPES[:3])
+       weight=4, cases=SHAPES[:3], public=["test_gradcheck"])
 def gradcheck(student, x, k) -> None:
     X, K = array(207, *x), array(208, *k)
     obs = student.probe("corr2d_jacobians", X=X, K=K)
@@ -72,7 +74,7 @@ def gradcheck(student, x, k) -> None:
 
 
 @check("conv2d.layer", PART, "Conv2D: parameters weight (kh, kw) and bias (1,), forward through "
-       "Corr2dFunction, correct gradients", weight=4)
+       "Corr2dFunction, correct gradients", weight=4, public=["test_conv2d_layer"])
 def layer(student) -> None:
     X = array(209, 6, 7, dtype=torch.float32)
     obs = student.probe("conv2d_layer", kernel_size=[2, 3], seed=0, X=X)
@@ -129,7 +131,9 @@ def _learned(student, X, Y, K, b, seed: int, what: str, device: str | None = Non
 @check("learn_kernel.edge", PART, "learn_kernel recovers [[1, -1]] from d2l's edge data, and a "
        "1x2 kernel drawn at random from targets on the same image (seed {seed}, {dtype})",
        weight=2, cases=[("seed0", dict(seed=0, dtype="float32", draw=210)),
-                        ("seed7-float64", dict(seed=7, dtype="float64", draw=211))])
+                        ("seed7-float64", dict(seed=7, dtype="float64", draw=211))],
+       public=["test_learn_kernel_recovers_edge_detector",
+               "test_learn_kernel_recovers_a_random_kernel_on_the_edge_image"])
 def learn_edge(student, seed, dtype, draw) -> None:
     X, Y = _edge_data(getattr(torch, dtype))
     _learned(student, X, Y, torch.tensor([[1.0, -1.0]], dtype=X.dtype),
@@ -158,7 +162,8 @@ RANDOM_KERNELS = [
 @check("learn_kernel.random_kernel", PART, "learn_kernel recovers a {k[0]}x{k[1]} kernel and a "
        "bias drawn at random from their output on a random {x[0]}x{x[1]} image of -1s and 1s "
        "({dtype})",
-       weight=2, cases=RANDOM_KERNELS, timeout=10)
+       weight=2, cases=RANDOM_KERNELS, timeout=10,
+       public=["test_learn_kernel_recovers_a_random_kernel"])
 def learn_random(student, x, k, dtype, draw) -> None:
     X = _random_image(draw, x, getattr(torch, dtype))
     K, b = _random_kernel(draw + 100, *k, X.dtype)
@@ -182,7 +187,7 @@ def _expect_layer_output(obs, X: torch.Tensor, what: str) -> torch.Tensor:
 
 
 @check("conv2d.int_kernel_size", PART, "Conv2D(k) with an int k makes a (k, k) weight, like "
-       "Conv2D((k, k))")
+       "Conv2D((k, k))", public=["test_conv2d_int_kernel_size_is_square"])
 def int_kernel_size(student) -> None:
     # X in the layer's dtype (the default dtype: Conv2D's parameters are made like d2l's,
     # torch.rand), as Corr2dFunction's contract says: K has X's dtype.
@@ -197,7 +202,8 @@ def int_kernel_size(student) -> None:
 
 @check("backward.needs_input_grad", PART, "Corr2dFunction.backward returns None for an input "
        "that does not need a gradient (ctx.needs_input_grad), and the other gradient right "
-       "({which} only)", cases=[("dX", dict(which="X")), ("dK", dict(which="K"))])
+       "({which} only)", cases=[("dX", dict(which="X")), ("dK", dict(which="K"))],
+       public=["test_backward_honours_needs_input_grad"])
 def needs_input_grad(student, which) -> None:
     X, K = array(214, 5, 6), array(215, 2, 3)
     dY = array(216, 4, 4)
@@ -217,7 +223,8 @@ def needs_input_grad(student, which) -> None:
 
 
 @check("learn_kernel.layout", PART, "learn_kernel returns a Conv2D with X's dtype (float64) on "
-       "X's device (also checked on CUDA when available)")
+       "X's device (also checked on CUDA when available)",
+       public=["test_learn_kernel_recovers_a_random_kernel"])
 def learn_layout(student) -> None:
     from autograder.grade.devices import extra_devices
     from autograder.grade.judge import DEVICE, expect_layout

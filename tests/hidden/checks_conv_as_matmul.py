@@ -28,7 +28,8 @@ KM_SHAPES = [
 
 
 @check("im2col.oracle", PART, "im2col matches F.unfold ({x} input, {k} kernel, padding "
-       "{padding}, stride {stride})", weight=4, cases=GRID)
+       "{padding}, stride {stride})", weight=4, cases=GRID,
+       public=["test_im2col_small_example", "test_im2col_and_corr2d_matmul_match_torch"])
 def im2col_oracle(student, x, k, padding, stride) -> None:
     X = array(301, *x)
     obs = student.probe("call", name="im2col", args=[X, list(k)],
@@ -39,7 +40,8 @@ def im2col_oracle(student, x, k, padding, stride) -> None:
 
 
 @check("corr2d_matmul.oracle", PART, "corr2d_matmul matches torch ({x} input, {k} kernel, "
-       "padding {padding}, stride {stride})", weight=3, cases=GRID)
+       "padding {padding}, stride {stride})", weight=3, cases=GRID,
+       public=["test_im2col_and_corr2d_matmul_match_torch"])
 def corr2d_matmul_oracle(student, x, k, padding, stride) -> None:
     X, K = array(302, *x), array(303, *k)
     obs = student.probe("call", name="corr2d_matmul", args=[X, K],
@@ -54,7 +56,8 @@ def _kernel_matrix(student, X, K):
 
 
 @check("kernel_matrix.exact", PART, "kernel_matrix is exactly the matrix of X -> corr2d(X, K) "
-       "({x} input, {k} kernel)", weight=3, cases=KM_SHAPES)
+       "({x} input, {k} kernel)", weight=3, cases=KM_SHAPES,
+       public=["test_kernel_matrix_is_the_matrix_of_corr2d"])
 def kernel_matrix_exact(student, x, k) -> None:
     X, K = array(304, *x), array(305, *k)
     M, obs = _kernel_matrix(student, X, K)
@@ -62,7 +65,8 @@ def kernel_matrix_exact(student, x, k) -> None:
     expect_unchanged(obs["inputs"][0], K, "K")
 
 
-@check("kernel_matrix.transpose", PART, "kernel_matrix transposed maps dY to dX", weight=2)
+@check("kernel_matrix.transpose", PART, "kernel_matrix transposed maps dY to dX", weight=2,
+       public=["test_kernel_matrix_transpose_gives_input_gradient"])
 def kernel_matrix_transpose(student) -> None:
     X, K, dY = array(306, 6, 5), array(307, 3, 2), array(308, 4, 4)
     obs = student.probe("call", name="kernel_matrix", args=[K, [6, 5]], rules=NO_CONV)
@@ -74,7 +78,8 @@ def kernel_matrix_transpose(student) -> None:
     compare_values((M.T @ dY.reshape(-1)).reshape(6, 5), dX, "kernel_matrix.T @ vec(dY)")
 
 
-@check("conv_as_matmul.float32", PART, "im2col, corr2d_matmul and kernel_matrix keep float32")
+@check("conv_as_matmul.float32", PART, "im2col, corr2d_matmul and kernel_matrix keep float32",
+       public=["test_float32_kept"])
 def float32(student) -> None:
     X, K = array(309, 5, 6, dtype=torch.float32), array(310, 2, 2, dtype=torch.float32)
     X64, K64 = X.double(), K.double()

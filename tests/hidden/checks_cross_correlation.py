@@ -24,7 +24,8 @@ GRID = [
 ]
 
 
-@check("corr2d.d2l_example", PART, "corr2d on d2l's 3x3 example", visibility="visible")
+@check("corr2d.d2l_example", PART, "corr2d on d2l's 3x3 example", visibility="visible",
+       public=["test_d2l_example"])
 def d2l_example(student) -> None:
     X = torch.arange(9.0).reshape(3, 3)
     K = torch.arange(4.0).reshape(2, 2)
@@ -33,7 +34,8 @@ def d2l_example(student) -> None:
 
 
 @check("corr2d.oracle", PART, "corr2d matches torch (float64, {x} input, {k} kernel, "
-       "padding {padding}, stride {stride})", weight=5, cases=GRID)
+       "padding {padding}, stride {stride})", weight=5, cases=GRID,
+       public=["test_matches_torch_and_keeps_inputs"])
 def oracle(student, x, k, padding, stride) -> None:
     X, K = array(101, *x), array(102, *k)
     obs = student.probe("call", name="corr2d", args=[X, K],
@@ -44,7 +46,7 @@ def oracle(student, x, k, padding, stride) -> None:
 
 
 @check("corr2d.exact_integers", PART, "corr2d is exact on small integers (every index counts)",
-       weight=2)
+       weight=2, public=["test_exact_on_small_integers"])
 def exact_integers(student) -> None:
     X, K = array(103, 8, 7, kind="int"), array(104, 3, 2, kind="int")
     obs = student.probe("call", name="corr2d", args=[X, K], kwargs={"padding": (1, 2),
@@ -64,13 +66,15 @@ def _keeps_dtype(student, X, K, padding, stride, what: str) -> None:
     expect_dtype(obs["value"], X.dtype, what)
 
 
-@check("corr2d.float32", PART, "corr2d keeps float32", weight=1)
+@check("corr2d.float32", PART, "corr2d keeps float32", weight=1,
+       public=["test_float32_in_float32_out"])
 def float32(student) -> None:
     X, K = array(105, 12, 10, dtype=torch.float32), array(106, 3, 4, dtype=torch.float32)
     _keeps_dtype(student, X, K, 1, 2, "corr2d output in float32")
 
 
-@check("corr2d.half_precision", PART, "corr2d keeps bfloat16 and float16 dtypes", weight=1)
+@check("corr2d.half_precision", PART, "corr2d keeps bfloat16 and float16 dtypes", weight=1,
+       public=["test_half_precision_kept"])
 def half_precision(student) -> None:
     for dtype in (torch.bfloat16, torch.float16):
         X, K = array(107, 6, 6, dtype=dtype, kind="int"), array(108, 2, 2, dtype=dtype, kind="int")
@@ -78,7 +82,8 @@ def half_precision(student) -> None:
 
 
 @check("corr2d.int_and_pair_arguments", PART,
-       "corr2d treats padding=p and stride=s like (p, p) and (s, s)", weight=1)
+       "corr2d treats padding=p and stride=s like (p, p) and (s, s)", weight=1,
+       public=["test_int_arguments_mean_pairs"])
 def int_and_pair(student) -> None:
     X, K = array(109, 9, 9), array(110, 3, 3)
     for padding, stride in ((2, 3), ((2, 2), (3, 3))):

@@ -35,7 +35,7 @@ def _called(name: str, args: list, dtype: torch.dtype | None) -> str:
 
 @check("finite_difference.coefficients", PART, "finite_difference_kernel(order) for orders "
        "0 to 6: the exact taps of the minimal kernel, in the default dtype and in float64",
-       weight=3)
+       weight=3, public=["test_first_and_second_order_values", "test_high_order_coefficients"])
 def coefficients(student) -> None:
     for dtype in DTYPES:
         for order in range(7):
@@ -45,7 +45,8 @@ def coefficients(student) -> None:
 
 
 @check("finite_difference.polynomials", PART, "finite-difference kernels are exact on "
-       "polynomials: the order-d kernel gives d! on x^d and 0 on lower degrees", weight=3)
+       "polynomials: the order-d kernel gives d! on x^d and 0 on lower degrees", weight=3,
+       public=["test_exact_on_polynomials"])
 def polynomials(student) -> None:
     x = torch.arange(-11.0, 12.0, dtype=torch.float64).reshape(1, -1)  # spacing 1
     for dtype in DTYPES:
@@ -65,7 +66,8 @@ def polynomials(student) -> None:
 
 
 @check("second_derivative.kernel", PART, "second_derivative_kernel() has the exact taps (in the "
-       "default dtype and in float64), and approximates f'' of a sampled sine")
+       "default dtype and in float64), and approximates f'' of a sampled sine",
+       public=["test_first_and_second_order_values", "test_second_derivative_of_a_sampled_cosine"])
 def second_derivative(student) -> None:
     for dtype in DTYPES:
         obs = _kernel(student, "second_derivative_kernel", [], dtype)
@@ -80,7 +82,8 @@ def second_derivative(student) -> None:
 
 @check("integral.cumsum", PART, "integral_kernel(width) on x left-padded by width - 1 gives the "
        "running sum (width {width})", weight=1,
-       cases=[("w1", dict(width=1)), ("w5", dict(width=5)), ("w9", dict(width=9))])
+       cases=[("w1", dict(width=1)), ("w5", dict(width=5)), ("w9", dict(width=9))],
+       public=["test_integral_kernel_gives_cumsum"])
 def integral(student, width) -> None:
     for dtype in DTYPES:
         obs = _kernel(student, "integral_kernel", [width], dtype)
@@ -97,7 +100,7 @@ KERNELS = (("finite_difference_kernel", [2], [[1.0, -2.0, 1.0]]),
 
 
 @check("kernels.dtype_device", PART, "the kernels honour dtype= and device=, and default to "
-       "torch's default dtype", weight=1)
+       "torch's default dtype", weight=1, public=["test_dtype_argument_and_default"])
 def dtype_device(student) -> None:
     for name, args, taps in KERNELS:
         for kwargs, dtype, called in (
@@ -111,7 +114,8 @@ def dtype_device(student) -> None:
             expect_dtype(obs["value"], dtype, called)
 
 
-@check("min_kernel_size.values", PART, "min_kernel_size(order) is right for orders 0 to 9")
+@check("min_kernel_size.values", PART, "min_kernel_size(order) is right for orders 0 to 9",
+       public=["test_min_kernel_size"])
 def min_size(student) -> None:
     for order in range(10):
         obs = student.probe("call", name="min_kernel_size", args=[order])

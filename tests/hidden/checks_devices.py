@@ -104,7 +104,8 @@ def _each_device(fn):
     return run
 
 
-@check("device.cross_correlation", "cross_correlation", NAME.format(part="corr2d", verb="keeps"))
+@check("device.cross_correlation", "cross_correlation", NAME.format(part="corr2d", verb="keeps"),
+       public=["test_output_on_the_input_device"])
 @_each_device
 def corr2d_device(student, device) -> None:
     X, K = array(801, 7, 8), array(802, 3, 2)
@@ -113,7 +114,8 @@ def corr2d_device(student, device) -> None:
 
 
 @check("device.conv2d_backward", "conv2d_backward",
-       NAME.format(part="Corr2dFunction and Conv2D", verb="keep"))
+       NAME.format(part="Corr2dFunction and Conv2D", verb="keep"),
+       public=["test_tensors_stay_on_the_input_device"])
 @_each_device
 def backward_device(student, device) -> None:
     X, K, dY = array(803, 5, 6), array(804, 2, 3), array(805, 4, 4)
@@ -141,7 +143,8 @@ def backward_device(student, device) -> None:
 
 
 @check("device.conv_as_matmul", "conv_as_matmul",
-       NAME.format(part="im2col, corr2d_matmul and kernel_matrix", verb="keep"))
+       NAME.format(part="im2col, corr2d_matmul and kernel_matrix", verb="keep"),
+       public=["test_outputs_on_the_input_device"])
 @_each_device
 def matmul_device(student, device) -> None:
     X, K = array(807, 6, 5), array(808, 2, 3)
@@ -156,7 +159,8 @@ def matmul_device(student, device) -> None:
 
 
 @check("device.conv1x1_fc", "conv1x1_fc",
-       NAME.format(part="linear_to_conv1x1 and conv1x1_to_linear", verb="keep"))
+       NAME.format(part="linear_to_conv1x1 and conv1x1_to_linear", verb="keep"),
+       public=["test_layers_stay_on_the_input_device"])
 @_each_device
 def conv1x1_device(student, device) -> None:
     W, b, X = array(809, 4, 3), array(810, 4), array(811, 2, 3, 5, 5)
@@ -170,7 +174,8 @@ def conv1x1_device(student, device) -> None:
 
 
 @check("device.derivative_kernels", "derivative_kernels",
-       NAME.format(part="the kernels (their device= argument)", verb="put"))
+       NAME.format(part="the kernels (their device= argument)", verb="put"),
+       public=["test_device_argument"])
 @_each_device
 def kernels_device(student, device) -> None:
     for name, args, expected in (("finite_difference_kernel", [3], [[-1.0, 3.0, -3.0, 1.0]]),
@@ -183,7 +188,8 @@ def kernels_device(student, device) -> None:
 
 
 @check("device.audio_conv1d", "audio_conv1d",
-       NAME.format(part="corr1d, corr1d_multi_in(_out) and AudioConvNet", verb="keep"))
+       NAME.format(part="corr1d, corr1d_multi_in(_out) and AudioConvNet", verb="keep"),
+       public=["test_outputs_on_the_input_device"])
 @_each_device
 def audio_device(student, device) -> None:
     X, K = array(813, 3, 17), array(814, 2, 3, 4)
@@ -197,7 +203,8 @@ def audio_device(student, device) -> None:
     _expect_model(student, device, "AudioConvNet", {"n_mfcc": 20, "n_classes": 10}, x, (2, 10))
 
 
-@check("device.text_conv", "text_conv", NAME.format(part="TextCNN", verb="keeps"))
+@check("device.text_conv", "text_conv", NAME.format(part="TextCNN", verb="keeps"),
+       public=["test_logits_on_the_input_device"])
 @_each_device
 def text_device(student, device) -> None:
     tokens = torch.tensor([[4, 9, 2, 0, 0, 0], [7, 7, 3, 5, 1, 0]])

@@ -34,7 +34,8 @@ def _logits(student, rows_list, init=SMALL, seed=0):
 
 
 @check("textcnn.shapes", PART, "TextCNN maps int64 tokens (B, L) to logits (B, num_classes); "
-       "different sentences in a batch get different logits")
+       "different sentences in a batch get different logits",
+       public=["test_logits_shape_and_input_dependence"])
 def shapes(student) -> None:
     _expect_batch_logits(student, 701, ((4, 12), (1, 5), (3, 40)))
 
@@ -53,7 +54,7 @@ def _expect_batch_logits(student, seed: int, sizes) -> None:
 
 @check("textcnn.shift_invariance", PART, "a sentence's logits do not change when it moves "
        "within its padded row (start, middle, end), and different sentences get different "
-       "logits", weight=3)
+       "logits", weight=3, public=["test_logits_do_not_move_with_the_sentence"])
 def shift_invariance(student) -> None:
     g = torch.Generator().manual_seed(702)
     firsts = []
@@ -70,7 +71,7 @@ def shift_invariance(student) -> None:
 
 
 @check("textcnn.padding_length", PART, "more padding (a longer row) does not change the logits",
-       weight=2)
+       weight=2, public=["test_more_padding_does_not_change_the_logits"])
 def padding_length(student) -> None:
     sentences = ([5, 9, 2, 17, 3, 33], [21, 4, 38, 8, 12, 30, 6])
     short = torch.cat([_rows(s, 8, [1]) for s in sentences])
@@ -83,7 +84,8 @@ def padding_length(student) -> None:
 
 
 @check("textcnn.short_sentences", PART, "sentences shorter than the widest kernel still get "
-       "finite logits that ignore padding and depend on the sentence")
+       "finite logits that ignore padding and depend on the sentence",
+       public=["test_sentences_shorter_than_the_widest_kernel"])
 def short_sentences(student) -> None:
     others = ([3, 25], [18, 2], [30, 14])  # different 2-token sentences, at the start
     rows = torch.cat([_rows([7, 11], 9, [0, 7, 3]), *(_rows(s, 9, [0]) for s in others)])
@@ -105,7 +107,8 @@ def _text_sets():
 
 
 @check("textcnn.accuracy", PART, f"TextCNN reaches {ACCURACY:.0%} accuracy on held-out "
-       "sentences after the given training", weight=4, timeout=90)
+       "sentences after the given training", weight=4, timeout=90,
+       public=["test_accuracy_after_the_given_training"])
 def text_accuracy(student) -> None:
     X_train, y_train, X_eval, y_eval, vocab = _text_sets()
     hyper = reference_training()
@@ -119,7 +122,7 @@ def text_accuracy(student) -> None:
 
 @check("textcnn.rows_shorter_than_kernels", PART, "TextCNN takes rows shorter than its widest "
        "kernel (it pads internally): finite logits of shape (B, num_classes) that depend on the "
-       "sentence")
+       "sentence", public=["test_rows_shorter_than_the_widest_kernel"])
 def rows_shorter_than_kernels(student) -> None:
     # (Rows of one token have no window without padding for any kernel: their logits are the
     # same by design, so at least two tokens.)
@@ -128,7 +131,8 @@ def rows_shorter_than_kernels(student) -> None:
 
 @check("textcnn.padding_idx", PART, "TextCNN(padding_idx=p) with p other than 0 pads with p and "
        "treats 0 as a word: a sentence's logits do not depend on where it sits, on how much "
-       "padding there is, or on its row being shorter than the widest kernel")
+       "padding there is, or on its row being shorter than the widest kernel",
+       public=["test_another_padding_idx"])
 def padding_idx(student) -> None:
     pad = 37
     init = {**SMALL, "padding_idx": pad}

@@ -74,7 +74,8 @@ def _kernel_matrix(K: torch.Tensor, h: int, w: int) -> torch.Tensor:
     return F.conv2d(basis, K[None, None]).reshape(h * w, -1).T
 
 
-@check("corr2d.vectorised", "cross_correlation", NAME.format(fn="corr2d"), weight=2)
+@check("corr2d.vectorised", "cross_correlation", NAME.format(fn="corr2d"), weight=2,
+       public=["test_vectorised_over_output_positions"])
 def corr2d_vectorised(student) -> None:
     K = array(801, 3, 2)
     counts = []
@@ -85,7 +86,8 @@ def corr2d_vectorised(student) -> None:
     expect_flat("corr2d", counts)
 
 
-@check("im2col.vectorised", "conv_as_matmul", NAME.format(fn="im2col"))
+@check("im2col.vectorised", "conv_as_matmul", NAME.format(fn="im2col"),
+       public=["test_im2col_vectorised_over_output_positions"])
 def im2col_vectorised(student) -> None:
     counts = []
     for h, w in ((6, 5), (25, 21)):
@@ -95,7 +97,8 @@ def im2col_vectorised(student) -> None:
     expect_flat("im2col", counts)
 
 
-@check("kernel_matrix.vectorised", "conv_as_matmul", NAME.format(fn="kernel_matrix"))
+@check("kernel_matrix.vectorised", "conv_as_matmul", NAME.format(fn="kernel_matrix"),
+       public=["test_kernel_matrix_vectorised_over_output_positions"])
 def kernel_matrix_vectorised(student) -> None:
     K = array(804, 2, 2)
     counts = []
@@ -130,7 +133,8 @@ CORR1D_ORACLES = {
 
 @check("corr1d.vectorised", "audio_conv1d",
        "{fn} is vectorised: its work does not grow with the number of {grows}",
-       cases=CORR1D_SIZES)
+       cases=CORR1D_SIZES,
+       public=["test_vectorised_over_output_positions", "test_vectorised_over_channels"])
 def corr1d_vectorised(student, fn, grows, shapes) -> None:
     counts = []
     for n in ((12, 96) if grows == "output positions" else (2, 16)):
@@ -143,7 +147,8 @@ def corr1d_vectorised(student, fn, grows, shapes) -> None:
 
 
 @check("backward.vectorised", "conv2d_backward",
-       NAME.format(fn="Corr2dFunction.backward"), weight=2)
+       NAME.format(fn="Corr2dFunction.backward"), weight=2,
+       public=["test_backward_vectorised_over_output_positions"])
 def backward_vectorised(student) -> None:
     K = array(807, 2, 3)
     counts = []
