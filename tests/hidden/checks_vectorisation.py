@@ -1,71 +1,21 @@
 """Vectorisation checks: every part's rule "loop over the kernel offsets at most, never over
 output positions" (for the corr1d functions: "never over time steps or channels"), judged without
-a clock.
+a clock, from the work the student's call does at a small and a large size (how the work is
+counted and judged: ``work_counts.py``). Likewise with the kernel width fixed and eight times as
+many channels.
 
-The rule guard counts the work the student's call does: the torch operators it runs (``ops``;
-``backward_ops`` for what runs inside the backward pass) plus the lines of the submission's own
-Python it runs (``lines``, ``backward_lines``), so that a loop in plain Python, over values
-taken out of torch, is counted too (and the values rule keeps them in torch). Called twice with
-the kernel fixed and several times as many output rows and columns the second time, vectorised
-code does the same work; a loop over output rows, pixels or time steps does more for every
-added one (``autograder/tolerances.py``: ``WORK_SLACK``). Likewise with the kernel width fixed
-and eight times as many channels. Deterministic: a count does not depend on the machine's speed
-or load.
+The vectorisation checks of the first parts live here, in this order, so that the bank's order
+(and every result file) stays as it was; a new part writes its vectorisation check in its own
+checks file, with the helpers of ``work_counts.py``.
 """
-
-from typing import Any
 
 import torch
 import torch.nn.functional as F
 
-from autograder.grade.bank import CheckFailed, check
-from autograder.grade.judge import array, expect_tensor, value_first
-from autograder.tolerances import loops_over_outputs
+from autograder.grade.bank import check
+from autograder.grade.judge import array
 from oracles import oracle_corr1d, oracle_corr2d
-
-NAME = "{fn} is vectorised: its work does not grow with the number of output positions"
-DID = "operations (torch operators and lines of your Python)"
-
-
-def _size(shape) -> str:
-    return "x".join(str(n) for n in shape)
-
-
-def expect_flat(fn: str, counts: list[tuple[int, Any]], grows: str = "output positions"
-                ) -> None:
-    """``counts``: (operators, size) at a small and a large size. The size is the output shape
-    when the output grows, else a text naming the call's shapes (``grows="channels"``)."""
-    (small, small_size), (large, large_size) = counts
-    if not isinstance(small, int) or not isinstance(large, int):
-        raise CheckFailed(f"{fn}: the grader could not count the operators your code ran")
-    if loops_over_outputs(small, large):
-        if grows == "output positions":
-            sizes = f"a {_size(small_size)} output and {large} for {_size(large_size)}"
-            each = "output position"
-        else:
-            sizes, each = f"{small_size} and {large} for {large_size}", "channel"
-        raise CheckFailed(
-            f"{fn} did {small} {DID} for {sizes}: its work grows with the number of "
-            f"{grows}, so it loops over them; loop over the kernel offsets only and let each "
-            f"operation handle every {each} at once")
-
-
-def _counted(obs: dict, keys: tuple[str, str], results: dict[str, torch.Tensor],
-             what: str) -> int | None:
-    """The work (operators plus lines), once the call has produced the right values: work is
-    judged only for a function that works (a placeholder, a constant or a call that notices it
-    is counted does no work worth counting: "not judged: the value is wrong")."""
-    with value_first(what):
-        for name, expected in results.items():
-            expect_tensor(obs.get(name), expected, f"{what}: {name}")
-    counts = [obs.get(key) for key in keys]
-    return sum(counts) if all(type(c) is int for c in counts) else None
-
-
-def _count_call(student, name: str, args: list, expected: torch.Tensor,
-                kwargs: dict | None = None) -> int | None:
-    obs = student.probe("call", name=name, args=args, kwargs=kwargs or {}, count=True)
-    return _counted(obs, ("ops", "lines"), {"value": expected}, name)
+from work_counts import NAME, count_call, counted, expect_flat, size
 
 
 def _kernel_matrix(K: torch.Tensor, h: int, w: int) -> torch.Tensor:
@@ -81,8 +31,8 @@ def corr2d_vectorised(student) -> None:
     counts = []
     for h, w in ((6, 7), (25, 29)):
         X, out = array(802, h, w), (h + 2 - 3 + 1, w + 2 - 2 + 1)
-        counts.append((_count_call(student, "corr2d", [X, K], oracle_corr2d(X, K, 1),
-                                   {"padding": 1}), out))
+        counts.append((count_call(student, "corr2d", [X, K], oracle_corr2d(X, K, 1),
+                                  {"padding": 1}), out))
     expect_flat("corr2d", counts)
 
 
@@ -93,7 +43,7 @@ def im2col_vectorised(student) -> None:
     for h, w in ((6, 5), (25, 21)):
         X = array(803, h, w)
         cols = F.unfold(X[None, None], (2, 3))[0].T
-        counts.append((_count_call(student, "im2col", [X, [2, 3]], cols), (h - 1, w - 2)))
+        counts.append((count_call(student, "im2col", [X, [2, 3]], cols), (h - 1, w - 2)))
     expect_flat("im2col", counts)
 
 
@@ -103,8 +53,8 @@ def kernel_matrix_vectorised(student) -> None:
     K = array(804, 2, 2)
     counts = []
     for h, w in ((5, 6), (17, 21)):
-        counts.append((_count_call(student, "kernel_matrix", [K, [h, w]],
-                                   _kernel_matrix(K, h, w)), (h - 1, w - 1)))
+        counts.append((count_call(student, "kernel_matrix", [K, [h, w]],
+                                  _kernel_matrix(K, h, w)), (h - 1, w - 1)))
     expect_flat("kernel_matrix", counts)
 
 
@@ -140,9 +90,9 @@ def corr1d_vectorised(student, fn, grows, shapes) -> None:
     for n in ((12, 96) if grows == "output positions" else (2, 16)):
         x_shape, k_shape, out = shapes(n)
         args = [array(805, *x_shape), array(806, *k_shape)]
-        ops = _count_call(student, fn, args, CORR1D_ORACLES[fn](*args))
+        ops = count_call(student, fn, args, CORR1D_ORACLES[fn](*args))
         counts.append((ops, out[-1:]) if grows == "output positions" else
-                      (ops, f"X {_size(x_shape)} and K {_size(k_shape)}"))
+                      (ops, f"X {size(x_shape)} and K {size(k_shape)}"))
     expect_flat(fn, counts, grows)
 
 
@@ -157,6 +107,6 @@ def backward_vectorised(student) -> None:
         obs = student.probe("corr2d_function", X=X, K=K, dY=dY)
         Xr, Kr = X.clone().requires_grad_(), K.clone().requires_grad_()
         dX, dK = torch.autograd.grad(oracle_corr2d(Xr, Kr), (Xr, Kr), dY)
-        counts.append((_counted(obs, ("backward_ops", "backward_lines"), {"dX": dX, "dK": dK},
-                                "Corr2dFunction.backward"), (h - 1, w - 2)))
+        counts.append((counted(obs, ("backward_ops", "backward_lines"), {"dX": dX, "dK": dK},
+                               "Corr2dFunction.backward"), (h - 1, w - 2)))
     expect_flat("Corr2dFunction.backward", counts)
