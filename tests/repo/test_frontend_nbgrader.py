@@ -14,9 +14,9 @@ import pytest
 from conftest import REPO, corpus, hostile_submission, matches
 
 from autograder import paths
+from autograder.bundle import KERNEL_SIDE
 from autograder.frontends import container
 from autograder.frontends import nbgrader_course as nc
-from autograder.frontends.bundle import KERNEL_SIDE
 from autograder.grade.bank import load_bank
 
 pytestmark = pytest.mark.slow

@@ -21,10 +21,11 @@ import pytest
 import yaml
 
 from autograder import paths, pins
+from autograder.bundle import KERNEL_SIDE
 from autograder.frontends import container, kernel
 from autograder.frontends import otter as front
-from autograder.frontends.bundle import KERNEL_SIDE
 from autograder.frontends.handout import load_handout
+from autograder.frontends.material import pytest_config
 from autograder.frontends.otter import cli as otter_cli
 from conftest import hostile_submission
 
@@ -226,8 +227,6 @@ def test_student_material_holds_no_answer(built) -> None:
 
 @needs_otter
 def test_build_writes_master_student_and_autograder(built) -> None:
-    from autograder.release.student import pytest_config
-
     out = built.parent.parent
     assert (out / "master" / front.NOTEBOOK).is_file()
     student = out / "student"

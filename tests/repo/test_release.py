@@ -17,8 +17,9 @@ from conftest import REPO
 from autograder import paths, pins
 from autograder.assign.regions import parse_regions
 from autograder.grade.bank import load_bank
-from autograder.release import build_gradescope, build_student
-from autograder.release.student import PUBLIC_GRADER_FILES
+from autograder.frontends.github import build_student
+from autograder.frontends.gradescope import build_gradescope
+from autograder.frontends.material import PUBLIC_GRADER_FILES, pytest_config
 
 EXPECTED = json.loads((REPO / "examples" / "expected_scores.json").read_text())
 
@@ -121,8 +122,6 @@ def test_student_pytest_config_is_the_one_function(student) -> None:
     repository's markers."""
     import tomllib
 
-    from autograder.release.student import pytest_config
-
     text = (student / "pyproject.toml").read_text()
     assert text == pytest_config()
     options = tomllib.loads(text)["tool"]["pytest"]["ini_options"]
@@ -132,7 +131,7 @@ def test_student_pytest_config_is_the_one_function(student) -> None:
 
 
 def test_gradescope_scripts_are_the_templates_with_the_pins() -> None:
-    from autograder.release.gradescope import SCRIPTS, TEMPLATES, render
+    from autograder.frontends.gradescope import SCRIPTS, TEMPLATES, render
 
     for name in SCRIPTS:
         text = render(name)
@@ -140,6 +139,17 @@ def test_gradescope_scripts_are_the_templates_with_the_pins() -> None:
         assert text.startswith("#!/usr/bin/env bash\n"), name
         assert (TEMPLATES / f"{name}.j2").is_file()
     assert f"torch=={pins.TORCH}" in render("setup.sh")
+
+
+def test_gradescope_zip_holds_the_scripts_the_grader_bundle_and_its_requirements(tmp_path) -> None:
+    from autograder import bundle
+    from autograder.frontends.gradescope import REQUIREMENTS, SCRIPTS
+
+    files = [*bundle.grader_files(), REQUIREMENTS]
+    with zipfile.ZipFile(build_gradescope(tmp_path / "dist")) as zf:
+        assert zf.namelist() == [*SCRIPTS, *(p.relative_to(REPO).as_posix() for p in files)]
+        for path in files:
+            assert zf.read(path.relative_to(REPO).as_posix()) == path.read_bytes(), path
 
 
 def test_template_ships_the_grader_files_the_public_tests_use_and_no_other(student) -> None:
