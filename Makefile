@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv test grade report bench mutation gpu-check release public stubs examples goldens notebook data clean
+.PHONY: help venv test grade report bench mutation gpu-check release public build stubs examples goldens notebook data clean
 .PHONY: image image-gpu base-image wheelhouse
 .PHONY: check lint
 
@@ -19,6 +19,8 @@ help:
 	@echo "make bench     time the full hidden suite per submission, with and without isolation"
 	@echo "make mutation  mutation-test the hidden checks on the solution regions (MUTATION_ARGS=--jobs 2)"
 	@echo "make gpu-check on a GPU machine: the full hidden suite on CUDA (uses \$$GPU_PYTHON, default python3)"
+	@echo "make build     regenerate what is generated: stubs, notebook and examples (WHAT=stubs ...,"
+	@echo "               CHECK=1: only say what is stale); the four targets below are its parts"
 	@echo "make stubs     regenerate assignments/convolutions from solutions/convolutions, and the"
 	@echo "               parts tables of the READMEs and the handout from autograder/parts.toml"
 	@echo "make examples  regenerate examples/submissions from solutions/ and tests/variants/"
@@ -80,18 +82,25 @@ GPU_CHECK_ARGS ?=
 gpu-check:
 	$(GPU_PYTHON) scripts/gpu_check.py $(GPU_CHECK_ARGS)
 
+# The files generated from the sources (`python -m autograder build`): WHAT=stubs, notebook,
+# examples or goldens (several: WHAT="stubs notebook"); default: stubs, notebook and examples.
+# CHECK=1: only say what is stale (exit status 1 if anything is).
+WHAT ?=
+build: $(STAMP)
+	$(PY) -m autograder build $(WHAT) $(if $(CHECK),--check)
+
 stubs: $(STAMP)
-	$(PY) -m autograder assign
+	$(PY) -m autograder build stubs
 
 examples: $(STAMP)
-	$(PY) -m autograder examples
+	$(PY) -m autograder build examples
 
 # After a deliberate change of checks or points: the examples' scores, regraded (never by hand).
 goldens: $(STAMP)
-	$(PY) -m autograder examples --update-goldens
+	$(PY) -m autograder build goldens
 
 notebook: $(STAMP)
-	$(PY) scripts/build_handout.py
+	$(PY) -m autograder build notebook
 
 data: $(STAMP)
 	$(PY) -m pip install -q -r requirements-data.txt

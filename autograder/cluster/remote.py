@@ -16,7 +16,7 @@ from pathlib import Path
 
 from autograder import paths
 from autograder.grade.bank import Bank, load_bank
-from autograder.grade.cli import _describe, _fault
+from autograder.grade.batch import describe_fault, fault_result
 from autograder.grade.judge import DEVICE
 from autograder.grade.results import feedback_markdown, results_json
 from autograder.grade.runner import grade_submission
@@ -118,11 +118,11 @@ def grade_request(text: str) -> str:
         sandbox = _sandbox(options.isolation)
     except Exception as exc:  # the worker's fault, said to the client
         log.exception("this worker cannot grade")
-        return messages.fault(_describe(exc))
+        return messages.fault(describe_fault(exc))
     try:
         result = grade_submission(submission, bank, sandbox)
     except Exception as exc:  # noqa: BLE001 - as the local run: an error result, a new sandbox
-        result = _fault(bank, Path(submission.source), submission.name,
-                        "grading your submission", exc)
+        result = fault_result(bank, Path(submission.source), submission.name,
+                              "grading your submission", exc)
         _discard()
     return messages.reply(results_json(result, bank), feedback_markdown(result, bank))

@@ -13,8 +13,11 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
+
+from autograder.settings import ContainerLimits  # (its home: the one settings object)
+
+from .batch import Batch, CannotGrade
 
 # Built by `make image` / `make image-gpu` from autograder/docker/Dockerfile (docs/containers.md):
 # the grader, and the grader with otter-grader and nbgrader for the front-ends' container mode.
@@ -23,15 +26,6 @@ FRONTEND_IMAGES = {device: f"{name}-frontends" for device, name in IMAGES.items(
 # Capabilities the grader inside needs to give each child its own uid and clean up after it.
 CAPS = ("SETUID", "SETGID", "CHOWN", "KILL", "DAC_OVERRIDE", "FOWNER")
 MAX_STDOUT = 32 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class ContainerLimits:
-    memory: str = "4g"
-    pids: int = 512
-    cpus: float = 2.0
-    scratch: str = "512m"
-    timeout: float = 1800.0  # seconds for one submission, start to finish
 
 
 def engine_available(docker: str = "docker") -> tuple[bool, str]:
@@ -89,3 +83,35 @@ def run_container(cmd: list[str], timeout: float) -> dict:
                            f"{proc.stderr.decode(errors='replace')[-2000:]}")
     lines = proc.stdout[:MAX_STDOUT].decode(errors="replace").strip().splitlines()
     return json.loads(lines[-1])
+
+
+class Containers:
+    """The backend: one container per submission, sequentially (each may use every core it is
+    given), from ``image`` (default: ``IMAGES[device]``)."""
+
+    def __init__(self, *, image: str | None, device: str = "cpu",
+                 parts: list[str] | None = None) -> None:
+        self.image, self.device, self.parts = image or IMAGES[device], device, parts
+
+    def __enter__(self) -> Containers:
+        ok, why = engine_available()
+        if not ok:
+            raise CannotGrade(f"--backend docker: {why}", 2)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def grade(self, batch: Batch) -> None:
+        stage = "grading your submission in a container"
+        for i, path in enumerate(batch.paths):
+            cmd = docker_command(path, image=self.image, device=self.device, parts=self.parts)
+            try:
+                data = run_container(cmd, timeout=ContainerLimits().timeout)
+                if not isinstance(data.get("results"), dict) or \
+                        not isinstance(data.get("feedback"), str):
+                    raise ValueError("the container's reply has no results and feedback")
+            except Exception as exc:  # noqa: BLE001 - one broken container must not stop the batch
+                batch.write(i, batch.fault(i, stage, exc))
+                continue
+            batch.write_files(i, data["results"], data["feedback"], stage)

@@ -475,7 +475,7 @@ def locate(graded_sources: dict[str, str | None], given: list[Path] | None,
     it); otherwise the path results.json records, relative to the first of ``roots`` where it
     exists (the grader records the path as it was given on its command line)."""
     if given:
-        from autograder.grade.cli import output_names  # imports torch: only when needed
+        from autograder.grade.batch import output_names  # imports torch: only when needed
 
         paths: list[Path] = []
         for p in given:

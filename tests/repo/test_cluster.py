@@ -240,7 +240,7 @@ def test_slurm_job_script(tmp_path: Path) -> None:
     from dask_jobqueue import SLURMCluster
 
     from autograder.cluster.slurm import job_options
-    from autograder.grade.cli import add_arguments
+    from autograder.cli import add_grade_arguments as add_arguments
 
     parser = argparse.ArgumentParser()
     add_arguments(parser)

@@ -37,7 +37,7 @@ def _noop(student) -> None:
 
 def _bank() -> Bank:
     manifest = Manifest(parts={"part_a": 9, "part_b": 1}, optional={"extra": 5},
-                        manual={"written": 10, "oral": 1}, timeout=5.0)
+                        manual={"written": 10, "oral": 1})
     checks = [Check("a.one", "part_a", "one", _noop, points=4.5, visibility="visible"),
               Check("a.two", "part_a", "two", _noop, points=4.5),
               Check("b.one", "part_b", "b one", _noop, points=1),
@@ -118,7 +118,7 @@ def test_plain_keeps_newlines_and_text_but_no_escape_sequences() -> None:
 
 
 def test_rich_markup_in_a_name_is_printed_not_interpreted(capsys) -> None:
-    from autograder.grade.cli import print_table
+    from autograder.grade.table import print_table
 
     bank = _bank()
     r = _result(bank, name="[bold red]x[/]\x1b[2J")
@@ -151,7 +151,7 @@ def test_four_megabytes_of_notes_give_a_small_feedback() -> None:
 
 def test_the_whole_feedback_is_capped_with_a_marker() -> None:
     checks = [Check(f"c.{i}", "part_a", f"check {i}", _noop, points=0.1) for i in range(200)]
-    bank = Bank(Manifest({"part_a": 20}, {}, {}, 5.0), checks)
+    bank = Bank(Manifest({"part_a": 20}, {}, {}), checks)
     r = _result(bank, {c.id: "z" * 5000 for c in checks})
     text = feedback_markdown(r, bank)
     assert len(text.encode()) <= MAX_FEEDBACK

@@ -1,0 +1,175 @@
+"""The command line, every verb's options in one place:
+``python -m autograder {build,release,grade,report} ...`` (and ``assign``, ``examples``: the
+old names of ``build stubs`` and ``build examples``/``goldens``).
+
+Each verb's work is done elsewhere (``assign.build``, ``release``, ``grade.command``,
+``report.command``), imported only when that verb runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import paths
+from .cluster.options import add_arguments as add_cluster_arguments
+
+BUILD_TARGETS = ("stubs", "notebook", "examples", "goldens")  # assign.build.TARGETS' keys
+
+
+def _build_target(name: str) -> str:
+    # (not choices=: argparse of Python 3.11 refuses an empty list against choices)
+    if name not in BUILD_TARGETS:
+        raise argparse.ArgumentTypeError(f"invalid choice: {name!r} (choose from "
+                                         f"{', '.join(BUILD_TARGETS)})")
+    return name
+
+
+def add_build_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("targets", nargs="*", metavar="TARGET", type=_build_target,
+                        help="stubs (assignments/ from solutions/, and the documents' parts "
+                             "tables from parts.toml), notebook (the handout notebook), "
+                             "examples (examples/submissions), goldens (grade the examples "
+                             "and rewrite examples/expected_scores.json); default: stubs, "
+                             "notebook and examples")
+    parser.add_argument("--check", action="store_true",
+                        help="only report what is stale (exit status 1 if anything is)")
+
+
+def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("submissions", nargs="+", type=Path, metavar="SUBMISSION",
+                        help="a directory or .zip holding convolutions/ at its root")
+    parser.add_argument("--output", "-o", type=Path, required=True, metavar="OUT",
+                        help="where results go: OUT/<name>/results.json, feedback.md, "
+                             "OUT/gradebook.csv")
+    parser.add_argument("--jobs", "-j", type=int, default=min(2, os.cpu_count() or 1),
+                        help="submissions graded at once (default: up to 2)")
+    parser.add_argument("--isolation", choices=["auto", "bwrap", "none"], default="auto",
+                        help="sandbox for student code: bwrap (auto, the default, means bwrap "
+                             "too: grading stops with an error if it cannot start), or none "
+                             "(no isolation: only where a container per submission or the "
+                             "like isolates student code)")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                        help="where the checks' inputs live (cuda: the full suite on the GPU); "
+                             "device checks also run on meta, and on cuda when available")
+    parser.add_argument("--part", action="append", default=None, metavar="PART",
+                        help="grade only this part (repeatable)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
+    parser.add_argument("--backend", choices=["sandbox", "docker"], default="sandbox",
+                        help="sandbox: local isolation (default); docker: one container per "
+                             "submission (needs a Docker engine and the images)")
+    parser.add_argument("--image", default=None,
+                        help="grader image for --backend docker (default: "
+                             "d2l-convolutions-grader:cpu, or :gpu with --device cuda)")
+    parser.add_argument("--emit-json", action="store_true", help=argparse.SUPPRESS)
+    add_cluster_arguments(parser)  # --scheduler, --cluster slurm and its job options
+
+
+def add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("out", type=Path, metavar="OUT",
+                        help="a grading output folder (python -m autograder grade ... -o OUT)")
+    parser.add_argument("--submissions", nargs="+", type=Path, metavar="PATH",
+                        help="where the submissions' code is, for the similarity check: the "
+                             "paths given to `grade` (folders, zips, or a folder of them); "
+                             "default: the path each results.json records, relative to the "
+                             "current folder or the repository")
+    parser.add_argument("--stubs", type=Path, default=None,
+                        help="the stub package whose code is boilerplate (default: "
+                             "assignments/convolutions)")
+    parser.add_argument("--bank", type=Path, default=None,
+                        help="the hidden check bank, for what each check tests "
+                             "(default: tests/hidden)")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="similarity from which a pair is listed (0..1, default 0.5)")
+    parser.add_argument("--pairs", type=int, default=5,
+                        help="pairs shown side by side (default 5)")
+    parser.add_argument("--no-similarity", action="store_true",
+                        help="skip the similarity check (reads no code)")
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .assign.build import build
+
+    return build(args.targets, check=args.check)
+
+
+def _assign(args: argparse.Namespace) -> int:
+    from .assign.build import build
+
+    print("note: `assign` is `build stubs` now", file=sys.stderr)
+    return build(["stubs"], check=args.check)
+
+
+def _examples(args: argparse.Namespace) -> int:
+    from .assign.build import build
+
+    target = "goldens" if args.update_goldens else "examples"
+    print(f"note: `examples{' --update-goldens' if args.update_goldens else ''}` is "
+          f"`build {target}` now", file=sys.stderr)
+    return build([target], check=args.check and not args.update_goldens)
+
+
+def _release(args: argparse.Namespace) -> int:
+    from .release import build_release
+
+    for what, where in build_release(args.dist, args.hints).items():
+        print(f"{what:<10} {where}")
+    return 0
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from .grade.command import grade_command
+
+    return grade_command(args)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report.command import report_command
+
+    return report_command(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every verb; each sets ``func``, the verb's implementation."""
+    from .assign.regions import DEFAULT_HINT_LEVEL, HINT_LEVELS
+
+    parser = argparse.ArgumentParser(prog="python -m autograder")
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    build = verbs.add_parser("build", help="write the files generated from the sources "
+                                            "(stubs, tables, notebook, examples, goldens)")
+    add_build_arguments(build)
+    build.set_defaults(func=_build)
+    assign = verbs.add_parser("assign", help="(old name of `build stubs`) generate "
+                                              "assignments/convolutions from solutions/, "
+                                              "and the documents' parts tables from parts.toml")
+    assign.add_argument("--check", action="store_true",
+                        help="only report stale stubs and parts tables")
+    assign.set_defaults(func=_assign)
+    examples = verbs.add_parser("examples", help="(old name of `build examples`) generate "
+                                                 "examples/submissions from solutions/")
+    examples.add_argument("--check", action="store_true", help="only report stale examples")
+    examples.add_argument("--update-goldens", action="store_true",
+                          help="(`build goldens`) grade the examples and rewrite "
+                               "examples/expected_scores.json")
+    examples.set_defaults(func=_examples)
+    release = verbs.add_parser("release", help="write dist/ for students and every platform")
+    release.add_argument("--dist", type=Path, default=paths.REPO / "dist")
+    release.add_argument("--hints", choices=HINT_LEVELS, default=DEFAULT_HINT_LEVEL,
+                         help="ship the hints up to this level in the student repository's "
+                              "hints/ (none: no hints; default: %(default)s)")
+    release.set_defaults(func=_release)
+    grade = verbs.add_parser("grade", help="grade submissions with the hidden check bank")
+    add_grade_arguments(grade)
+    grade.set_defaults(func=_grade)
+    report = verbs.add_parser("report", help="the class report of a grading output folder: "
+                                             "OUT/report.html and OUT/report.json")
+    add_report_arguments(report)
+    report.set_defaults(func=_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,74 @@
+"""The ``grade`` verb: ``python -m autograder grade SUBMISSION... --output OUT`` (its options
+are declared in ``autograder.cli``).
+
+Exit status: 0 whenever grading finished, whatever the submissions did; 2 for usage errors;
+3 when the sandbox's isolation cannot start (nothing is graded: install bubblewrap, or pass
+``--isolation none`` where something else isolates student code); 1 for a fault in the grader
+itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from .bank import Bank, load_bank
+from .batch import CannotGrade, finish, grade_batch
+from .results import recover
+
+
+def _usage_error(args: argparse.Namespace) -> str | None:
+    """What is wrong with the command line that argparse cannot see, if anything."""
+    missing = [str(p) for p in args.submissions if not p.exists()]
+    if missing:
+        return f"no such submission: {', '.join(missing)}"
+    if args.jobs < 1:
+        return "--jobs must be at least 1"
+    try:
+        args.output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot create {args.output}: {exc}"
+    if args.device == "cuda" and not (args.scheduler or args.cluster):  # (workers: their own)
+        import torch
+
+        if not torch.cuda.is_available():
+            return "--device cuda, but torch.cuda.is_available() is False here"
+    return None
+
+
+def backend_of(args: argparse.Namespace) -> Any:
+    """The backend the options name: a cluster, a container per submission, or local
+    sandboxes."""
+    if args.scheduler or args.cluster:
+        from autograder.cluster.client import Connected
+
+        return Connected(args)
+    if args.backend == "docker":
+        from .docker_backend import Containers
+
+        return Containers(image=args.image, device=args.device, parts=args.part)
+    from .local import SandboxPool
+
+    return SandboxPool(jobs=args.jobs, isolation=args.isolation, device=args.device)
+
+
+def grade_command(args: argparse.Namespace) -> int:
+    """Grade ``args.submissions`` into ``args.output``; the exit status."""
+    error = _usage_error(args)
+    if error is not None:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    only = set(args.part) if args.part else None
+    bank: Bank = load_bank(only=(lambda c: c.part in only) if only else None)
+    if only and not bank.checks:
+        print(f"error: no checks for parts {sorted(only)}", file=sys.stderr)
+        return 2
+    recover(args.output)
+    try:
+        rows = grade_batch(args.submissions, args.output, bank, backend_of(args),
+                           progress=not args.quiet)
+    except CannotGrade as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.status
+    return finish(args.output, bank, rows, quiet=args.quiet, emit_json=args.emit_json)
