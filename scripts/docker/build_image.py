@@ -6,7 +6,7 @@
    (scripts/docker/base_image.sh), built now if the engine lacks it. So a host without a
    registry builds the same image from the same Dockerfile.
 3. The build context build/docker/<device>/: wheelhouse/ (hard links), bundle/ (written by
-   ``autograder.paths.copy_grader``, so the image holds exactly ``GRADER_BUNDLE``; its modes
+   ``autograder.bundle.copy_grader``, so the image holds exactly ``GRADER_BUNDLE``; its modes
    set here, the checks and the reference root-only) and the requirement files.
 4. ``docker build --network none`` of autograder/docker/Dockerfile: target ``grader`` tagged
    ``IMAGES[device]``, target ``frontends`` (grader + otter-grader + nbgrader) tagged
@@ -34,7 +34,7 @@ from autograder.grade.docker_backend import (
     IMAGES,
     engine_available,
 )
-from autograder.paths import copy_grader
+from autograder.bundle import copy_grader
 from autograder.pins import PYTHON, TORCH
 
 DOCKERFILE = REPO / "autograder" / "docker" / "Dockerfile"

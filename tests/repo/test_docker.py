@@ -2,7 +2,7 @@
 
 Without an engine: the command line and its confinement, the Dockerfile (hadolint; one
 Dockerfile for CPU and CUDA whose pins are checked at build time; nothing downloaded in it),
-the staged build context (exactly ``paths.GRADER_BUNDLE``), the wheelhouse's choice of wheels
+the staged build context (exactly ``bundle.GRADER_BUNDLE``), the wheelhouse's choice of wheels
 and the CI script. With an engine (``-m docker``): the image is built offline if missing, its
 checks are root-only, and every example is graded in containers with the sandbox's scores.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import PY, REPO
 
-from autograder import paths, pins
+from autograder import bundle, pins
 from autograder.grade.docker_backend import (
     FRONTEND_IMAGES,
     IMAGES,
@@ -140,9 +140,9 @@ def test_context_holds_exactly_the_grader_bundle(tmp_path, monkeypatch) -> None:
     (wheels / wheelhouse.STAMP).write_text("not a wheel")
     monkeypatch.setattr(build_image, "CONTEXT", tmp_path / "ctx")
     context = build_image.stage_context("cpu", wheels)
-    bundle = sorted(p.relative_to(context / "bundle") for p in (context / "bundle").rglob("*")
+    staged = sorted(p.relative_to(context / "bundle") for p in (context / "bundle").rglob("*")
                     if p.is_file())
-    assert bundle == sorted(p.relative_to(REPO) for p in paths.grader_files())
+    assert staged == sorted(p.relative_to(REPO) for p in bundle.grader_files())
     modes = {str(p.relative_to(context / "bundle")): p.stat().st_mode & 0o777
              for p in (context / "bundle").rglob("*")}
     assert modes["tests"] == modes["solutions/convolutions"] == 0o700
