@@ -1,10 +1,12 @@
-"""The parts tables and headings of the documents, generated from the parts registry.
+"""The parts tables and headings of the documents, generated from the parts registry, and the
+README's limits table, generated from the settings' defaults (``autograder/settings.py``).
 
 Each document holds its table between two marker comments, ``<!-- parts-table: STYLE -->`` and
 ``<!-- end parts-table -->`` (in the handout, inside a Markdown cell, so each line carries the
 ``# `` of jupytext's percent format). ``render`` rewrites every such region and the handout's
 part headings (``## Part `id` (N points): title``); ``python -m autograder assign`` writes them
-and ``--check`` (and tests/repo/test_registry.py) fails when a document has drifted.
+and ``--check`` (and tests/repo/test_registry.py) fails when a document has drifted. The limits
+table sits between ``<!-- limits-table -->`` and ``<!-- end limits-table -->``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from autograder import parts as registry
-from autograder import paths
+from autograder import paths, settings
+from autograder.feedback import format_bytes
 
 HANDOUT = paths.REPO / "handout" / "convolutions.py"
 STUDENT_README = paths.ASSIGNMENTS / "README.md"
@@ -23,6 +26,7 @@ DOCUMENTS = (README, STUDENT_README, HANDOUT)
 
 _REGION = re.compile(r"^(?P<prefix>(?:# )?)<!-- parts-table: (?P<style>\w+) -->\n"
                      r"(?P<body>.*?)^(?P=prefix)<!-- end parts-table -->$", re.M | re.S)
+_LIMITS = re.compile(r"^<!-- limits-table -->\n.*?^<!-- end limits-table -->$", re.M | re.S)
 _HEADING = re.compile(r"^# ## (?:Optional part|Part) `(?P<id>\w+)` \(.*$", re.M)
 
 
@@ -70,6 +74,34 @@ STYLES: dict[str, Callable[[list[registry.Part]], list[str]]] = {
     "instructors": instructors, "students": students, "handout": handout}
 
 
+def _limit_value(value: object, unit: str) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, int) and unit == "bytes":
+        return f"{value} ({format_bytes(value)})"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def limits_table(values: settings.Settings | None = None) -> list[str]:
+    """Every limit: its key in the manifest's ``[limits]`` table (``child.memory_bytes`` is
+    a TOML dotted key there), the value the assignment grades with (``values``: by default the
+    bank's manifest's), with the default where it differs, its unit and what it limits."""
+    if values is None:
+        from autograder.grade.bank import BANK_DIR, load_manifest
+
+        values = load_manifest(BANK_DIR / "manifest.toml").settings
+    defaults = {key: value for key, value, _, _ in settings.describe()}
+    rows = []
+    for key, value, unit, doc in settings.describe(values):
+        shown = _limit_value(value, unit)
+        if value != defaults[key]:
+            shown += f" (default {_limit_value(defaults[key], unit)})"
+        rows.append([f"`{key}`", shown, unit, doc])
+    return ["<!-- limits-table -->",
+            *_table(["key of `[limits]`", "value", "unit", "what it limits"], rows),
+            "<!-- end limits-table -->"]
+
+
 def heading(part: registry.Part) -> str:
     """The handout's heading of a part with code."""
     if part.kind == "optional":
@@ -78,7 +110,8 @@ def heading(part: registry.Part) -> str:
 
 
 def render(text: str, parts: list[registry.Part] | None = None) -> str:
-    """``text`` with every parts table and part heading as the registry says."""
+    """``text`` with every parts table and part heading as the registry says, and the limits
+    table as the settings say."""
     parts = list(registry.load()) if parts is None else parts
     by_id = {p.id: p for p in parts}
 
@@ -97,6 +130,7 @@ def render(text: str, parts: list[registry.Part] | None = None) -> str:
             raise ValueError(f"a heading names part {match['id']!r}, which parts.toml lacks")
         return heading(part)
 
+    text = _LIMITS.sub(lambda _: "\n".join(limits_table()), text)
     return _HEADING.sub(head, _REGION.sub(table, text))
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder import parts, paths
+from autograder.settings import DEFAULTS, Settings, from_table
 
 VISIBILITIES = ("visible", "hidden", "after_due_date")
 BANK_DIR = paths.REPO / "tests" / "hidden"
@@ -41,7 +42,7 @@ class Check:
     fn: Callable[[Any], None]
     weight: float = 1.0
     visibility: str = "hidden"
-    timeout: float = 10.0
+    timeout: float = 0.0  # seconds; 0: the manifest's check_seconds (load_bank fills it in)
     points: float = 0.0  # filled in from the manifest
     # The public tests that check the same property on other inputs: test function names of
     # the part's public file (tests/public/test_<part>.py); tests/repo/test_public_suite.py
@@ -54,7 +55,7 @@ class Manifest:
     parts: dict[str, float]
     optional: dict[str, float]
     manual: dict[str, float]
-    timeout: float
+    settings: Settings = DEFAULTS  # every limit (the manifest's [limits] table)
 
     @property
     def auto_max(self) -> float:
@@ -108,28 +109,30 @@ def check(id: str, part: str, name: str, *, weight: float = 1.0, visibility: str
     return register
 
 
-MANIFEST_KEYS = {"defaults": {"timeout"}}
+MANIFEST_TABLES = ("limits",)  # (its keys: autograder/settings.py)
 
 
 def load_manifest(path: Path) -> Manifest:
-    """The bank's settings from ``manifest.toml`` and the points from the parts registry.
+    """The limits from ``manifest.toml`` (its ``[limits]`` table: ``settings.from_table``) and
+    the points from the parts registry.
 
     An unknown table or key in the manifest is an error (a misspelt key must not be ignored).
     """
     data = tomllib.loads(path.read_text())
     for table, value in data.items():
-        if table not in MANIFEST_KEYS or not isinstance(value, dict):
+        if table not in MANIFEST_TABLES or not isinstance(value, dict):
             raise ValueError(f"{path.name}: unknown table [{table}] (allowed: "
-                             f"{', '.join(MANIFEST_KEYS)}; points are declared in "
+                             f"{', '.join(MANIFEST_TABLES)}; points are declared in "
                              "autograder/parts.toml)")
-        unknown = set(value) - MANIFEST_KEYS[table]
-        if unknown:
-            raise ValueError(f"{path.name}: unknown key(s) {sorted(unknown)} in [{table}]")
+    try:
+        limits = from_table(data.get("limits", {}))
+    except ValueError as exc:
+        raise ValueError(f"{path.name}: {exc}") from None
     registry = parts.load()
     return Manifest(parts={p.id: p.points for p in registry if p.kind == "auto"},
                     optional={p.id: p.points for p in registry if p.kind == "optional"},
                     manual={p.id: p.points for p in registry if p.kind == "manual"},
-                    timeout=float(data.get("defaults", {}).get("timeout", 10.0)))
+                    settings=limits)
 
 
 def load_bank(directory: Path = BANK_DIR, only: Callable[[Check], bool] | None = None) -> Bank:
@@ -159,7 +162,7 @@ def load_bank(directory: Path = BANK_DIR, only: Callable[[Check], bool] | None =
     bank = Bank(manifest, [
         Check(**{**c.__dict__, "points": round(manifest.points(c.part) * c.weight
                                                / weights[c.part], 4),
-                 "timeout": c.timeout or manifest.timeout})
+                 "timeout": c.timeout or manifest.settings.check_seconds})
         for c in checks if only is None or only(c)
     ])
     return bank

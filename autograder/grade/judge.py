@@ -19,6 +19,7 @@ from typing import Any
 
 import torch
 
+from autograder.feedback import not_judged
 from autograder.sandbox import codec, wire
 from autograder.tolerances import TOLERANCES  # (rtol, atol) per dtype, shared with public tests
 
@@ -108,17 +109,15 @@ def expect_tensor(obs: Any, expected: torch.Tensor, what: str, *, device: str | 
     return actual
 
 
-NOT_JUDGED = "not judged: the value is wrong"
-
-
 @contextlib.contextmanager
 def value_first(what: str) -> Iterator[None]:
     """The value a property check stands on: a check of one property (dtype, device, inputs
     unchanged, storage, ...) credits only a function that computes the right value on the
     check's own input. Run the call and judge its value inside the block; any failure there (a
     wrong value, a placeholder of the right shape, a constant, a crash, a broken rule) fails the
-    property check as "not judged: the value is wrong", with the reason, so the student reads
-    one mistake (the value, which the value checks judge too), not two.
+    property check as "not judged: the value is wrong" (``feedback.not_judged``), with the
+    reason, so the student reads one mistake (the value, which the value checks judge too), not
+    two.
 
     Where the check's device has no values (``meta``), make the same call on the run's own
     device inside the block, and judge the property on the other call after it."""
@@ -126,7 +125,7 @@ def value_first(what: str) -> Iterator[None]:
         yield
     except CheckFailed as failure:
         def why(text: str) -> str:
-            return f"{what}: {NOT_JUDGED} ({text.removeprefix(what + ': ')})"
+            return not_judged(what, text.removeprefix(what + ": "))
         raise CheckFailed(why(failure.message),
                           None if failure.detail is None else why(failure.detail)) from None
 

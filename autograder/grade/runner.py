@@ -8,6 +8,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
+from autograder import feedback
 from autograder.paths import PACKAGE
 
 from . import static
@@ -17,7 +18,6 @@ from .intake import Submission
 from .student import InProcessStudent, SandboxedStudent, StudentBase
 
 log = logging.getLogger("autograder")
-SUBMISSION_BUDGET = 900.0  # seconds of grading one submission may use in all (wall clock)
 
 
 @dataclass
@@ -74,11 +74,13 @@ def failed_everything(bank: Bank, submission: Submission, reason: str) -> Submis
 
 
 def run_checks(student: StudentBase, bank: Bank,
-               budget: float = SUBMISSION_BUDGET) -> list[CheckResult]:
+               budget: float | None = None) -> list[CheckResult]:
     """Every check, part by part (each part in a fresh student process: see
     ``SandboxedStudent.begin_part``), reported in bank order; one check's failure never stops
-    the others. Once the submission has used ``budget`` seconds in all, the remaining checks
-    fail unrun."""
+    the others. Once the submission has used ``budget`` seconds in all (by default the
+    manifest's ``submission_seconds``), the remaining checks fail unrun."""
+    if budget is None:
+        budget = bank.manifest.settings.submission_seconds
     results: dict[str, CheckResult] = {}
     began = time.monotonic()
     for part, checks in bank.by_part().items():
@@ -91,8 +93,7 @@ def run_checks(student: StudentBase, bank: Bank,
 
 def _run_check(student: StudentBase, check: Check, left: float, budget: float) -> CheckResult:
     if left < 0:
-        return CheckResult(check, False, f"not run: grading your submission used up its time "
-                           f"budget of {budget:g} s")
+        return CheckResult(check, False, feedback.budget_used(budget))
     start = time.monotonic()
     student.begin_check(check.timeout)
     try:
@@ -102,9 +103,7 @@ def _run_check(student: StudentBase, check: Check, left: float, budget: float) -
         result = CheckResult(check, False, failure.message, failure.detail)
     except Exception as exc:  # noqa: BLE001 - a fault in a check must not stop the batch
         log.error("check %s raised %s\n%s", check.id, exc, traceback.format_exc())
-        result = CheckResult(check, False, "the grader could not judge this check: the reply "
-                             "from your code's process was not what it expected (or the "
-                             "grader has a bug); your instructor has been told")
+        result = CheckResult(check, False, feedback.GRADER_FAULT)
     result.seconds = time.monotonic() - start
     return result
 
@@ -124,24 +123,22 @@ def import_notes(hello: Any) -> list[str]:
     """Notes on how the import went, from the ``hello`` probe's reply (which the student's
     process sent: anything that is not the expected shape is reported, not trusted)."""
     if not isinstance(hello, dict):
-        return ["the grader received a malformed reply to its first request"]
+        return [feedback.MALFORMED_HELLO]
     notes = []
     if hello.get("import_error"):
-        notes.append(f"`import {PACKAGE}` failed: {str(hello['import_error'])[:1000]}")
+        notes.append(feedback.package_not_imported(PACKAGE, str(hello["import_error"])[:1000]))
     errors = hello.get("module_errors") or {}
     if not isinstance(errors, dict):
-        return [*notes, "the grader received a malformed list of import errors"]
+        return [*notes, feedback.MALFORMED_IMPORT_ERRORS]
     for module, error in sorted(errors.items())[:50]:
-        notes.append(f"{PACKAGE}/{str(module)[:100]}.py could not be imported: "
-                     f"{str(error)[:1000]}")
+        notes.append(feedback.module_not_imported(PACKAGE, str(module)[:100],
+                                                  str(error)[:1000]))
     return notes
 
 
 def _leftovers(student: SandboxedStudent) -> list[str]:
     """A note when the submission left processes running (each killed when it was reaped)."""
-    from autograder.sandbox.pool import leftover_note
-
-    note = leftover_note(student.leftovers)
+    note = feedback.leftover_note(student.leftovers)
     return [] if note is None else [note]
 
 
@@ -151,7 +148,7 @@ def _grade(submission: Submission, bank: Bank, sandbox: Any | None,
         return failed_everything(bank, submission, submission.error)
     student: Any
     if sandbox is not None:
-        student = SandboxedStudent(sandbox, submission.files)
+        student = SandboxedStudent(sandbox, submission.files, bank.manifest.settings)
         try:
             hello = student.start()
         except CheckFailed as failure:
@@ -172,7 +169,7 @@ def _grade(submission: Submission, bank: Bank, sandbox: Any | None,
     finally:
         if sandbox is not None:
             student.close()
-            result.notes.extend(f"your code's process was restarted: {f}" for f in student.faults)
+            result.notes.extend(feedback.process_restarted(f) for f in student.faults)
             result.notes += _leftovers(student)
             result.output = "\n".join(student.outputs)
             result.isolation = sandbox.isolation_used

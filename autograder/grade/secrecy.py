@@ -16,6 +16,8 @@ import functools
 import re
 from collections.abc import Iterable
 
+from autograder.feedback import OWN_EXCEPTION_CLASS, UNCONFIRMED_RULE
+
 # The location describe_exception (sandbox/worker.py) appends: a file of the package and a line.
 LOCATION = re.compile(r" \(at ([A-Za-z0-9_./-]{1,120}\.py):(\d{1,6})\)$")
 # Exception classes of torch's and the guard's, besides Python's built-in ones.
@@ -34,7 +36,7 @@ def exception_class(kind: str) -> str:
     if kind in KNOWN_EXCEPTIONS or (isinstance(getattr(builtins, kind, None), type)
                                     and issubclass(getattr(builtins, kind), BaseException)):
         return kind
-    return "an exception of a class of your own"
+    return OWN_EXCEPTION_CLASS
 
 
 def location(text: str, files: Iterable[str] | None) -> str:
@@ -55,7 +57,7 @@ def violation(text: str, says: Iterable[str]) -> str:
     found = VIOLATION.fullmatch(text)
     if found and found.group("says") in set(says) and _real_name(found.group("name")):
         return text
-    return "something the rules forbid (the grader could not confirm what)"
+    return UNCONFIRMED_RULE
 
 
 @functools.cache

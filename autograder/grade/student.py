@@ -16,27 +16,27 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from autograder import paths
+from autograder import feedback, paths
 from autograder.sandbox import wire
 from autograder.sandbox.codec import encode_inputs
 from autograder.sandbox.messages import MessageError, Reply, Request
+from autograder.settings import DEFAULTS, Settings
 
 from . import secrecy
 from .bank import CheckFailed
 from .judge import DEVICE, mask_numbers
 
-HELLO_TIMEOUT = 30.0  # importing a package: generous, but a module-level infinite loop must end
-WALL_FACTOR, WALL_SLACK = 3.0, 5.0  # wall-clock backstop of a CPU-time limit t: 3 t + 5 s
-RESPAWN_LIMIT = 40  # restarts of one submission's process; past it, checks fail without running
+# The default backstop, for the in-process front-ends (frontends/inprocess.py, nbgrader's
+# course.py) until they read ``Settings.backstop``.
+WALL_FACTOR, WALL_SLACK = DEFAULTS.wall_factor, DEFAULTS.wall_slack
 
 
 def _device_hint(request: Request | None) -> str:
     """How to create tensors on the right device, in terms of the call's own arguments."""
     kwargs = (request.args.get("kwargs") if request is not None else None) or {}
     if isinstance(kwargs, dict) and "device" in kwargs:
-        return " (a tensor was created on another device: pass device=device when you create it)"
-    return (" (a tensor was created on another device: create it from the input, "
-            "X.new_zeros(...), or with device=X.device)")
+        return feedback.DEVICE_HINT_KWARG
+    return feedback.DEVICE_HINT_INPUT
 
 
 def _rule_descriptions() -> list[str]:
@@ -56,25 +56,24 @@ def _verdict(message: Any, request: Request | None = None,
     try:
         reply = Reply.from_wire(message)
     except MessageError:
-        raise CheckFailed("the grader received a malformed reply from your code") from None
+        raise CheckFailed(feedback.MALFORMED_REPLY) from None
     if reply.violations:
         used = "; ".join(reply.violations[:3])
         safe = "; ".join(dict.fromkeys(secrecy.violation(v, _rule_descriptions())
                                        for v in reply.violations[:3]))
-        raise CheckFailed("rule broken: your code used " + safe,
-                          "rule broken: your code used " + used[:600])
+        raise CheckFailed(feedback.rule_broken(safe), feedback.rule_broken(used[:600]))
     if reply.error is not None:
         kind, text = reply.error.type, reply.error.message
         where = secrecy.location(text, files)
         if kind == "NotImplementedError":
-            raise CheckFailed(f"not implemented yet{where}",
+            raise CheckFailed(feedback.not_implemented(where),
                               text.removeprefix("NotImplementedError: ")[:300])
         if kind == "SystemExit":
-            raise CheckFailed("your code called sys.exit(); functions must return, not exit")
+            raise CheckFailed(feedback.CALLED_EXIT)
         hint = _device_hint(request) if "device" in text and ("meta" in text or "cuda" in text) \
             else ""
-        raise CheckFailed(f"your code raised {secrecy.exception_class(kind)}{where}{hint}",
-                          f"your code raised {text[:600]}{hint}")
+        raise CheckFailed(feedback.raised(f"{secrecy.exception_class(kind)}{where}{hint}"),
+                          feedback.raised(f"{text[:600]}{hint}"))
     assert reply.ok is not None  # (a reply holds one or the other)
     return reply.ok
 
@@ -84,10 +83,12 @@ class StudentBase:
 
     A check's time limit covers all the probes it makes. Where the student's CPU time is
     counted (``cpu_seconds``), the limit is CPU time, so a busy machine does not change a
-    result, with a wall-clock backstop of ``WALL_FACTOR * limit + WALL_SLACK`` for code that
-    sleeps or waits; elsewhere it is wall-clock time."""
+    result, with a wall-clock backstop (``Settings.backstop``) for code that sleeps or waits;
+    elsewhere it is wall-clock time. Outside a check (the import), ``import_seconds`` of wall
+    clock."""
 
-    limit: float = HELLO_TIMEOUT
+    settings: Settings = DEFAULTS
+    limit: float = DEFAULTS.import_seconds
     # The submission's package files, relative to the package (the only locations a message
     # may quote); None where unknown.
     package_files: frozenset[str] | None = None
@@ -114,13 +115,17 @@ class StudentBase:
     def _time_left(self) -> tuple[float, float | None]:
         """(wall-clock seconds left, CPU seconds left or None where CPU time is not counted)."""
         if self._wall_start is None:
-            return HELLO_TIMEOUT, None
+            return self.settings.import_seconds, None
         wall = time.monotonic() - self._wall_start
         if self._cpu_start is None:
             return max(0.05, self.limit - wall), None
         cpu = (self.cpu_seconds() or self._cpu_start) - self._cpu_start
-        return (max(0.05, WALL_FACTOR * self.limit + WALL_SLACK - wall),
-                max(0.05, self.limit - cpu))
+        return (max(0.05, self.wall_limit() - wall), max(0.05, self.limit - cpu))
+
+    def wall_limit(self) -> float:
+        """The current check's wall-clock limit: its limit, or where CPU time is counted, the
+        backstop of its CPU-time limit."""
+        return self.limit if self._cpu_start is None else self.settings.backstop(self.limit)
 
     def _request(self, request: Request, timeout: float, cpu_limit: float | None) -> Any:
         """The reply to ``request`` as received (a wire message, not trusted yet)."""
@@ -131,11 +136,13 @@ class SandboxedStudent(StudentBase):
     """A submission running in a child of ``sandbox``; respawned after a fault.
 
     A respawn is not free (the submission is imported again), so its time is charged to the
-    check that needs it, and ``respawn_limit`` bounds how often one submission may need one."""
+    check that needs it, and ``settings.restarts`` bounds how often one submission may need
+    one. ``settings``: the limits (the bank's manifest's)."""
 
     def __init__(self, sandbox: Any, files: dict[str, bytes],
-                 respawn_limit: int = RESPAWN_LIMIT) -> None:
-        self.sandbox, self.files = sandbox, files
+                 settings: Settings = DEFAULTS) -> None:
+        self.sandbox, self.files, self.settings = sandbox, files, settings
+        self.limit = settings.import_seconds  # (until the first check begins)
         prefix = f"{paths.PACKAGE}/"
         self.package_files = frozenset(p.removeprefix(prefix) for p in files
                                        if p.startswith(prefix))
@@ -143,7 +150,7 @@ class SandboxedStudent(StudentBase):
         self.faults: list[str] = []
         self.hello: dict[str, Any] | None = None
         self.outputs: list[str] = []
-        self.respawns, self.respawn_limit = 0, respawn_limit
+        self.respawns = 0
         self.part: str | None = None  # the part whose checks run now
         self.part_start_seconds = 0.0  # spent starting the fresh process of each later part
         self.leftovers = 0  # processes the submission left running, killed when reaped
@@ -168,19 +175,21 @@ class SandboxedStudent(StudentBase):
                 self.child = None
             self.part_start_seconds += time.monotonic() - began
 
-    def start(self, timeout: float = HELLO_TIMEOUT,
+    def start(self, timeout: float | None = None,
               cpu_limit: float | None = None) -> dict[str, Any]:
-        """Spawn the child and wait for the import; ``CheckFailed`` if it never finishes."""
+        """Spawn the child and wait for the import (``timeout``: by default
+        ``settings.import_seconds``); ``CheckFailed`` if it never finishes."""
         from autograder.sandbox import ChildDied
 
         try:
             self.child = self.sandbox.spawn(self.files)
-            reply = self._ask(Request("hello"), timeout, cpu_limit)
+            reply = self._ask(Request("hello"), timeout or self.settings.import_seconds,
+                              cpu_limit)
         except ChildDied as exc:
             self._lost(exc)
-            raise CheckFailed(f"importing your package failed: {exc.info.reason}") from None
+            raise CheckFailed(feedback.import_failed(exc.info.reason)) from None
         except CheckFailed as failure:
-            raise CheckFailed(f"importing your package failed: {failure.message}") from None
+            raise CheckFailed(feedback.import_failed(failure.message)) from None
         self.hello = _verdict(reply)
         return self.hello
 
@@ -192,8 +201,7 @@ class SandboxedStudent(StudentBase):
             # Written by the submission itself (to fd 3), or a stale reply: trust nothing more
             # from this process.
             self.close()
-            raise CheckFailed("the grader received a reply that does not answer its request "
-                              "(something in your code wrote to the grader's connection)")
+            raise CheckFailed(feedback.WRONG_REPLY)
         return reply
 
     def _request(self, request: Request, timeout: float, cpu_limit: float | None) -> Any:
@@ -206,16 +214,13 @@ class SandboxedStudent(StudentBase):
         except ChildTimeout as exc:
             self._lost(exc)
             if exc.kind == "cpu":
-                raise CheckFailed(f"your code used more than this check's CPU time limit of "
-                                  f"{self.limit:.3g} s (an infinite loop, or far too slow)"
-                                  ) from None
-            raise CheckFailed("your code did not finish in time (an infinite loop, a sleep or a "
-                              f"wait; this check's limit is {self.limit:.3g} s)") from None
+                raise CheckFailed(feedback.check_time_out(self.limit, "cpu")) from None
+            raise CheckFailed(feedback.check_time_out(self.wall_limit(), "wall")) from None
         except ChildDied as exc:
             self._lost(exc)
             # (an exit status or a signal is chosen by the code: a number only for visible checks)
-            raise CheckFailed(f"your code's process died: {mask_numbers(exc.info.reason)}",
-                              f"your code's process died: {exc.info.reason}") from None
+            raise CheckFailed(feedback.process_died(mask_numbers(exc.info.reason)),
+                              feedback.process_died(exc.info.reason)) from None
 
     def _respawn(self, timeout: float, cpu_limit: float | None) -> tuple[float, float | None]:
         """A fresh child for the next request, after the old one is reaped (every process it
@@ -227,11 +232,10 @@ class SandboxedStudent(StudentBase):
             if info.output:
                 self.outputs.append(info.output)
             self.child = None
-        if self.respawns >= self.respawn_limit:
-            raise CheckFailed(f"not run: your code's process had to be restarted "
-                              f"{self.respawns} times already (crashes, exits or time-outs)")
+        if self.respawns >= self.settings.restarts:
+            raise CheckFailed(feedback.restarts_used(self.respawns))
         self.respawns += 1
-        self.start(min(timeout, HELLO_TIMEOUT), cpu_limit)
+        self.start(min(timeout, self.settings.import_seconds), cpu_limit)
         return self._time_left()  # the import is charged to this check
 
     def _lost(self, exc: Any) -> None:

@@ -8,6 +8,8 @@ import statistics
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from autograder import feedback
+
 from .concepts import BankInfo, base_id
 from .load import Graded
 from .messages import MessageGroup, group_messages
@@ -79,18 +81,8 @@ INCIDENT_KINDS = {
     "review": "the static scan flagged the source for a person to look at",
     "unreadable": "results.json could not be read",
 }
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("timeout", re.compile(r"CPU time limit|did not finish in time|ran past its time limit|"
-                           r"time budget", re.I)),
-    ("rule", re.compile(r"^rule broken:", re.I)),
-    ("sandbox", re.compile(r"memory limit|printed more than|malformed (reply|message)|"
-                           r"grader's connection|does not answer its request|"
-                           r"killed by signal SIGKILL", re.I)),
-    ("crash", re.compile(r"process died|process was restarted|had to be restarted|"
-                         r"import convolutions` failed|could not be imported|"
-                         r"importing your package failed|killed by signal|exited with status|"
-                         r"sys\.exit", re.I)),
-]
+# Recognised by the phrases the grader words them with (autograder/feedback.py).
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = feedback.incident_patterns()
 
 
 _ANY = re.compile("|".join(f"(?:{p.pattern})" for _, p in _PATTERNS).replace("^", ""), re.I)

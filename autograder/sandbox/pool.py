@@ -21,7 +21,6 @@ import logging
 import os
 import select
 import shutil
-import signal
 import socket
 import stat
 import subprocess
@@ -34,9 +33,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from . import wire
+from . import reasons, wire
 from .cgroup import SandboxCgroup
-from .limits import Limits, format_bytes
+from .limits import Limits
+from .reasons import leftover_note
 from .wire import WireError
 
 log = logging.getLogger(__name__)
@@ -83,14 +83,6 @@ class ExitInfo:
     def leftover_note(self) -> str | None:
         """What the student is told about the processes their code left running, if any."""
         return leftover_note(self.leftovers)
-
-
-def leftover_note(n: int) -> str | None:
-    """The note for ``n`` processes a submission left running (summed over its children)."""
-    if not n:
-        return None
-    return (f"your code left {n} process{'es' if n > 1 else ''} running; "
-            f"{'they were' if n > 1 else 'it was'} killed")
 
 
 class ChildDied(Exception):
@@ -497,8 +489,7 @@ class Sandbox:
 
     def _abort(self, why: str) -> None:
         """The zygote misbehaved or died: kill it; its children died with it."""
-        info = ExitInfo(None, None, "", f"the grader's sandbox failed ({why}); "
-                        "this is not a problem with your code")
+        info = ExitInfo(None, None, "", reasons.sandbox_failed(why))
         for child in list(self._children):
             child._mark_dead(info)
         if self._proc is not None and self._proc.poll() is None:
@@ -757,8 +748,7 @@ class Child:
                 reply = self._sandbox._reap(self.pid, grace)
             except SandboxError as exc:
                 if self._info is None:  # (the abort may already have said why)
-                    self._mark_dead(ExitInfo(None, None, "", f"the grader's sandbox failed "
-                                             f"({exc}); this is not a problem with your code"))
+                    self._mark_dead(ExitInfo(None, None, "", reasons.sandbox_failed(exc)))
                 return self._info
             oom = self._sandbox.oom_kills() > self._oom_kills
             self._mark_dead(explain(why, reply, self._sandbox.limits, timeout, detail, oom))
@@ -777,47 +767,24 @@ def explain(why: str, reply: dict, limits: Limits, timeout: float = 0,
     code, sig, output = reply["exit_code"], reply["signal"], reply["output"]
     killed = reply["killed"]  # still running when the grader ended it
     out_of_memory = oom or any(marker in output for marker in MEMORY_MARKERS)
-    if why == "timeout" and detail == "cpu":
-        reason = f"used more than its CPU time limit of {timeout:g} s"
-    elif why == "timeout":
-        reason = f"ran past its time limit of {timeout:g} s"
+    if why == "timeout":
+        reason = reasons.time_out(timeout, "cpu" if detail == "cpu" else "wall")
     elif why == "garbled":
-        reason = f"sent the grader a malformed message ({detail})"
+        reason = reasons.garbled(detail)
     elif killed:
-        reason = {"hung-up": "closed the grader's connection (the socket) but kept running",
-                  "closed": "was still running when the grader finished with it",
-                  "sandbox-closed": "was stopped because the grader shut down"}[why]
+        reason = reasons.KEPT_RUNNING[why]
     elif out_of_memory and code != 0:
-        reason = (f"exceeded the memory limit of {format_bytes(limits.memory_bytes)}"
-                  + (" (all of its processes together)" if oom else ""))
+        reason = reasons.out_of_memory(limits.memory_bytes, oom)
     elif sig is not None:
-        reason = _signal_reason(sig, limits)
+        reason = reasons.killed_by_signal(sig, limits.cpu_seconds)
     elif code == 0:
-        reason = ("finished normally" if why in ("closed", "sandbox-closed") else
-                  "your code exited with status 0 before the grader was done "
-                  "(sys.exit or os._exit)")
+        reason = (reasons.FINISHED if why in ("closed", "sandbox-closed") else
+                  reasons.EXITED_EARLY)
+    elif code == 1 and "Traceback (most recent call last)" in output:
+        reason = reasons.RAISED_AND_ENDED
     else:
-        reason = f"your code exited with status {code} (sys.exit or os._exit)"
-        if code == 1 and "Traceback (most recent call last)" in output:
-            reason = "your code raised an exception that ended the process (see the output)"
+        reason = reasons.exited(code)
     if reply["output_size"] >= limits.file_bytes:
-        reason += f"; it printed more than the {format_bytes(limits.file_bytes)} allowed"
+        reason += "; " + reasons.output_flood(limits.file_bytes)
     return ExitInfo(code, sig, output, reason, int(reply.get("leftovers") or 0))
 
-
-def _signal_reason(sig: int, limits: Limits) -> str:
-    try:
-        name = signal.Signals(sig).name
-    except ValueError:
-        name = str(sig)
-    return {
-        signal.SIGXCPU: f"used more than its CPU time limit of {limits.cpu_seconds} s",
-        signal.SIGSEGV: "killed by signal SIGSEGV (a crash in native code)",
-        signal.SIGBUS: "killed by signal SIGBUS (a crash in native code)",
-        signal.SIGABRT: "killed by signal SIGABRT (native code aborted, e.g. a failed "
-                        "assertion or allocation)",
-        signal.SIGFPE: "killed by signal SIGFPE (e.g. an integer division by zero in native "
-                       "code)",
-        signal.SIGKILL: "killed by signal SIGKILL (by itself, the hard CPU time limit or the "
-                        "system running out of memory)",
-    }.get(sig, f"killed by signal {name}")

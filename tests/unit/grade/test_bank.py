@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder import parts
+from autograder.settings import DEFAULTS
 from autograder.grade import bank as bank_module
 from autograder.grade.bank import Bank, Check, Manifest, check, load_bank, load_manifest
 from tests.unit.strategies import weights
@@ -29,7 +30,7 @@ def _noop(student, **kwargs) -> None:
     pass
 
 
-def _load(folder: Path, checks: str, manifest: str = "[defaults]\ntimeout = 3.0\n",
+def _load(folder: Path, checks: str, manifest: str = "[limits]\ncheck_seconds = 3.0\n",
           **kwargs) -> Bank:
     """Write a bank of one ``checks_gen.py`` into ``folder`` and load it (sys.path restored)."""
     (folder / "manifest.toml").write_text(manifest)
@@ -82,25 +83,27 @@ def test_an_unknown_visibility_is_refused() -> None:
 
 
 def test_manifest_points_come_from_the_parts_registry(tmp_path) -> None:
-    (tmp_path / "manifest.toml").write_text("[defaults]\ntimeout = 2.5\n")
+    (tmp_path / "manifest.toml").write_text("[limits]\ncheck_seconds = 2.5\n")
     manifest = load_manifest(tmp_path / "manifest.toml")
     registry = parts.load()
     assert manifest.parts == {p.id: p.points for p in registry if p.kind == "auto"}
     assert manifest.optional == {p.id: p.points for p in registry if p.kind == "optional"}
     assert manifest.manual == {p.id: p.points for p in registry if p.kind == "manual"}
-    assert manifest.timeout == 2.5
+    assert manifest.settings.check_seconds == 2.5
     assert manifest.auto_max == sum(p.points for p in registry if p.kind == "auto")
 
 
-def test_manifest_timeout_defaults_to_ten_seconds(tmp_path) -> None:
+def test_manifest_check_time_defaults_to_the_settings_default(tmp_path) -> None:
     (tmp_path / "manifest.toml").write_text("")
-    assert load_manifest(tmp_path / "manifest.toml").timeout == 10.0
+    assert load_manifest(tmp_path / "manifest.toml").settings == DEFAULTS
+    assert DEFAULTS.check_seconds == 5.0
 
 
 @pytest.mark.parametrize("text, problem", [
     ("[parts]\ncross_correlation = 15\n", r"unknown table \[parts\]"),
-    ("[defaults]\ntimeuot = 5.0\n", r"unknown key\(s\) \['timeuot'\]"),
-    ("timeout = 5.0\n", r"unknown table \[timeout\]"),
+    ("[defaults]\ntimeout = 5.0\n", r"unknown table \[defaults\]"),
+    ("[limits]\ncheck_secnds = 5.0\n", r"unknown key\(s\) \['check_secnds'\] in \[limits\]"),
+    ("check_seconds = 5.0\n", r"unknown table \[check_seconds\]"),
 ])
 def test_manifest_refuses_unknown_tables_and_keys(tmp_path, text: str, problem: str) -> None:
     (tmp_path / "manifest.toml").write_text(text)
@@ -109,7 +112,7 @@ def test_manifest_refuses_unknown_tables_and_keys(tmp_path, text: str, problem: 
 
 
 def test_manifest_points_of_parts() -> None:
-    manifest = Manifest(parts={"a": 10, "b": 5}, optional={"x": 3}, manual={"w": 20}, timeout=1)
+    manifest = Manifest(parts={"a": 10, "b": 5}, optional={"x": 3}, manual={"w": 20})
     assert manifest.auto_max == 15  # optional and manual parts are not in the autograded total
     assert [manifest.points(p) for p in ("a", "x", "w", "zzz")] == [10, 3, 0, 0]
 
