@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograder.sandbox
-from autograder.grade import cli
+from autograder.grade import batch, local
 from autograder.grade.bank import Bank, Check, Manifest
 from autograder.grade.results import RESERVED, SAFE_NAME, write_gradebook
 from autograder.grade.runner import CheckResult, SubmissionResult
@@ -26,7 +26,7 @@ from conftest import PY, REPO
 
 
 def _names(*paths: str) -> list[str]:
-    return cli.output_names([Path(p) for p in paths])
+    return batch.output_names([Path(p) for p in paths])
 
 
 def test_duplicates_never_take_a_real_submission_name() -> None:
@@ -63,7 +63,7 @@ def test_a_renamed_submission_is_told_where_its_results_are(tmp_path) -> None:
     for path in paths:
         (path / "convolutions").mkdir(parents=True)
         (path / "convolutions" / "__init__.py").write_text("")
-    reserved, alice = (read_submission(p, n) for p, n in zip(paths, cli.output_names(paths)))
+    reserved, alice = (read_submission(p, n) for p, n in zip(paths, batch.output_names(paths)))
     assert reserved.name == "report.html-2" and reserved.notes == [
         "your submission is named report.html, the name of a file the grader writes beside the "
         "results; its results are under report.html-2"]
@@ -82,12 +82,12 @@ def test_names_depend_on_the_paths_not_their_order() -> None:
 @given(st.lists(st.text(alphabet="aAb-._/ 2", min_size=1, max_size=8), max_size=12))
 def test_names_are_always_safe_distinct_and_stable(raw: list[str]) -> None:
     paths = [Path("subs", r) for r in raw]
-    names = cli.output_names(paths)
+    names = batch.output_names(paths)
     assert len(names) == len(paths)
     assert all(SAFE_NAME.fullmatch(n) and n.lower() not in RESERVED for n in names)
     assert len({n.lower() for n in names}) == len(names)
-    assert cli.output_names(paths) == names
-    assert dict(zip(map(str, reversed(paths)), cli.output_names(paths[::-1]))) == \
+    assert batch.output_names(paths) == names
+    assert dict(zip(map(str, reversed(paths)), batch.output_names(paths[::-1]))) == \
         dict(zip(map(str, paths), names)) or len(set(paths)) < len(paths)
 
 
@@ -140,7 +140,7 @@ def fake_grade(submission, bank, sandbox) -> SubmissionResult:
 def fake(monkeypatch, tmp_path):
     FakeSandbox.broken, FakeSandbox.started, FakeSandbox.closed = set(), [], []
     monkeypatch.setattr(autograder.sandbox, "Sandbox", FakeSandbox)
-    monkeypatch.setattr(cli, "grade_submission", fake_grade)
+    monkeypatch.setattr(local, "grade_submission", fake_grade)
 
     def submissions(*names: str) -> list[Path]:
         paths = []
@@ -155,7 +155,7 @@ def fake(monkeypatch, tmp_path):
 
 
 def _grade(paths: list[Path], out: Path, jobs: int = 2) -> list[SubmissionResult]:
-    results = cli.grade_all(paths, out, BANK, jobs=jobs, isolation="none", progress=False)
+    results = local.grade_all(paths, out, BANK, jobs=jobs, isolation="none", progress=False)
     write_gradebook(out, BANK)
     return results
 
@@ -171,8 +171,8 @@ def test_grader_faults_cost_only_their_submission(fake, tmp_path, monkeypatch) -
             raise RecursionError("maximum recursion depth exceeded while reading")
         return cli_read(path, name)
 
-    cli_read = cli.read_submission
-    monkeypatch.setattr(cli, "read_submission", read_or_recurse)
+    cli_read = local.read_submission
+    monkeypatch.setattr(local, "read_submission", read_or_recurse)
     names = ["ok1", "deep", "memory", "surrogate", "recursion", "ok2"]
     out = tmp_path / "out"
     results = _grade(fake(*names), out)
@@ -214,7 +214,7 @@ def test_no_sandbox_at_all_still_gives_one_error_row_each(fake, tmp_path) -> Non
 
 
 def test_a_failed_write_becomes_an_error_result(fake, tmp_path, monkeypatch) -> None:
-    real = cli.write_submission
+    real = batch.write_submission
     calls: list[str] = []
 
     def flaky(out, result, bank):
@@ -223,7 +223,7 @@ def test_a_failed_write_becomes_an_error_result(fake, tmp_path, monkeypatch) -> 
             raise UnicodeEncodeError("utf-8", "\udcff", 0, 1, "surrogates not allowed")
         return real(out, result, bank)
 
-    monkeypatch.setattr(cli, "write_submission", flaky)
+    monkeypatch.setattr(batch, "write_submission", flaky)
     _grade(fake("good", "bad"), tmp_path / "out")
     book = _gradebook(tmp_path / "out")
     assert book["good"]["error"] == ""
@@ -237,7 +237,7 @@ def test_a_worker_killed_outright_leaves_no_submission_unwritten(fake, tmp_path,
             raise SystemExit(3)  # not an Exception: ends the worker thread
         return fake_grade(submission, bank, sandbox)
 
-    monkeypatch.setattr(cli, "grade_submission", die)
+    monkeypatch.setattr(local, "grade_submission", die)
     monkeypatch.setattr(threading, "excepthook", lambda args: None)
     names = ["killer", "after1", "after2"]
     results = _grade(fake(*names), tmp_path / "out", jobs=1)
@@ -247,12 +247,10 @@ def test_a_worker_killed_outright_leaves_no_submission_unwritten(fake, tmp_path,
 
 
 def test_a_broken_container_still_gives_its_row(tmp_path, monkeypatch) -> None:
-    import argparse
-
     from autograder.grade import docker_backend
     from autograder.grade.results import feedback_markdown, results_json
 
-    good = SubmissionResult(cli.error_result(BANK, Path("x/good"), "good", "unused").submission,
+    good = SubmissionResult(batch.error_result(BANK, Path("x/good"), "good", "unused").submission,
                             [CheckResult(c, True) for c in BANK.checks])
     good.submission.error = None
     replies = {"good": {"results": results_json(good, BANK),
@@ -270,9 +268,9 @@ def test_a_broken_container_still_gives_its_row(tmp_path, monkeypatch) -> None:
     subs = [tmp_path / n for n in ("good", "garbled", "killed")]
     for s in subs:
         (s / "convolutions").mkdir(parents=True)
-    args = argparse.Namespace(submissions=subs, output=tmp_path / "out", image="img",
-                              device="cpu", part=None, quiet=True)
-    assert cli._grade_in_containers(args, BANK) == 0
+    rows = batch.grade_batch(subs, tmp_path / "out", BANK,
+                             docker_backend.Containers(image="img"), progress=False)
+    assert batch.finish(tmp_path / "out", BANK, rows, quiet=True, emit_json=False) == 0
     book = _gradebook(tmp_path / "out")
     assert set(book) == {"good", "garbled", "killed"}
     assert book["good"]["error"] == "" and float(book["good"]["total"]) == 2
@@ -377,7 +375,7 @@ def _grade_without_bwrap(tmp_path: Path, bwrap: str | None, *extra: str
 def test_grading_stops_when_isolation_cannot_start(tmp_path, bwrap, says, isolation) -> None:
     """Exit status 3 and one paragraph, no traceback, nothing graded."""
     proc, out = _grade_without_bwrap(tmp_path, bwrap, "--isolation", isolation)
-    assert proc.returncode == cli.ISOLATION_UNAVAILABLE == 3
+    assert proc.returncode == local.ISOLATION_UNAVAILABLE == 3
     assert proc.stderr.startswith("error: nothing was graded: ") and says in proc.stderr
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert not (out / "alice").exists() and not (out / "gradebook.csv").exists()
