@@ -46,8 +46,7 @@ CLOCKS = {"cpu": "CPU time", "wall": "wall-clock time"}
 def time_out(seconds: float, clock: str, whose: str = "its") -> str:
     """A process (``whose``: "its") or a check ran out of time: ``clock`` "cpu" (its CPU time)
     or "wall" (the wall clock)."""
-    return (f"{PHRASES['time out']} {whose} time limit of {format_seconds(seconds)} of "
-            f"{CLOCKS[clock]}")
+    return f"{PHRASES['time out']} {whose} {CLOCKS[clock]} limit of {format_seconds(seconds)}"
 
 
 # -- memory, signals, exits
