@@ -55,7 +55,7 @@ def test_a_name_in_two_parts_is_an_error() -> None:
 @pytest.mark.parametrize("text, message", [
     ("[optinal]\nconcepts = 5\n", r"unknown table \[optinal\]"),
     ("[parts]\ncross_correlation = 15\n", r"unknown table \[parts\]"),
-    ("[defaults]\ntimeuot = 5\n", "timeuot"),
+    ("[limits]\ncheck_secnds = 5\n", "check_secnds"),
 ])
 def test_a_misspelt_manifest_is_an_error(tmp_path, text: str, message: str) -> None:
     (tmp_path / "manifest.toml").write_text(text)
@@ -86,7 +86,7 @@ def test_the_handout_has_a_heading_per_part_with_code() -> None:
 
 def test_a_heading_for_an_unknown_part_is_an_error() -> None:
     with pytest.raises(ValueError, match="lacks"):
-        tables.render("# ## Part `pooling` (10 points): pooling\n")
+        tables.render("# ## Part `no_such_part` (10 points): nothing\n")  # (not the toy's)
 
 
 def test_the_written_questions_points_add_up() -> None:

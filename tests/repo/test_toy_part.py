@@ -1,13 +1,15 @@
-"""Adding a part touches six files by hand, and everything else follows.
+"""Adding a part takes eight hand edits, and everything else follows.
 
 In a copy of the repository, a toy part ``pooling`` (d2l §6.5: ``max_pool2d``) is added with
-exactly these hand edits (``HAND_EDITS``): its registry entry, its solution module, its
-section of the handout, its hidden checks, its public tests and a mutant (the package's
-``__init__.py`` is generated from the registry). Then the generators run,
-as an instructor would (``make stubs``, ``make notebook``, ``make release``, the otter and
-nbgrader builders), and the outputs are checked: the stub, the parts tables, the student
-release with its marker and hints, the grader's score for the reference and for the mutant, the
-public tests, and the otter and nbgrader material.
+exactly these hand edits (``HAND_EDITS``): its registry entry, its solution module, its section
+of the handout, its hidden checks (each naming its public counterparts), its public tests, a
+mutant, an honest variant and its contract (the package's ``__init__.py`` is generated from the
+registry). Then the generators run, as an instructor would (``make stubs``, ``make notebook``,
+``make release``, the otter and nbgrader builders), and the outputs are checked: the stub, the
+parts tables, the student release with its marker and hints, the grader's score for the
+reference, the mutant and the honest variant, the public tests, and the otter and nbgrader
+material. Last, the repository's own suites that every part must pass run on the copy
+(``SUITES``): the registry, stubs and API, the public suite, the contracts, the variants.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ GRID = [("2x2", dict(x=(5, 6), p=(2, 2))), ("1x3", dict(x=(4, 7), p=(1, 3)))]
 
 
 @check("pooling.oracle", "pooling", "max_pool2d matches torch ({x} input, {p} window)",
-       cases=GRID)
+       cases=GRID, public=["test_max_pool2d_matches_torch"])
 def oracle(student, x, p) -> None:
     X = array(901, *x)
     obs = student.probe("call", name="max_pool2d", args=[X, list(p)])
@@ -100,11 +102,34 @@ def test_max_pool2d_matches_torch() -> None:
     X = randn(5, 6, seed=3)
     expected = F.max_pool2d(X[None, None], (2, 3), stride=1)[0, 0]
     assert_tensor(max_pool2d(X, (2, 3)), expected, "max_pool2d(X, (2, 3))")
+
+
+def test_a_one_by_one_window_gives_the_input() -> None:
+    X = randn(4, 3, seed=5)
+    assert_tensor(max_pool2d(X, (1, 1)), X, "max_pool2d(X, (1, 1))")
 '''
 MUTANT = '''
 MUTANTS.append(M("pool_min", "pooling.py", "torch.maximum(Y, X[a", "torch.minimum(Y, X[a",
                  ("pooling.oracle",), "minimum instead of maximum"))
 '''
+HONEST = """
+VARIANTS.append(V("pool_unfold_amax", "pooling", '''
+def max_pool2d(X, pool_size):
+    \"\"\"The windows as a view (Tensor.unfold), then their maxima.\"\"\"
+    p_h, p_w = pool_size
+    return X.unfold(0, p_h, 1).unfold(1, p_w, 1).amax(dim=(-2, -1))
+''', "the windows as a strided view, reduced at once (as numpy's sliding_window_view)"))
+"""
+CONTRACT = """
+
+def _max_pool2d(X: Any, pool_size: Any) -> Problems:
+    \"\"\"X (h, w), floating; pool_size (p_h, p_w), from 1 up to X's size.\"\"\"
+    problems, pair = _pair(pool_size, "pool_size", 1)
+    return _tensor(X, "X", 2) + problems + _fits(pair, _shape(X), (0, 0), "X")
+
+
+CONTRACTS["max_pool2d"] = _max_pool2d
+"""
 SECTION = """# %% [markdown]
 # ## Part `pooling` (5 points): max pooling (d2l §6.5)
 #
@@ -121,7 +146,19 @@ BEFORE_SECTION = "# %% [markdown]\n# ## Optional part `concepts`"
 
 HAND_EDITS = ("autograder/parts.toml", "solutions/convolutions/pooling.py",
               "handout/convolutions.py", "tests/hidden/checks_pooling.py",
-              "tests/public/test_pooling.py", "tests/variants/mutants.py")
+              "tests/public/test_pooling.py", "tests/variants/mutants.py",
+              "tests/variants/honest.py", "tests/hidden/contracts.py")
+
+# The repository's tests that every part must pass, run on the copy with the toy part. Left
+# out: what grades every mutant or honest variant of every part (test_mutants' grading,
+# test_honest's; the toy's own are graded below) and the public suite's caught-violation tests
+# (mutants of two other parts).
+SUITES = ("tests/repo/test_registry.py", "tests/repo/test_stubs.py", "tests/repo/test_api.py",
+          "tests/repo/test_public_suite.py", "tests/unit/grade/test_contracts.py",
+          "tests/repo/test_honest.py::test_corpus_is_large_enough_and_well_formed",
+          "tests/repo/test_honest.py::test_variant_is_another_style",
+          "tests/repo/test_mutants.py::test_mutants_are_distinct_and_apply")
+LEFT_OUT = "not test_a_caught_violation_still_fails"
 
 
 def _run(repo: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
@@ -144,7 +181,7 @@ def _tracked_copy(dst: Path) -> None:
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Path:
-    """A copy of the repository with the toy part added by the six hand edits, then the
+    """A copy of the repository with the toy part added by the hand edits, then the
     generators run."""
     root = tmp_path_factory.mktemp("toy") / "repo"
     _tracked_copy(root)
@@ -158,10 +195,12 @@ def repo(tmp_path_factory) -> Path:
     handout.write_text(text.replace(BEFORE_SECTION, SECTION + BEFORE_SECTION))
     (root / "tests/hidden/checks_pooling.py").write_text(CHECKS)
     (root / "tests/public/test_pooling.py").write_text(PUBLIC_TEST)
-    with open(root / "tests/variants/mutants.py", "a") as f:
-        f.write(MUTANT)
+    for path, text in (("tests/variants/mutants.py", MUTANT), ("tests/variants/honest.py", HONEST),
+                       ("tests/hidden/contracts.py", CONTRACT)):
+        with open(root / path, "a") as f:
+            f.write(text)
     changed = {p for p in HAND_EDITS if before.get(p) != (root / p).read_bytes()}
-    assert changed == set(HAND_EDITS) and len(HAND_EDITS) <= 6
+    assert changed == set(HAND_EDITS) and len(HAND_EDITS) == 8
     _run(root, "-m", "autograder", "assign")  # make stubs
     _run(root, "scripts/build_handout.py")  # make notebook
     return root
@@ -186,15 +225,20 @@ def test_the_grader_scores_the_part(repo: Path, tmp_path: Path) -> None:
             "from autograder import paths; import mutants;"
             "copy_package(paths.SOLUTIONS / paths.PACKAGE, Path(sys.argv[1]));"
             "write_mutant(next(m for m in mutants.MUTANTS if m.id == 'pool_min'), "
-            "Path(sys.argv[2]))")
-    _run(repo, "-c", code, str(tmp_path / "reference"), str(tmp_path / "pool-min"))
+            "Path(sys.argv[2]));"
+            "import honest; copy_package(paths.SOLUTIONS / paths.PACKAGE, Path(sys.argv[3]));"
+            "next(v for v in honest.VARIANTS if v.part == 'pooling')"
+            ".write_into(Path(sys.argv[3]) / paths.PACKAGE)")
+    names = ("reference", "pool-min", "pool-honest")
+    _run(repo, "-c", code, *(str(tmp_path / name) for name in names))
     out = tmp_path / "out"
-    _run(repo, "-m", "autograder", "grade", str(tmp_path / "reference"),
-         str(tmp_path / "pool-min"), "--output", str(out), "--part", PART, "--quiet")
+    _run(repo, "-m", "autograder", "grade", *(str(tmp_path / name) for name in names),
+         "--output", str(out), "--part", PART, "--quiet")
     scores = {name: json.loads((out / name / "results.json").read_text())["extra_data"]["parts"]
-              for name in ("reference", "pool-min")}
+              for name in names}
     assert scores["reference"][PART]["score"] == 5
     assert scores["pool-min"][PART]["score"] == 0
+    assert scores["pool-honest"][PART]["score"] == 5
 
 
 def test_the_public_tests_pass_on_the_reference_and_fail_on_the_stub(repo: Path) -> None:
@@ -225,3 +269,15 @@ def test_the_student_release_carries_the_part(repo: Path, tmp_path: Path) -> Non
     # Gradescope: the bank with the part's checks
     names = zipfile.ZipFile(tmp_path / "dist/gradescope/autograder.zip").namelist()
     assert any(n.endswith("tests/hidden/checks_pooling.py") for n in names)
+
+
+def test_the_repositorys_suites_pass_with_the_part(repo: Path) -> None:
+    """What a real part must pass beyond its own tests: every kind of check has a public
+    counterpart that exists and passes, the tables and markers follow the registry, the stubs
+    and the API are in sync, every probe stays inside the contracts, the variants are well
+    formed."""
+    proc = subprocess.run([sys.executable, "-m", "pytest", *SUITES, "-k", LEFT_OUT, "-q",
+                           "-p", "no:cacheprovider"], cwd=repo,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert " failed" not in proc.stdout and " passed" in proc.stdout, proc.stdout[-2000:]
