@@ -18,7 +18,6 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -253,8 +252,8 @@ class Backend(Protocol):
     def grade(self, batch: Batch) -> None: ...
 
 
-def grade_batch(paths: list[Path], out: Path, bank: Bank, backend: AbstractContextManager[Any],
-                *, progress: bool) -> list[Row]:
+def grade_batch(paths: list[Path], out: Path, bank: Bank, backend: Backend, *, progress: bool
+                ) -> list[Row]:
     """Grade every submission with ``backend``; one row per path, in the order given.
     ``CannotGrade`` (from the backend) before anything is written."""
     with backend as grader:
