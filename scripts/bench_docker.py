@@ -70,7 +70,7 @@ def docker_round(subs: list[Path], image: str) -> tuple[list[float], list[float]
     limits = ContainerLimits()
     for sub in subs:
         start = time.perf_counter()
-        data = run_container(docker_command(sub, image=image, limits=limits), limits.timeout)
+        data = run_container(docker_command(sub, image=image, limits=limits), limits)
         walls.append(time.perf_counter() - start)
         inner.append(data["results"]["execution_time"])
     return walls, inner

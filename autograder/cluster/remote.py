@@ -20,14 +20,14 @@ from autograder.grade.batch import describe_fault, fault_result
 from autograder.grade.judge import DEVICE
 from autograder.grade.results import feedback_markdown, results_json
 from autograder.grade.runner import grade_submission
-from autograder.sandbox import Sandbox
+from autograder.sandbox import Limits, Sandbox
 
 from . import messages
 from .boot import DIGEST_FILE
 
 log = logging.getLogger("autograder")
 
-_local = threading.local()          # .sandbox, .isolation: this thread's sandbox
+_local = threading.local()          # .sandbox, .isolation, .limits: this thread's sandbox
 _open: set[Sandbox] = set()         # every sandbox of this worker, for teardown
 _banks: dict[tuple[str, ...] | None, Bank] = {}
 _lock = threading.Lock()            # guards _open, _banks and load_bank's registry
@@ -51,16 +51,17 @@ def _bank(parts: tuple[str, ...] | None) -> Bank:
         return _banks[key]
 
 
-def _sandbox(isolation: str) -> Sandbox:
+def _sandbox(isolation: str, limits: Limits) -> Sandbox:
     """This thread's sandbox, started on first use (from this thread, which outlives it)."""
     sandbox = getattr(_local, "sandbox", None)
     with _lock:
         closed = sandbox is not None and sandbox not in _open  # by close_sandboxes
-    if sandbox is not None and (closed or _local.isolation != isolation):
+    wanted = (isolation, limits)
+    if sandbox is not None and (closed or (_local.isolation, _local.limits) != wanted):
         _discard()
         sandbox = None
     if sandbox is None:
-        sandbox = Sandbox(isolation=isolation, slot=next(_slots) % 1000)
+        sandbox = Sandbox(isolation=isolation, limits=limits, slot=next(_slots) % 1000)
         try:
             sandbox.start()
         except BaseException:
@@ -68,7 +69,7 @@ def _sandbox(isolation: str) -> Sandbox:
             raise
         with _lock:
             _open.add(sandbox)
-        _local.sandbox, _local.isolation = sandbox, isolation
+        _local.sandbox, _local.isolation, _local.limits = sandbox, isolation, limits
     return sandbox
 
 
@@ -115,7 +116,7 @@ def grade_request(text: str) -> str:
                                       "on this worker")
         bank = _bank(options.parts)
         DEVICE.set(options.device)  # this task's context: every check it runs uses the device
-        sandbox = _sandbox(options.isolation)
+        sandbox = _sandbox(options.isolation, bank.manifest.settings.child)
     except Exception as exc:  # the worker's fault, said to the client
         log.exception("this worker cannot grade")
         return messages.fault(describe_fault(exc))

@@ -25,7 +25,6 @@ IMAGES = {"cpu": "d2l-convolutions-grader:cpu", "cuda": "d2l-convolutions-grader
 FRONTEND_IMAGES = {device: f"{name}-frontends" for device, name in IMAGES.items()}
 # Capabilities the grader inside needs to give each child its own uid and clean up after it.
 CAPS = ("SETUID", "SETGID", "CHOWN", "KILL", "DAC_OVERRIDE", "FOWNER")
-MAX_STDOUT = 32 * 1024 * 1024
 
 
 def engine_available(docker: str = "docker") -> tuple[bool, str]:
@@ -75,13 +74,14 @@ def docker_command(submission: Path, *, image: str, device: str = "cpu",
     return cmd
 
 
-def run_container(cmd: list[str], timeout: float) -> dict:
-    """Run one container and parse the grader's JSON from its stdout."""
-    proc = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+def run_container(cmd: list[str], limits: ContainerLimits = ContainerLimits()) -> dict:
+    """Run one container (for at most ``limits.timeout`` seconds) and parse the grader's JSON
+    from its stdout."""
+    proc = subprocess.run(cmd, capture_output=True, timeout=limits.timeout, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"container exited with {proc.returncode}: "
                            f"{proc.stderr.decode(errors='replace')[-2000:]}")
-    lines = proc.stdout[:MAX_STDOUT].decode(errors="replace").strip().splitlines()
+    lines = proc.stdout[:limits.stdout_bytes].decode(errors="replace").strip().splitlines()
     return json.loads(lines[-1])
 
 
@@ -104,10 +104,12 @@ class Containers:
 
     def grade(self, batch: Batch) -> None:
         stage = "grading your submission in a container"
+        limits = batch.bank.manifest.settings.container
         for i, path in enumerate(batch.paths):
-            cmd = docker_command(path, image=self.image, device=self.device, parts=self.parts)
+            cmd = docker_command(path, image=self.image, device=self.device, parts=self.parts,
+                                 limits=limits)
             try:
-                data = run_container(cmd, timeout=ContainerLimits().timeout)
+                data = run_container(cmd, limits)
                 if not isinstance(data.get("results"), dict) or \
                         not isinstance(data.get("feedback"), str):
                     raise ValueError("the container's reply has no results and feedback")

@@ -82,7 +82,8 @@ class SandboxPool:
                         return
                     if sandbox is None:
                         try:
-                            sandbox = Sandbox(isolation=self.isolation, slot=slot)
+                            sandbox = Sandbox(isolation=self.isolation, slot=slot,
+                                              limits=batch.bank.manifest.settings.child)
                             sandbox.start()
                             healthy.add(slot)
                         except Exception as exc:  # noqa: BLE001 - the others take this work

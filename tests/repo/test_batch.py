@@ -98,7 +98,7 @@ def _noop(student) -> None:
     pass
 
 
-BANK = Bank(Manifest({"part_a": 2}, {}, {"written": 10}, 5.0),
+BANK = Bank(Manifest({"part_a": 2}, {}, {"written": 10}),
             [Check("a.one", "part_a", "one", _noop, points=1),
              Check("a.two", "part_a", "two", _noop, points=1)])
 
@@ -110,7 +110,7 @@ class FakeSandbox:
     started: list[int] = []
     closed: list[int] = []
 
-    def __init__(self, *, isolation: str, slot: int) -> None:
+    def __init__(self, *, isolation: str, slot: int, limits: object = None) -> None:
         self.slot, self.isolation_used = slot, isolation
 
     def start(self) -> None:
@@ -257,7 +257,7 @@ def test_a_broken_container_still_gives_its_row(tmp_path, monkeypatch) -> None:
                         "feedback": feedback_markdown(good, BANK)},
                "garbled": {"results": "not a dict"}}
 
-    def run_container(cmd, timeout):
+    def run_container(cmd, limits):
         name = next(c for c in cmd if c.startswith("/submissions/")).split("/")[-1]
         if name not in replies:
             raise RuntimeError("container exited with 137")
