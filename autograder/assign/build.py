@@ -38,11 +38,12 @@ def stubs(check: bool) -> int:
             print("stubs are out of date with solutions/ (run `make stubs`):", *stale, sep="\n  ")
         documents = stale_documents()
         if documents:
-            print("parts tables or headings differ from autograder/parts.toml (run `make stubs`):",
+            print("parts tables, headings or the limits table differ from autograder/parts.toml "
+                  "or the settings (run `make stubs`):",
                   *(d.relative_to(paths.REPO) for d in documents), sep="\n  ")
         if stale or documents:
             return 1
-        print("stubs and parts tables are up to date")
+        print("stubs, parts tables and the limits table are up to date")
         return 0
     if package_init.write():
         print(f"rewrote {package_init.INIT.relative_to(paths.REPO)} from autograder/parts.toml")
