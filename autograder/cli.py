@@ -112,7 +112,7 @@ def _examples(args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace) -> int:
-    from .release import build_release
+    from .frontends.release import build_release
 
     for what, where in build_release(args.dist, args.hints).items():
         print(f"{what:<10} {where}")

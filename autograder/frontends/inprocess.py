@@ -24,8 +24,9 @@ from typing import Any
 
 import torch
 
+from autograder import feedback
 from autograder.grade.bank import Bank, Check, CheckFailed, load_bank
-from autograder.grade.student import WALL_FACTOR, WALL_SLACK, InProcessStudent, load_worker
+from autograder.grade.student import InProcessStudent, load_worker
 from autograder.sandbox.snapshot import BuiltinsSnapshot
 
 load_worker()  # the probes take their references before student code runs
@@ -66,24 +67,24 @@ restore_builtins = _BUILTINS.restore  # one hostile call cannot spoil the checks
 
 
 @contextlib.contextmanager
-def time_limit(seconds: float, fired: list[bool]) -> Iterator[None]:
+def time_limit(seconds: float, backstop: float, fired: list[str]) -> Iterator[None]:
     """Raise ``OutOfTime`` after ``seconds`` of this process's CPU time (as the sandbox limits
-    CPU time, so that a loaded machine does not cost a check), or after the sandbox's
-    wall-clock backstop (``WALL_FACTOR * seconds + WALL_SLACK``) for code that sleeps or
-    waits; again every 0.5 s, in case it is swallowed; note it in ``fired``. Only Python code
-    is interrupted; off the main thread there is no timer and the platform's own limit is the
-    only one."""
+    CPU time, so that a loaded machine does not cost a check), or after ``backstop`` seconds
+    of wall-clock time (the sandbox's, ``Settings.backstop``) for code that sleeps or waits;
+    again every 0.5 s, in case it is swallowed; note which clock ("cpu" or "wall") in
+    ``fired``. Only Python code is interrupted; off the main thread there is no timer and the
+    platform's own limit is the only one."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal,
                                                                                 "setitimer"):
         yield
         return
 
     def alarm(signum: int, frame: Any) -> None:
-        fired.append(True)
+        fired.append("cpu" if signum == signal.SIGPROF else "wall")
         raise OutOfTime()
 
     timers = {signal.ITIMER_PROF: (signal.SIGPROF, seconds),
-              signal.ITIMER_REAL: (signal.SIGALRM, WALL_FACTOR * seconds + WALL_SLACK)}
+              signal.ITIMER_REAL: (signal.SIGALRM, backstop)}
     previous = {sig: signal.signal(sig, alarm) for sig, _ in timers.values()}
     for timer, (_, limit) in timers.items():
         signal.setitimer(timer, limit, 0.5)
@@ -115,11 +116,12 @@ def run_check(check_id: str, code_dir: str | os.PathLike | None = None) -> float
         raise AssertionError(f"{check.name}: torch.{', torch.'.join(patched)} were replaced by "
                              "student code; no check can be trusted")
     torch.set_num_threads(1)  # as in the sandbox's child: deterministic sums
-    fired: list[bool] = []
+    fired: list[str] = []
     reason: str | None = None
+    backstop = bank().manifest.settings.backstop(check.timeout)
     restore_builtins()
     try:
-        with time_limit(check.timeout, fired):
+        with time_limit(check.timeout, backstop, fired):
             check.fn(student(str(Path(code_dir or os.getcwd()).resolve())))
     except CheckFailed as failure:
         reason = failure.message
@@ -130,8 +132,8 @@ def run_check(check_id: str, code_dir: str | os.PathLike | None = None) -> float
     finally:
         restore_builtins()
     if fired:
-        reason = (f"your code did not finish within the time limit of {check.timeout:.3g} s "
-                  "(an infinite loop, or far too slow)")
+        reason = feedback.check_time_out(check.timeout if fired[0] == "cpu" else backstop,
+                                         fired[0])
     if reason is not None:
         raise AssertionError(f"{check.name}: {reason}")
     return check.points

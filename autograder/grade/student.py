@@ -26,10 +26,6 @@ from . import secrecy
 from .bank import CheckFailed
 from .judge import DEVICE, mask_numbers
 
-# The default backstop, for the in-process front-ends (frontends/inprocess.py, nbgrader's
-# course.py) until they read ``Settings.backstop``.
-WALL_FACTOR, WALL_SLACK = DEFAULTS.wall_factor, DEFAULTS.wall_slack
-
 
 def _device_hint(request: Request | None) -> str:
     """How to create tensors on the right device, in terms of the call's own arguments."""

@@ -16,7 +16,7 @@ from autograder import api, paths
 from autograder.assign.hints import all_answers, all_hints, write_hints
 from autograder.assign.leaks import find_leaks
 from autograder.assign.regions import HINT_LEVELS, StubError, parse_regions
-from autograder.release.student import AnswerLeak, build_student
+from autograder.frontends.github import AnswerLeak, build_student
 
 GRADED_PARTS = list(api.API)
 

@@ -192,7 +192,6 @@ def build(dist: Path) -> Path:
     import nbformat
 
     from autograder.grade.bank import load_bank
-    from autograder.grade.student import WALL_FACTOR, WALL_SLACK
 
     course = Path(dist).resolve() / "nbgrader"
     source = course / "source" / ASSIGNMENT
@@ -215,8 +214,9 @@ def build(dist: Path) -> Path:
 
     package = sorted(p.relative_to(source).as_posix()
                      for p in (source / paths.PACKAGE).rglob("*") if p.is_file())
-    longest = max(c.timeout for c in load_bank().checks)  # seconds of CPU time
-    backstop = WALL_FACTOR * longest + WALL_SLACK  # what the check itself allows in wall time
+    bank = load_bank()
+    longest = max(c.timeout for c in bank.checks)  # seconds of CPU time
+    backstop = bank.manifest.settings.backstop(longest)  # what the check allows in wall time
     (course / "nbgrader_config.py").write_text(
         config_text(package, handout.answer_stub, backstop + CELL_MARGIN))
     return course
