@@ -1,4 +1,4 @@
-"""``python -m autograder assign``: generate the student stubs from the reference solutions."""
+"""``python -m autograder build stubs``: generate the student stubs from the reference solutions."""
 
 from .stubs import StubError, generate_package, make_stub, stale_files
 

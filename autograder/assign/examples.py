@@ -2,7 +2,7 @@
 
 ``examples/submissions/`` holds what ``make grade`` grades: the reference, the stubs, a partly
 done submission and typical buggy ones, each a directory with ``convolutions/`` at its root.
-They are generated (``python -m autograder examples``) so they never drift from the reference;
+They are generated (``python -m autograder build examples``) so they never drift from the reference;
 a repository test checks that the committed copies are current.
 """
 

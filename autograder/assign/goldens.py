@@ -1,8 +1,8 @@
 """``examples/expected_scores.json``: the per-part scores the bundled examples must get.
 
 The file is the golden output of ``python -m autograder grade`` on ``examples/submissions/``
-(sandboxed, as ``make grade`` runs it), written by ``python -m autograder examples
---update-goldens`` (``make goldens``) after a deliberate change of checks or points, never by
+(sandboxed, as ``make grade`` runs it), written by ``python -m autograder build goldens``
+(``make goldens``) after a deliberate change of checks or points, never by
 hand. The grader's, otter's, nbgrader's and Gradescope's tests compare with it.
 """
 

@@ -2,7 +2,7 @@
 
 It imports every top-level name the registry gives a part with code, from that part's module,
 and lists them in ``__all__``; its docstring's table says which part each name belongs to.
-``python -m autograder assign`` writes it into ``solutions/`` (the stubs copy it from there)
+``python -m autograder build stubs`` writes it into ``solutions/`` (the stubs copy it from there)
 and ``--check`` fails when it has drifted, so adding a part never means editing it by hand.
 """
 

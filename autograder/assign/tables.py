@@ -4,7 +4,7 @@ README's limits table, generated from the settings' defaults (``autograder/setti
 Each document holds its table between two marker comments, ``<!-- parts-table: STYLE -->`` and
 ``<!-- end parts-table -->`` (in the handout, inside a Markdown cell, so each line carries the
 ``# `` of jupytext's percent format). ``render`` rewrites every such region and the handout's
-part headings (``## Part `id` (N points): title``); ``python -m autograder assign`` writes them
+part headings (``## Part `id` (N points): title``); ``python -m autograder build stubs`` writes them
 and ``--check`` (and tests/repo/test_registry.py) fails when a document has drifted. The limits
 table sits between ``<!-- limits-table -->`` and ``<!-- end limits-table -->``.
 """

@@ -355,7 +355,7 @@ def read_zip(path: Path, sub: Submission) -> None:
 
 def read_submission(path: Path, name: str | None = None) -> Submission:
     """The submission at ``path``, to be filed under ``name`` (by default its own safe name;
-    see ``grade.cli.output_names``, which never gives a name the grader writes a file under)."""
+    see ``grade.batch.output_names``, which never gives a name the grader writes a file under)."""
     own = submission_name(path)
     sub = Submission(name=name or own, source=str(path))
     if own.lower() in RESERVED and sub.name != own:

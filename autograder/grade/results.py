@@ -40,7 +40,7 @@ REPORT_HTML, REPORT_JSON = "report.html", "report.json"  # `autograder report` (
 # Every file a command writes at OUT's top level, beside the submissions' folders.
 TOP_LEVEL = (GRADEBOOK, REPORT_HTML, REPORT_JSON)
 # Their names and temporary names, in lower case: no submission's folder may be named so
-# (``grade.cli.output_names`` renames it, ``intake.read_submission`` says so in a note).
+# (``grade.batch.output_names`` renames it, ``intake.read_submission`` says so in a note).
 RESERVED = frozenset(n for f in TOP_LEVEL for n in (f.lower(), f.lower() + ".tmp"))
 # A submission's output name: one path component that cannot be hidden, relative or an option.
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
