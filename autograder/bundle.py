@@ -29,6 +29,7 @@ FRONTENDS = "autograder/frontends/"
 # The front-end modules a student's kernel imports (the generated test cells call ``kernel``,
 # which runs checks with ``inprocess``).
 KERNEL_SIDE = frozenset(FRONTENDS + name for name in ("__init__.py", "kernel.py", "inprocess.py"))
+DIGEST_FILE = "BUNDLE.sha256"  # at an unpacked bundle's root (a cluster worker's): which it is
 EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: no build time in the digest
 
 

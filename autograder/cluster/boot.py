@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from autograder.bundle import DIGEST_FILE  # (a str: the pickled plugin carries its value)
+
 PLUGIN = "autograder-bundle"
-DIGEST_FILE = "BUNDLE.sha256"  # at the unpacked bundle's root: which bundle it is
 
 
 def make_plugin(bundle: bytes, digest: str) -> Any:

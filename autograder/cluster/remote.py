@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 from autograder import paths
+from autograder.bundle import DIGEST_FILE
 from autograder.grade.bank import Bank, load_bank
 from autograder.grade.batch import describe_fault, fault_result
 from autograder.grade.judge import DEVICE
@@ -23,7 +24,6 @@ from autograder.grade.runner import grade_submission
 from autograder.sandbox import Limits, Sandbox
 
 from . import messages
-from .boot import DIGEST_FILE
 
 log = logging.getLogger("autograder")
 
