@@ -32,7 +32,8 @@ help:
 	@echo "make wheelhouse download the wheels the images install (build/wheelhouse/cpu)"
 	@echo "make base-image build a Debian base image without a registry (root, debootstrap)"
 
-$(STAMP): requirements.txt requirements-dev.txt requirements-grader.txt requirements-frontends.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-grader.txt \
+		requirements-instructor.txt requirements-frontends.txt
 	@command -v bwrap >/dev/null || echo "note: bubblewrap is not installed; the grader refuses to grade until it is (apt-get install bubblewrap), unless you pass --isolation none (no isolation: only for code you trust)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
@@ -41,8 +42,11 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-grader.txt requirem
 
 venv: $(STAMP)
 
+# On every core (pytest-xdist: one module per worker, the longest first; tests/repo/conftest.py),
+# then the tests that load the machine on purpose (marker serial), alone.
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto -m "not serial"
+	$(PY) -m pytest -m serial
 
 # The everyday layer of `make test`: tests/unit and the tests of tests/repo not marked slow or
 # docker (CONTRIBUTING.md, "Tests").

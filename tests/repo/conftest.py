@@ -113,3 +113,33 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "docker: needs a container engine; builds the grader image if missing "
                    "(tests/repo/test_docker.py; deselect with -m 'not docker')")
+
+
+# -- parallel runs: `make test` is `pytest -n auto`, and pyproject.toml sets --dist loadfile.
+# Each xdist worker has its own session, so a module-scoped fixture would be built once per
+# worker that runs one of its users: an expensive one (a whole corpus graded, a Dask cluster)
+# twice on two workers. With loadfile a module runs on one worker, and the modules start in
+# the order below, the longest first, so that no long one is left to run alone at the end.
+# (Not loadgroup: pytest-xdist 3.8 renames the grouped tests through Node._nodeid, which
+# pytest 9 no longer reads, so its groups fall apart.)
+
+# From `pytest -n 2 --durations=0`, longest first; the other modules follow in collection order.
+LONGEST_FIRST = (
+    "tests/repo/test_public_mutants.py",
+    "tests/repo/test_honest.py",
+    "tests/repo/test_frontend_otter.py",
+    "tests/repo/test_mutants.py",
+    "tests/repo/test_frontend_nbgrader.py",
+    "tests/repo/test_grader.py",
+    "tests/repo/test_adversarial.py",
+    "tests/repo/test_toy_part.py",
+    "tests/repo/test_release.py",
+    "tests/repo/test_cluster.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The longest modules first (a stable sort: the order within a module is kept). Every
+    worker sorts alike, as xdist requires."""
+    rank = {module: i for i, module in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))

@@ -9,7 +9,9 @@ import pytest
 from autograder import paths
 from conftest import grade_cli
 
-pytestmark = pytest.mark.slow
+# serial: its busy processes would slow whatever another worker runs beside it (make test
+# runs the serial tests alone, after the parallel run).
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 EXAMPLES = paths.REPO / "examples" / "submissions"
 # learn_kernel trains for a while: the checks a wall-clock limit made flip under load.

@@ -499,6 +499,7 @@ def test_timeout_kills_the_child(sandbox):
     assert_healthy(sandbox)
 
 
+@pytest.mark.serial  # starts busy processes: alone, not beside another worker's tests
 def test_per_request_cpu_time_limit(jail):
     """Where the sandbox counts CPU time, a request's limit can be CPU seconds: spinning ends
     at the CPU limit, sleeping at the wall-clock backstop, and a busy machine changes neither."""
