@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
                                "examples/expected_scores.json")
     examples.set_defaults(func=_examples)
     release = verbs.add_parser("release", help="write dist/ for students and every platform")
-    release.add_argument("--dist", type=Path, default=paths.REPO / "dist")
+    release.add_argument("--dist", type=Path, default=paths.DIST)
     release.add_argument("--hints", choices=HINT_LEVELS, default=DEFAULT_HINT_LEVEL,
                          help="ship the hints up to this level in the student repository's "
                               "hints/ (none: no hints; default: %(default)s)")

@@ -21,11 +21,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from autograder import paths  # noqa: E402
 from autograder.cluster.client import grade_on_cluster  # noqa: E402
 from autograder.cluster.processes import LocalCluster  # noqa: E402
 from autograder.grade.bank import Bank, load_bank  # noqa: E402
 
-EXAMPLES = REPO / "examples" / "submissions"
+EXAMPLES = paths.EXAMPLES
 WAIT = 300.0  # seconds for a worker to join
 
 

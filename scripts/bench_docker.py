@@ -29,6 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # autograder.*: this runs as a script, not as a module
 
+from autograder import paths
 from autograder.grade.docker_backend import (
     IMAGES,
     ContainerLimits,
@@ -37,7 +38,7 @@ from autograder.grade.docker_backend import (
     run_container,
 )
 
-EXAMPLES = REPO / "examples" / "submissions"
+EXAMPLES = paths.EXAMPLES
 
 
 def storage_driver() -> str:

@@ -31,8 +31,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 from autograder import parts as registry  # noqa: E402
-STUBS = REPO / "assignments" / "convolutions"
-EXAMPLE = REPO / "out" / "examples" / "reference" / "results.json"
+from autograder import paths  # noqa: E402
+STUBS = paths.ASSIGNMENTS / paths.PACKAGE
+EXAMPLE = paths.OUT / "examples" / "reference" / "results.json"
 TODO = re.compile(r"^( *)raise NotImplementedError\(.*\)$", re.M)
 MESSAGES = [
     "{f} output: shape ({a}, {b}), expected ({c}, {d})",

@@ -59,7 +59,7 @@ PROBES = {
 
 def _corpus():
     spec = importlib.util.spec_from_file_location(
-        "_corpus", paths.REPO / "tests" / "adversarial" / "corpus.py")
+        "_corpus", paths.CORPUS)
     module = importlib.util.module_from_spec(spec)
     sys.modules["_corpus"] = module
     spec.loader.exec_module(module)

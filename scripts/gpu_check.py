@@ -21,7 +21,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLES = REPO / "examples" / "submissions"
+sys.path.insert(0, str(REPO))  # autograder.*: this runs as a script, not as a module
+
+from autograder import paths  # noqa: E402 - (pathlib only: no torch imported here)
+
+EXAMPLES = paths.EXAMPLES
 
 
 def main() -> int:
@@ -38,7 +42,7 @@ def main() -> int:
         print("no CUDA device: run this on a machine with a GPU", file=sys.stderr)
         return 1
     print(f"device: {torch.cuda.get_device_name(0)}")
-    out = REPO / "out" / "gpu-check"
+    out = paths.OUT / "gpu-check"
     subs = sorted(p for p in EXAMPLES.iterdir() if p.is_dir())
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "autograder", "grade", *map(str, subs),
@@ -47,7 +51,7 @@ def main() -> int:
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         return proc.returncode
-    expected = json.loads((REPO / "examples" / "expected_scores.json").read_text())
+    expected = json.loads(paths.GOLDENS.read_text())
     print(f"\n{len(subs)} submissions in {wall:.1f} s ({wall / len(subs):.2f} s each)")
     ok = True
     for name, parts in expected.items():

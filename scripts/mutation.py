@@ -53,10 +53,11 @@ if str(REPO) not in sys.path:
 
 from autograder.assign.regions import BEGIN, END, function_spans  # noqa: E402
 from autograder import parts as parts_registry  # noqa: E402
+from autograder import paths  # noqa: E402
 
-PACKAGE_DIR = REPO / "solutions" / "convolutions"
-EQUIVALENTS = REPO / "tests" / "variants" / "equivalent_mutants.toml"
-OUT = REPO / "out" / "mutation"
+PACKAGE_DIR = paths.SOLUTIONS / paths.PACKAGE
+EQUIVALENTS = paths.EQUIVALENT_MUTANTS
+OUT = paths.OUT / "mutation"
 TRAINING_CHECKS = ("audio_net.accuracy", "textcnn.accuracy")  # retrain a model: ~1 s each
 BACKSTOP_SLACK = 30.0  # seconds on top of the part's summed check limits, per mutant
 

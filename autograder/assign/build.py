@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from autograder import paths
 
-HANDOUT_SCRIPT = paths.REPO / "scripts" / "build_handout.py"
+HANDOUT_SCRIPT = paths.SCRIPTS / "build_handout.py"
 
 
 def stubs(check: bool) -> int:

@@ -19,7 +19,7 @@ from autograder import paths
 
 from .stubs import tree_differences
 
-EXAMPLES = paths.REPO / "examples" / "submissions"
+EXAMPLES = paths.EXAMPLES
 # Parts a "partial" student has finished; the rest are still stubs.
 PARTIAL_DONE = ("cross_correlation", "conv2d_backward", "derivative_kernels")
 # example name -> mutant id (see tests/variants/mutants.py)
@@ -32,7 +32,7 @@ BUGGY = {
 
 
 def mutants_module() -> ModuleType:
-    path = paths.REPO / "tests" / "variants" / "mutants.py"
+    path = paths.MUTANTS
     spec = importlib.util.spec_from_file_location("_mutants", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

@@ -18,7 +18,7 @@ from autograder import paths
 
 from .examples import EXAMPLES
 
-GOLDENS = paths.REPO / "examples" / "expected_scores.json"
+GOLDENS = paths.GOLDENS
 
 
 def graded_scores(examples: Path = EXAMPLES) -> dict[str, dict[str, float]]:

@@ -19,9 +19,9 @@ from autograder import parts as registry
 from autograder import paths, settings
 from autograder.feedback import format_bytes
 
-HANDOUT = paths.REPO / "handout" / "convolutions.py"
+HANDOUT = paths.HANDOUT
 STUDENT_README = paths.ASSIGNMENTS / "README.md"
-README = paths.REPO / "README.md"
+README = paths.README
 DOCUMENTS = (README, STUDENT_README, HANDOUT)
 
 _REGION = re.compile(r"^(?P<prefix>(?:# )?)<!-- parts-table: (?P<style>\w+) -->\n"

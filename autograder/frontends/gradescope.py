@@ -20,7 +20,7 @@ from autograder import bundle, paths, pins
 from .platform import Platform, without_hints
 
 TEMPLATES = Path(__file__).with_name("templates")
-REQUIREMENTS = paths.REPO / "requirements-grader.txt"
+REQUIREMENTS = paths.GRADER_REQUIREMENTS
 SCRIPTS = ("setup.sh", "run_autograder")  # at the zip's top, executable
 
 

@@ -24,7 +24,7 @@ def pytest_config() -> str:
     student material (the template repository, otter's and nbgrader's releases)."""
     import tomli_w
 
-    ours = tomllib.loads((paths.REPO / "pyproject.toml").read_text())
+    ours = tomllib.loads(paths.PYPROJECT.read_text())
     markers = ours.get("tool", {}).get("pytest", {}).get("ini_options", {}).get("markers", [])
     options = {"testpaths": ["tests/public"], "addopts": "-ra", "markers": list(markers),
                "filterwarnings": ["error::pytest.PytestUnknownMarkWarning"]}
@@ -41,7 +41,7 @@ def copy_public_tests(root: Path) -> None:
     """``tests/public/`` and the grader files it loads (``PUBLIC_GRADER_FILES``), under ``root``
     at the paths they have in this repository: what any student material needs to run them."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
-    shutil.copytree(paths.REPO / "tests" / "public", root / "tests" / "public", ignore=ignore)
+    shutil.copytree(paths.PUBLIC_TESTS, root / "tests" / "public", ignore=ignore)
     for name in PUBLIC_GRADER_FILES:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(paths.REPO / name, root / name)

@@ -16,9 +16,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.frontends.nbgrader_course")
     verbs = parser.add_subparsers(dest="verb", required=True)
     b = verbs.add_parser("build", help="write DIST/nbgrader, the nbgrader course directory")
-    b.add_argument("--dist", type=Path, default=paths.REPO / "dist")
+    b.add_argument("--dist", type=Path, default=paths.DIST)
     g = verbs.add_parser("grade", help="build, then autograde example submissions with nbgrader")
-    g.add_argument("--dist", type=Path, default=paths.REPO / "dist")
+    g.add_argument("--dist", type=Path, default=paths.DIST)
     g.add_argument("--backend", choices=BACKENDS, default="local",
                    help="run `nbgrader autograde` here, or in the confined grading container")
     g.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         ok, why = container.available(args.device)
         if not ok:
             parser.error(f"--backend docker: {why}")
-    root = paths.REPO / "examples" / "submissions"
+    root = paths.EXAMPLES
     names = args.examples or sorted(p.name for p in root.iterdir() if p.is_dir())
     run = grade(args.dist, {n: root / n for n in names}, backend=args.backend,
                 device=args.device)

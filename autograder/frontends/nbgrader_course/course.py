@@ -48,12 +48,12 @@ KERNEL_MODULE = "autograder/frontends/kernel.py"  # how the set-up cell recognis
 RELEASED = {
     paths.PACKAGE: paths.ASSIGNMENTS / paths.PACKAGE,
     **{f"data/{f.name}": f for f in data_files()},
-    "tests/public": paths.REPO / "tests" / "public",
+    "tests/public": paths.PUBLIC_TESTS,
     # the grader files the public tests load (the rule guard, the tolerances)
     **{name: paths.REPO / name for name in PUBLIC_GRADER_FILES},
     "README.md": paths.ASSIGNMENTS / "README.md",
-    "requirements.txt": paths.REPO / "requirements.txt",
-    "environment.yml": paths.REPO / "environment.yml",
+    "requirements.txt": paths.STUDENT_REQUIREMENTS,
+    "environment.yml": paths.ENVIRONMENT,
 }
 CELL_MARGIN = 30.0  # seconds a cell may run beyond the longest check's wall-clock backstop
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")

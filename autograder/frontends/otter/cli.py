@@ -11,7 +11,7 @@ from autograder.frontends.handout import NOTEBOOK
 from .assign import build, built_zip
 from .run import BACKENDS, grade, package_submission, part_scores
 
-DIST = paths.REPO / "dist"
+DIST = paths.DIST
 
 
 def main(argv: list[str] | None = None) -> int:

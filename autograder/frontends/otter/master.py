@@ -68,7 +68,7 @@ def requirements() -> list[str]:
     """The students' requirements that otter installs where it grades (``requirements.txt``
     less ``REQUIREMENTS_EXCLUDED``)."""
     out = []
-    for line in (paths.REPO / "requirements.txt").read_text().splitlines():
+    for line in paths.STUDENT_REQUIREMENTS.read_text().splitlines():
         line = line.split("#")[0].strip()
         name = re.split(r"[=<>!~\[ ]", line)[0].lower() if line else ""
         if name and name not in REQUIREMENTS_EXCLUDED:

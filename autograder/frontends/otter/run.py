@@ -105,7 +105,7 @@ def part_scores(results: dict[str, Any]) -> dict[str, float]:
     """part -> score from otter's results.json (one test per question; parts are named by id)."""
     from autograder.grade.bank import load_manifest
 
-    manifest = load_manifest(paths.REPO / "tests" / "hidden" / "manifest.toml")
+    manifest = load_manifest(paths.MANIFEST)
     parts = [*manifest.parts, *manifest.optional]
     return {t["name"]: round(float(t.get("score", 0.0)), 2)
             for t in results.get("tests", []) if t.get("name") in parts}
