@@ -403,7 +403,7 @@ class Grader:
         from autograder.grade.runner import grade_submission
 
         submission = read_submission(root, "mutant")
-        graded = grade_submission(submission, Bank(self.bank.manifest, self.checks[part]),
+        graded = grade_submission(submission, Bank(self.bank.scheme, self.checks[part]),
                                   code_dir=str(root))
         return {"failed": {r.check.id: r.message for r in graded.results if not r.passed},
                 "checks": len(graded.results), "notes": graded.notes,

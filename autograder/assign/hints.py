@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import api, paths
+from autograder import paths, signatures
 
 from .regions import HINT_LEVELS, level_index, parse_regions
 
@@ -86,9 +86,9 @@ def _written_markers(path: Path = WRITTEN_ANSWERS) -> tuple[list[Hint], list[Ans
             if level_index(level) == 0:
                 raise ValueError(f"{where}: level 'none' is not a hint level")
             if match["kind"] == "hint":
-                hints.append(Hint(api.WRITTEN, question, level, match["text"]))
+                hints.append(Hint(signatures.WRITTEN, question, level, match["text"]))
             else:
-                answers.append(Answer(match["text"], level, api.WRITTEN, question,
+                answers.append(Answer(match["text"], level, signatures.WRITTEN, question,
                                       f"{where} (written {question})"))
     return hints, answers
 
@@ -104,14 +104,14 @@ def all_answers() -> list[Answer]:
 def render_part(part: str, hints: list[Hint]) -> str:
     """The Markdown hints file of one part (``hints`` already filtered to the shipped levels)."""
     first = ("reread the question and look again at the notebook cells above it."
-             if part == api.WRITTEN else
+             if part == signatures.WRITTEN else
              "reread the function's contract (its docstring) and run the public tests.")
     lines = [f"# Hints: part `{part}`", "",
              "Open a hint only when you are stuck, one at a time: each one gives more away. First",
              first, ""]
     targets = list(dict.fromkeys(h.target for h in hints))
     for target in targets:
-        title = f"Question {target}" if part == api.WRITTEN else f"`{target}`"
+        title = f"Question {target}" if part == signatures.WRITTEN else f"`{target}`"
         lines += [f"## {title}", ""]
         mine = sorted((h for h in hints if h.target == target), key=lambda h: level_index(h.level))
         for number, hint in enumerate(mine, 1):
@@ -128,7 +128,7 @@ def write_hints(folder: Path, level: str) -> list[Path]:
     if not shipped:
         return []
     folder.mkdir(parents=True, exist_ok=True)
-    order = {part: i for i, part in enumerate(api.PARTS)}
+    order = {part: i for i, part in enumerate(signatures.PARTS)}
     parts = sorted({h.part for h in shipped}, key=lambda p: (order.get(p, len(order)), p))
     written = []
     for part in parts:

@@ -70,7 +70,7 @@ def make_plugin(bundle: bytes, digest: str) -> Any:
 
 
 def make_task() -> Callable[[str], str]:
-    """The task: a JSON request in (``messages.request``), a JSON reply out."""
+    """The task: a JSON request in (``protocol.request``), a JSON reply out."""
 
     def grade_remote(request: str) -> str:
         try:

@@ -30,7 +30,7 @@ from autograder.grade.batch import (
 )
 from autograder.grade.intake import read_submission
 
-from . import messages
+from . import protocol
 from .boot import PLUGIN, make_plugin, make_task
 from autograder.bundle import build_bundle
 from .options import WAIT_FOR_WORKERS
@@ -49,7 +49,7 @@ class ClusterError(RuntimeError):
 class _Tasks:
     """One run's tasks on the cluster: which submission each is, and what is still there."""
 
-    def __init__(self, client: Any, batch: Batch, options: messages.Options) -> None:
+    def __init__(self, client: Any, batch: Batch, options: protocol.Options) -> None:
         self.client, self.batch, self.options = client, batch, options
         self.task = make_task()
         self.run = uuid.uuid4().hex[:8]
@@ -75,7 +75,7 @@ class _Tasks:
                 continue
             # one task group ("grade"): Dask queues a large batch on the scheduler
             key = f"grade-{i}-{batch.names[i]}-{self.run}"
-            future = self.client.submit(self.task, messages.request(submission, self.options),
+            future = self.client.submit(self.task, protocol.request(submission, self.options),
                                         key=key, pure=False)
             with self.lock:
                 self.futures[future.key] = future
@@ -99,7 +99,7 @@ class _Tasks:
             why = self.abandoned or f"the cluster failed: {describe_fault(exc)}"
         else:
             try:
-                reply = messages.read_reply(text)
+                reply = protocol.read_reply(text)
             except (ValueError, TypeError) as exc:
                 return batch.write(i, batch.fault(i, GARBLED, exc))
             if reply.fault is None:
@@ -141,7 +141,7 @@ class OnCluster:
                  patience: float = WAIT_FOR_WORKERS) -> None:
         self.client, self.parts, self.device, self.isolation = client, parts, device, isolation
         self.patience = patience
-        self.options: messages.Options | None = None
+        self.options: protocol.Options | None = None
 
     def __enter__(self) -> OnCluster:
         bundle, digest = build_bundle()
@@ -150,7 +150,7 @@ class OnCluster:
         except Exception as exc:
             raise ClusterError(f"cannot install the grader on the workers: "
                                f"{describe_fault(exc)}") from exc
-        self.options = messages.Options(digest, tuple(self.parts) if self.parts else None,
+        self.options = protocol.Options(digest, tuple(self.parts) if self.parts else None,
                                         self.device, self.isolation)
         return self
 

@@ -23,7 +23,7 @@ from autograder.grade.results import feedback_markdown, results_json
 from autograder.grade.runner import grade_submission
 from autograder.sandbox import Limits, Sandbox
 
-from . import messages
+from . import protocol
 
 log = logging.getLogger("autograder")
 
@@ -100,30 +100,30 @@ def close_sandboxes() -> None:
 
 
 def grade_request(text: str) -> str:
-    """Grade the submission in ``text`` (``messages.request``); the reply as JSON. Whatever
+    """Grade the submission in ``text`` (``protocol.request``); the reply as JSON. Whatever
     the submission does becomes its results, as in the local run; a fault of this worker
     (another bundle, no CUDA, a sandbox that will not start) becomes a ``fault`` reply."""
     try:
-        submission, options = messages.read_request(text)
+        submission, options = protocol.read_request(text)
         if installed_bundle() != options.bundle:
-            return messages.fault(f"this worker has grader bundle {installed_bundle()}, not "
+            return protocol.fault(f"this worker has grader bundle {installed_bundle()}, not "
                                   f"{options.bundle[:16]}: restart the workers")
         if options.device == "cuda":
             import torch
 
             if not torch.cuda.is_available():
-                return messages.fault("--device cuda, but torch.cuda.is_available() is False "
+                return protocol.fault("--device cuda, but torch.cuda.is_available() is False "
                                       "on this worker")
         bank = _bank(options.parts)
         DEVICE.set(options.device)  # this task's context: every check it runs uses the device
-        sandbox = _sandbox(options.isolation, bank.manifest.settings.child)
+        sandbox = _sandbox(options.isolation, bank.scheme.settings.child)
     except Exception as exc:  # the worker's fault, said to the client
         log.exception("this worker cannot grade")
-        return messages.fault(describe_fault(exc))
+        return protocol.fault(describe_fault(exc))
     try:
         result = grade_submission(submission, bank, sandbox)
     except Exception as exc:  # noqa: BLE001 - as the local run: an error result, a new sandbox
         result = fault_result(bank, Path(submission.source), submission.name,
                               "grading your submission", exc)
         _discard()
-    return messages.reply(results_json(result, bank), feedback_markdown(result, bank))
+    return protocol.reply(results_json(result, bank), feedback_markdown(result, bank))

@@ -26,7 +26,7 @@ from autograder import paths, pins
 from autograder.assign.hints import write_hints
 from autograder.assign.leaks import find_leaks
 from autograder.assign.regions import DEFAULT_HINT_LEVEL
-from autograder.grade.bank import load_manifest
+from autograder.grade.bank import load_scheme
 
 from .material import copy_public_tests, data_files, pytest_config
 from .platform import Platform
@@ -48,8 +48,8 @@ def _grader_step(part: str, points: float) -> dict[str, Any]:
 
 def workflow() -> dict[str, Any]:
     """The workflow as data (what ``workflow_yaml`` writes)."""
-    manifest = load_manifest(paths.MANIFEST)
-    parts = {**manifest.parts, **manifest.optional}
+    scheme = load_scheme(paths.MANIFEST)
+    parts = {**scheme.parts, **scheme.optional}
     install = (f"python -m pip install --index-url {TORCH_INDEX} torch=={pins.TORCH}\n"
                "python -m pip install -r requirements.txt\n")
     steps: list[dict[str, Any]] = [

@@ -118,7 +118,7 @@ def run_check(check_id: str, code_dir: str | os.PathLike | None = None) -> float
     torch.set_num_threads(1)  # as in the sandbox's child: deterministic sums
     fired: list[str] = []
     reason: str | None = None
-    backstop = bank().manifest.settings.backstop(check.timeout)
+    backstop = bank().scheme.settings.backstop(check.timeout)
     restore_builtins()
     try:
         with time_limit(check.timeout, backstop, fired):

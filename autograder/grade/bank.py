@@ -1,4 +1,4 @@
-"""The check bank's vocabulary: a ``@check`` decorator, the registry and the points manifest.
+"""The check bank's vocabulary: a ``@check`` decorator, the registry and the grading scheme.
 
 A check is a function ``fn(student)`` that asks the student process for observations
 (``student.probe(...)``) and raises ``CheckFailed`` when they are wrong. Parameter tables expand
@@ -51,7 +51,10 @@ class Check:
 
 
 @dataclass
-class Manifest:
+class GradingScheme:
+    """Points per part (from the parts registry, ``autograder/parts.toml``) and every limit
+    (from the manifest's ``[limits]`` table): what a bank is graded by."""
+
     parts: dict[str, float]
     optional: dict[str, float]
     manual: dict[str, float]
@@ -67,7 +70,7 @@ class Manifest:
 
 @dataclass
 class Bank:
-    manifest: Manifest
+    scheme: GradingScheme
     checks: list[Check] = field(default_factory=list)
 
     def by_part(self) -> dict[str, list[Check]]:
@@ -112,7 +115,7 @@ def check(id: str, part: str, name: str, *, weight: float = 1.0, visibility: str
 MANIFEST_TABLES = ("limits",)  # (its keys: autograder/settings.py)
 
 
-def load_manifest(path: Path) -> Manifest:
+def load_scheme(path: Path) -> GradingScheme:
     """The limits from ``manifest.toml`` (its ``[limits]`` table: ``settings.from_table``) and
     the points from the parts registry.
 
@@ -129,7 +132,7 @@ def load_manifest(path: Path) -> Manifest:
     except ValueError as exc:
         raise ValueError(f"{path.name}: {exc}") from None
     registry = parts.load()
-    return Manifest(parts={p.id: p.points for p in registry if p.kind == "auto"},
+    return GradingScheme(parts={p.id: p.points for p in registry if p.kind == "auto"},
                     optional={p.id: p.points for p in registry if p.kind == "optional"},
                     manual={p.id: p.points for p in registry if p.kind == "manual"},
                     settings=limits)
@@ -137,7 +140,7 @@ def load_manifest(path: Path) -> Manifest:
 
 def load_bank(directory: Path = BANK_DIR, only: Callable[[Check], bool] | None = None) -> Bank:
     """Import every ``checks_*.py`` of the bank, then assign points from the manifest."""
-    manifest = load_manifest(directory / "manifest.toml")
+    scheme = load_scheme(directory / "manifest.toml")
     if str(directory) not in sys.path:
         sys.path.insert(0, str(directory))  # the checks share oracles.py
     _REGISTRY.clear()
@@ -153,16 +156,16 @@ def load_bank(directory: Path = BANK_DIR, only: Callable[[Check], bool] | None =
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:
         raise ValueError(f"duplicate check ids: {sorted(duplicates)}")
-    unknown = {c.part for c in checks} - set(manifest.parts) - set(manifest.optional)
+    unknown = {c.part for c in checks} - set(scheme.parts) - set(scheme.optional)
     if unknown:
         raise ValueError(f"checks for parts missing from the manifest: {sorted(unknown)}")
     weights: dict[str, float] = {}
     for c in checks:
         weights[c.part] = weights.get(c.part, 0.0) + c.weight
-    bank = Bank(manifest, [
-        Check(**{**c.__dict__, "points": round(manifest.points(c.part) * c.weight
+    bank = Bank(scheme, [
+        Check(**{**c.__dict__, "points": round(scheme.points(c.part) * c.weight
                                                / weights[c.part], 4),
-                 "timeout": c.timeout or manifest.settings.check_seconds})
+                 "timeout": c.timeout or scheme.settings.check_seconds})
         for c in checks if only is None or only(c)
     ])
     return bank

@@ -104,7 +104,7 @@ class Containers:
 
     def grade(self, batch: Batch) -> None:
         stage = "grading your submission in a container"
-        limits = batch.bank.manifest.settings.container
+        limits = batch.bank.scheme.settings.container
         for i, path in enumerate(batch.paths):
             cmd = docker_command(path, image=self.image, device=self.device, parts=self.parts,
                                  limits=limits)

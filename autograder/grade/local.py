@@ -83,7 +83,7 @@ class SandboxPool:
                     if sandbox is None:
                         try:
                             sandbox = Sandbox(isolation=self.isolation, slot=slot,
-                                              limits=batch.bank.manifest.settings.child)
+                                              limits=batch.bank.scheme.settings.child)
                             sandbox.start()
                             healthy.add(slot)
                         except Exception as exc:  # noqa: BLE001 - the others take this work

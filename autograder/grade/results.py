@@ -152,8 +152,8 @@ def _points(x: float) -> str:
 def split_score(result: SubmissionResult, bank: Bank) -> tuple[float, float]:
     """(score on the required parts, extra credit from the optional parts)."""
     parts = result.part_scores(bank)
-    required = sum(s for p, (s, _) in parts.items() if p in bank.manifest.parts)
-    extra = sum(s for p, (s, _) in parts.items() if p in bank.manifest.optional)
+    required = sum(s for p, (s, _) in parts.items() if p in bank.scheme.parts)
+    extra = sum(s for p, (s, _) in parts.items() if p in bank.scheme.optional)
     return round(required, 2), round(extra, 2)
 
 
@@ -161,16 +161,16 @@ def score_line(result: SubmissionResult, bank: Bank) -> str:
     """The score out of the autograded maximum, extra credit apart, e.g. ``Autograded score:
     90 / 90 (+5 extra credit)`` (never "95 / 90")."""
     required, extra = split_score(result, bank)
-    line = f"Autograded score: {required:g} / {bank.manifest.auto_max:g}"
+    line = f"Autograded score: {required:g} / {bank.scheme.auto_max:g}"
     return line + (f" (+{extra:g} extra credit)" if extra else "")
 
 
 def _label(part: str, bank: Bank) -> str:
-    return f"{part} (extra credit)" if part in bank.manifest.optional else part
+    return f"{part} (extra credit)" if part in bank.scheme.optional else part
 
 
 def _manual(bank: Bank) -> str:
-    return ", ".join(f"{p} ({_points(m)})" for p, m in bank.manifest.manual.items())
+    return ", ".join(f"{p} ({_points(m)})" for p, m in bank.scheme.manual.items())
 
 
 # -- the files
@@ -202,8 +202,8 @@ def results_json(result: SubmissionResult, bank: Bank) -> dict[str, Any]:
             "source": plain(result.submission.source, newlines=False),
             "parts": {p: {"score": s, "max_score": m} for p, s, m in
                       ((p, *parts[p]) for p in parts)},
-            "max_score": bank.manifest.auto_max,
-            "manual": bank.manifest.manual,
+            "max_score": bank.scheme.auto_max,
+            "manual": bank.scheme.manual,
             "isolation": result.isolation,
             "part_start_seconds": round(result.part_start_seconds, 3),
             "devices": result.devices,
@@ -219,7 +219,7 @@ def summary_text(result: SubmissionResult, bank: Bank) -> str:
     blocks = [[score_line(result, bank)],
               [f"- {_label(p, bank)}: {s:g} / {m:g}"
                for p, (s, m) in result.part_scores(bank).items()]]
-    if bank.manifest.manual:
+    if bank.scheme.manual:
         blocks.append([f"Graded by hand later: {_manual(bank)}"])
     blocks.append([f"- Devices: {d}: {md_inline(w)}" for d, w in result.devices.items()])
     if result.notes:
@@ -235,10 +235,10 @@ def feedback_markdown(result: SubmissionResult, bank: Bank) -> str:
     out.write(f"# Feedback for {code_span(result.submission.name)}\n\n")
     _, extra = split_score(result, bank)
     out.write(f"**{score_line(result, bank)}**")
-    if bank.manifest.optional and not extra:
+    if bank.scheme.optional and not extra:
         out.write(" (optional parts are extra credit)")
     out.write("\n\n")
-    if bank.manifest.manual:
+    if bank.scheme.manual:
         out.write(f"Graded by hand after the deadline: {_manual(bank)}.\n\n")
     out.write("| part | score | max |\n|---|---:|---:|\n")
     for part, (score, top) in result.part_scores(bank).items():
@@ -258,7 +258,7 @@ def feedback_markdown(result: SubmissionResult, bank: Bank) -> str:
         out.write("\n## Checks that failed\n\n")
         out.write("Hidden checks use inputs you have not seen; their messages say what went "
                   "wrong without giving the expected values.\n")
-        order = {p: i for i, p in enumerate([*bank.manifest.parts, *bank.manifest.optional])}
+        order = {p: i for i, p in enumerate([*bank.scheme.parts, *bank.scheme.optional])}
         part = None  # one heading per part, whichever file of the bank its checks come from
         for r in sorted(failed, key=lambda r: order.get(r.check.part, len(order))):
             if r.check.part != part:
@@ -361,8 +361,8 @@ def _row(results: Path, parts: list[str], manual: list[str]) -> list[Any]:
 def write_gradebook(out: Path, bank: Bank) -> Path:
     """One row per submission directory in ``out``: total and per-part scores, the error that
     kept it from being graded, and the flags for review."""
-    parts = [*bank.manifest.parts, *bank.manifest.optional]
-    manual = list(bank.manifest.manual)
+    parts = [*bank.scheme.parts, *bank.scheme.optional]
+    manual = list(bank.scheme.manual)
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(["submission", "total", "max_score", *parts, *manual, "error", "review"])

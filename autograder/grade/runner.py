@@ -56,7 +56,7 @@ class SubmissionResult:
     def part_scores(self, bank: Bank) -> dict[str, tuple[float, float]]:
         """part -> (score, max) for every part with checks, in manifest order."""
         out: dict[str, tuple[float, float]] = {}
-        for part in [*bank.manifest.parts, *bank.manifest.optional]:
+        for part in [*bank.scheme.parts, *bank.scheme.optional]:
             mine = [r for r in self.results if r.check.part == part]
             if mine:
                 out[part] = (round(sum(r.score for r in mine), 2),
@@ -80,7 +80,7 @@ def run_checks(student: StudentBase, bank: Bank,
     the others. Once the submission has used ``budget`` seconds in all (by default the
     manifest's ``submission_seconds``), the remaining checks fail unrun."""
     if budget is None:
-        budget = bank.manifest.settings.submission_seconds
+        budget = bank.scheme.settings.submission_seconds
     results: dict[str, CheckResult] = {}
     began = time.monotonic()
     for part, checks in bank.by_part().items():
@@ -148,7 +148,7 @@ def _grade(submission: Submission, bank: Bank, sandbox: Any | None,
         return failed_everything(bank, submission, submission.error)
     student: Any
     if sandbox is not None:
-        student = SandboxedStudent(sandbox, submission.files, bank.manifest.settings)
+        student = SandboxedStudent(sandbox, submission.files, bank.scheme.settings)
         try:
             hello = student.start()
         except CheckFailed as failure:

@@ -19,7 +19,7 @@ from typing import Any
 from autograder import feedback, paths
 from autograder.sandbox import wire
 from autograder.sandbox.codec import encode_inputs
-from autograder.sandbox.messages import MessageError, Reply, Request
+from autograder.sandbox.protocol import MessageError, Reply, Request
 from autograder.settings import DEFAULTS, Settings
 
 from . import secrecy

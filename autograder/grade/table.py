@@ -15,7 +15,7 @@ def flags(result: SubmissionResult) -> str:
 
 def print_table(results: list[SubmissionResult], bank: Bank) -> None:
     """The scores of ``results`` as a table (rich), or as plain lines where rich is missing."""
-    from autograder.api import SHORT
+    from autograder.signatures import SHORT
 
     try:
         from rich.console import Console
@@ -29,13 +29,13 @@ def print_table(results: list[SubmissionResult], bank: Bank) -> None:
                   f"{r.seconds:.2f}s {flags(r)}".rstrip())
         return
 
-    parts = [p for p in [*bank.manifest.parts, *bank.manifest.optional]
+    parts = [p for p in [*bank.scheme.parts, *bank.scheme.optional]
              if any(c.part == p for c in bank.checks)]
-    extra = sum(bank.manifest.optional.values())
-    title = f"Scores (autograded, out of {bank.manifest.auto_max:g}" + (
+    extra = sum(bank.scheme.optional.values())
+    title = f"Scores (autograded, out of {bank.scheme.auto_max:g}" + (
         f", plus up to {extra:g} extra credit)" if extra else ")")
     table = Table(title=title,
-                  caption=", ".join(f"{SHORT.get(p, p)} = {p} ({bank.manifest.points(p):g})"
+                  caption=", ".join(f"{SHORT.get(p, p)} = {p} ({bank.scheme.points(p):g})"
                                     for p in parts) + "; * extra credit")
     table.add_column("submission", no_wrap=True)
     table.add_column("total", justify="right")

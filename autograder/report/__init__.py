@@ -1,6 +1,6 @@
 """The instructor's class report of a grading output folder: ``report.html`` (one offline
 page) and ``report.json``. Modules: ``load`` (results.json), ``concepts`` (the bank's check
-descriptions), ``stats``, ``messages`` (failure-message grouping), ``similarity``
+descriptions), ``stats``, ``grouping`` (failure-message grouping), ``similarity``
 (copydetect), ``plots``, ``render`` (HTML), ``export`` (JSON), ``build``, ``cli``,
 ``browser`` (a headless-Chromium check of the page)."""
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.grade.bank import BANK_DIR, Manifest, load_manifest
+from autograder.grade.bank import BANK_DIR, GradingScheme, load_scheme
 
 ELLIPSIS = "…"
 _FIELD = re.compile(r"\{([A-Za-z_]\w*)?[^{}]*\}")
@@ -104,28 +104,28 @@ def part_summary(source: str) -> str:
 
 @dataclass
 class BankInfo:
-    """The concepts of every check and the points manifest (absent parts of a missing bank are
+    """The concepts of every check and the grading scheme (absent parts of a missing bank are
     simply unknown: the report then uses the titles in results.json)."""
 
     concepts: dict[str, Concept]
     parts: dict[str, str]            # part -> what it is about (bank docstrings)
-    manifest: Manifest | None
+    scheme: GradingScheme | None
 
     def concept(self, check_id: str, fallback: str = "") -> str:
         found = self.concepts.get(base_id(check_id))
         return found.description if found else fallback
 
     def part_order(self) -> list[str]:
-        if self.manifest is None:
+        if self.scheme is None:
             return []
-        return [*self.manifest.parts, *self.manifest.optional]
+        return [*self.scheme.parts, *self.scheme.optional]
 
     def optional(self, part: str) -> bool:
-        return self.manifest is not None and part in self.manifest.optional
+        return self.scheme is not None and part in self.scheme.optional
 
 
 def read_bank(directory: Path = BANK_DIR) -> BankInfo:
-    """Concepts and the manifest of the bank in ``directory`` (empty where it is missing)."""
+    """Concepts and the grading scheme of the bank in ``directory`` (empty where it is missing)."""
     concepts: dict[str, Concept] = {}
     parts: dict[str, str] = {}
     for path in sorted(directory.glob("checks_*.py")) if directory.is_dir() else []:
@@ -142,7 +142,7 @@ def read_bank(directory: Path = BANK_DIR) -> BankInfo:
                 parts.setdefault(concept.part, summary)
     manifest_path = directory / "manifest.toml"
     try:
-        manifest = load_manifest(manifest_path) if manifest_path.is_file() else None
+        scheme = load_scheme(manifest_path) if manifest_path.is_file() else None
     except (OSError, ValueError, KeyError):
-        manifest = None
-    return BankInfo(concepts, parts, manifest)
+        scheme = None
+    return BankInfo(concepts, parts, scheme)

@@ -39,7 +39,7 @@ class CheckOutcome:
 
 
 @dataclass
-class Graded:
+class Recorded:
     """What the grader recorded for one submission (its folder in OUT)."""
 
     name: str                                   # the folder's name in OUT
@@ -140,8 +140,8 @@ def _check(test: Any) -> CheckOutcome | None:
                         seconds=_number(extra.get("seconds")))
 
 
-def parse_results(name: str, data: Any) -> Graded:
-    """One submission's ``results.json`` (already decoded) as a ``Graded``."""
+def parse_results(name: str, data: Any) -> Recorded:
+    """One submission's ``results.json`` (already decoded) as a ``Recorded``."""
     data = _dict(data)
     extra = _dict(data.get("extra_data"))
     parts: dict[str, tuple[float, float]] = {}
@@ -150,7 +150,7 @@ def parse_results(name: str, data: Any) -> Graded:
         parts[text(part, 200)] = (_number(value.get("score")), _number(value.get("max_score")))
     checks = [c for c in map(_check, _list(data.get("tests"))[:MAX_CHECKS]) if c is not None]
     error = extra.get("error")
-    return Graded(
+    return Recorded(
         name=name, score=_number(data.get("score")), max_score=_number(extra.get("max_score")),
         parts=parts, seconds=_number(data.get("execution_time")), checks=checks,
         error=None if error in (None, "") else text(error),
@@ -160,8 +160,8 @@ def parse_results(name: str, data: Any) -> Graded:
         isolation=text(extra.get("isolation"), 50))
 
 
-def read_one(entry: Path) -> Graded:
-    """``entry/results.json`` as a ``Graded``; a file that cannot be read gives ``problem``."""
+def read_one(entry: Path) -> Recorded:
+    """``entry/results.json`` as a ``Recorded``; a file that cannot be read gives ``problem``."""
     path = entry / "results.json"
     try:
         if path.is_symlink() or not path.is_file():
@@ -170,7 +170,7 @@ def read_one(entry: Path) -> Graded:
             raise ValueError(f"larger than {MAX_RESULTS_BYTES // 2**20} MiB")
         graded = parse_results(entry.name, json.loads(path.read_text("utf-8", "replace")))
     except (OSError, ValueError, RecursionError) as exc:
-        graded = Graded(name=entry.name,
+        graded = Recorded(name=entry.name,
                         problem=f"results.json cannot be read ({type(exc).__name__}: "
                                 f"{text(exc, 200)}); grade it again")
     feedback = entry / "feedback.md"
@@ -178,7 +178,7 @@ def read_one(entry: Path) -> Graded:
     return graded
 
 
-def load_results(out: Path) -> list[Graded]:
+def load_results(out: Path) -> list[Recorded]:
     """Every submission folder of ``out`` (the ones ``gradebook.csv`` lists), sorted by name:
     not hidden staging folders, not links planted to elsewhere."""
     graded = []

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .concepts import BankInfo
-from .load import Graded
+from .load import Recorded
 from .similarity import Similarity
 from .stats import CheckStat, ConceptStat, Distribution, Incident
 
@@ -15,7 +15,7 @@ from .stats import CheckStat, ConceptStat, Distribution, Incident
 class Report:
     out: Path
     generated: str                        # ISO time
-    graded: list[Graded]
+    graded: list[Recorded]
     bank: BankInfo
     distributions: list[Distribution]     # the total first, then the parts
     checks: list[CheckStat]               # most failed first

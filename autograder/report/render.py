@@ -96,9 +96,9 @@ def _scores(r: Report) -> str:
     if "parts" in r.plots:
         out.append(f'<p><img alt="histograms of the scores of each part" '
                    f'src="{r.plots["parts"]}"></p>')
-    if r.bank.manifest and r.bank.manifest.manual:
-        manual = ", ".join(f"{p} ({m:g} points)" for p, m in r.bank.manifest.manual.items())
-        out.append(f'<p class="note">Graded by hand, not in these numbers: {e(manual)}.</p>')
+    if r.bank.scheme and r.bank.scheme.manual:
+        manual = ", ".join(f"{p} ({m:g} points)" for p, m in r.bank.scheme.manual.items())
+        out.append(f'<p class="note">Recorded by hand, not in these numbers: {e(manual)}.</p>')
     out.append("</section>")
     return "".join(out)
 

@@ -11,8 +11,8 @@ from functools import lru_cache
 from autograder import feedback
 
 from .concepts import BankInfo, base_id
-from .load import Graded
-from .messages import MessageGroup, group_messages
+from .load import Recorded
+from .grouping import MessageGroup, group_messages
 
 TOTAL = "total"
 
@@ -125,7 +125,7 @@ def histogram(values: list[float], top: float, bins: int = 10) -> Histogram:
     return Histogram([round(low + i * width, 4) for i in range(bins + 1)], counts)
 
 
-def distributions(graded: list[Graded], bank: BankInfo, bins: int = 10) -> list[Distribution]:
+def distributions(graded: list[Recorded], bank: BankInfo, bins: int = 10) -> list[Distribution]:
     """The total's distribution, then each part's, in the manifest's order."""
     ok = [g for g in graded if g.problem is None]
     top = max([g.max_score for g in ok] + [0.0]) or max([g.score for g in ok] + [1.0])
@@ -149,7 +149,7 @@ def _bins_for(top: float) -> int:
     return max(1, min(10, math.ceil(top)))
 
 
-def check_stats(graded: list[Graded], bank: BankInfo, top_messages: int = 3
+def check_stats(graded: list[Recorded], bank: BankInfo, top_messages: int = 3
                 ) -> list[CheckStat]:
     """Every check's failure rate among graded submissions (those with an error or unreadable
     results fail everything for one reason and are left out), most failed first, with its
@@ -173,7 +173,7 @@ def check_stats(graded: list[Graded], bank: BankInfo, top_messages: int = 3
     return sorted(stats.values(), key=lambda s: (-s.fail_rate, s.part, s.id))
 
 
-def concept_stats(checks: list[CheckStat], graded: list[Graded]) -> list[ConceptStat]:
+def concept_stats(checks: list[CheckStat], graded: list[Recorded]) -> list[ConceptStat]:
     """Checks grouped by base id (a parametrised check's cases together): what to re-teach,
     most failed first."""
     groups: dict[str, list[CheckStat]] = {}
@@ -192,7 +192,7 @@ def concept_stats(checks: list[CheckStat], graded: list[Graded]) -> list[Concept
     return sorted(out, key=lambda s: (-s.fail_rate, s.part, s.id))
 
 
-def incidents(graded: list[Graded], per_submission: int = 4) -> list[Incident]:
+def incidents(graded: list[Recorded], per_submission: int = 4) -> list[Incident]:
     """Submissions that were not graded, timed out, crashed, broke a rule, made the sandbox
     step in or were flagged for review, with a few lines of evidence each."""
     out = []

@@ -1,7 +1,7 @@
 """The student process's side of grading: load the submission, answer the grader's requests.
 
 Runs in a child forked from the sandbox's zygote, after ``setup`` ran in the zygote (the
-assignment's plugins loaded: its probes and rules). Each request (``messages.Request``) names a
+assignment's plugins loaded: its probes and rules). Each request (``protocol.Request``) names a
 probe and carries plain inputs; each reply carries plain observations. Expected values never
 come here: the grader keeps them and judges the observations itself.
 """
@@ -21,7 +21,7 @@ from typing import Any
 from . import guards, probes, wire
 from .codec import decode_inputs
 from .guards import RuleViolation, Violations
-from .messages import Failure, MessageError, Reply, Request
+from .protocol import Failure, MessageError, Reply, Request
 from .snapshot import BuiltinsSnapshot
 
 # Captured before any student code runs.

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from autograder.api import API, BASES
+from autograder.signatures import API, BASES
 from autograder import paths
 from conftest import dump_api
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import autograder.sandbox
 from autograder.grade import batch, local
-from autograder.grade.bank import Bank, Check, Manifest
+from autograder.grade.bank import Bank, Check, GradingScheme
 from autograder.grade.results import RESERVED, SAFE_NAME, write_gradebook
 from autograder.grade.runner import CheckResult, SubmissionResult
 from conftest import PY, REPO
@@ -98,7 +98,7 @@ def _noop(student) -> None:
     pass
 
 
-BANK = Bank(Manifest({"part_a": 2}, {}, {"written": 10}),
+BANK = Bank(GradingScheme({"part_a": 2}, {}, {"written": 10}),
             [Check("a.one", "part_a", "one", _noop, points=1),
              Check("a.two", "part_a", "two", _noop, points=1)])
 

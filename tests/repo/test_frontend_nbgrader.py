@@ -80,7 +80,7 @@ def test_notebook_has_one_locked_hidden_cell_per_check(course) -> None:
         assert f"nbgrader_check({check.id!r})" in hidden
     written = {k: v for k, v in cells.items() if nc.part_of(k) == nc.MANUAL_PART}
     assert sum(c.metadata["nbgrader"]["points"] for c in written.values()) \
-        == bank.manifest.manual[nc.MANUAL_PART]
+        == bank.scheme.manual[nc.MANUAL_PART]
     assert all(c.cell_type == "markdown" and c.metadata["nbgrader"]["solution"]
                and "answer" in c.metadata["tags"] for c in written.values())
     assert [c.metadata["nbgrader"]["points"] for c in written.values()] == [2, 2, 2, 2, 1, 1]

@@ -66,7 +66,7 @@ def test_master_has_one_question_per_part_and_one_test_case_per_check() -> None:
                                               config["requirements"])
     questions = [yaml.safe_load(s.removeprefix("# BEGIN QUESTION"))["name"] for s in raw
                  if s.startswith("# BEGIN QUESTION")]
-    parts = [*bank.manifest.parts, *bank.manifest.optional]
+    parts = [*bank.scheme.parts, *bank.scheme.optional]
     assert sorted(q for q in questions if not q.startswith("written-")) == sorted(parts)
     tests = [c.source for c in nb.cells
              if c.cell_type == "code" and "BEGIN TEST CONFIG" in c.source]
@@ -83,7 +83,7 @@ def test_written_questions_are_manual_with_model_answers() -> None:
     manual = [yaml.safe_load(c.source.removeprefix("# BEGIN QUESTION")) for c in nb.cells
               if c.cell_type == "raw" and "manual: true" in c.source]
     assert len(manual) == 6
-    assert sum(q["points"] for q in manual) == bank.manifest.manual["written"]
+    assert sum(q["points"] for q in manual) == bank.scheme.manual["written"]
     answers = {q.id: q.model_answer for q in load_handout().questions}
     assert len(answers) == 6
     assert sorted(q["name"] for q in manual) == sorted(f"written-{q}" for q in answers)
@@ -101,9 +101,9 @@ def test_handout_is_parsed_once_and_checked_against_the_bank() -> None:
     bank = _bank()
     handout = load_handout()
     assert load_handout() is handout
-    assert [p.id for p in handout.parts] == [*bank.manifest.parts, *bank.manifest.optional]
-    assert all(p.optional == (p.id in bank.manifest.optional) for p in handout.parts)
-    assert handout.written_points == bank.manifest.manual["written"]
+    assert [p.id for p in handout.parts] == [*bank.scheme.parts, *bank.scheme.optional]
+    assert all(p.optional == (p.id in bank.scheme.optional) for p in handout.parts)
+    assert handout.written_points == bank.scheme.manual["written"]
     cells = handout.notebook.cells
     for q in handout.questions:
         assert cells[q.answer].metadata["question"] == q.id and q.prompt == q.answer - 1
@@ -240,7 +240,7 @@ def test_build_writes_master_student_and_autograder(built) -> None:
     with zipfile.ZipFile(built) as zf:
         names = set(zf.namelist())
         requirements = zf.read("environment.yml").decode()
-    parts = [*_bank().manifest.parts, *_bank().manifest.optional]
+    parts = [*_bank().scheme.parts, *_bank().scheme.optional]
     assert {f"tests/{p}.py" for p in parts} <= names
     support = f"files/{front.SUPPORT}/"
     for needed in ("autograder/frontends/inprocess.py", "autograder/frontends/kernel.py",

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from autograder import paths
-from autograder.api import API
+from autograder.signatures import API
 from autograder.assign.examples import copy_package
 from conftest import REPO, PublicRun, grade_cli, run_public_tests
 

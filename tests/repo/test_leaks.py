@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from autograder import api, paths
+from autograder import paths, signatures
 from autograder.assign.hints import all_answers, all_hints, write_hints
 from autograder.assign.leaks import find_leaks
 from autograder.assign.regions import HINT_LEVELS, StubError, parse_regions
 from autograder.frontends.github import AnswerLeak, build_student
 
-GRADED_PARTS = list(api.API)
+GRADED_PARTS = list(signatures.API)
 
 
 def _regions_by_part() -> dict[str, list]:
@@ -87,7 +87,7 @@ def test_every_region_of_a_graded_part_has_a_nudge_and_a_method(part: str) -> No
     assert not missing, f"regions without hints: {missing}"
 
 
-@pytest.mark.parametrize("part", [*GRADED_PARTS, api.CONCEPTS])
+@pytest.mark.parametrize("part", [*GRADED_PARTS, signatures.CONCEPTS])
 def test_every_part_declares_its_answers(part: str) -> None:
     assert any(a.part == part for a in all_answers()), (
         f"part {part} lists no ANSWER strings: the leak test would have nothing to look for")
@@ -98,7 +98,7 @@ def test_every_written_question_declares_its_answers() -> None:
 
     nb = nbformat.read(paths.ASSIGNMENTS / "convolutions.ipynb", as_version=4)
     questions = {c.metadata["question"] for c in nb.cells if "answer" in c.metadata.get("tags", [])}
-    declared = {a.target for a in all_answers() if a.part == api.WRITTEN}
+    declared = {a.target for a in all_answers() if a.part == signatures.WRITTEN}
     assert questions and questions <= declared, f"no answer phrases for {questions - declared}"
 
 

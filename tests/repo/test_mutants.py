@@ -7,7 +7,7 @@ from collections import defaultdict
 import pytest
 
 from autograder import paths
-from autograder.api import API
+from autograder.signatures import API
 from autograder.assign.examples import mutants_module, write_mutant
 from autograder.grade.bank import load_bank
 from conftest import failed_ids, grade_cli, matches

@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # when run as a script
     sys.path.insert(0, str(REPO))
 
-from autograder.api import API  # noqa: E402
+from autograder.signatures import API  # noqa: E402
 from autograder.assign.examples import mutants_module, write_mutant  # noqa: E402
 
 pytestmark = pytest.mark.slow

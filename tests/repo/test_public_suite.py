@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from autograder import tolerances
-from autograder.api import API
+from autograder.signatures import API
 from autograder.assign.examples import mutants_module, write_mutant
 from conftest import REPO
 

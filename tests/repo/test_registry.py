@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from autograder import api, parts, paths
+from autograder import parts, paths, signatures
 from autograder.assign import package_init, tables
-from autograder.grade.bank import load_bank, load_manifest
+from autograder.grade.bank import load_bank, load_scheme
 from test_toy_part import REGISTRY_ENTRY
 
 # A well-formed entry: the toy part that test_toy_part.py adds to a copy of the repository.
@@ -17,8 +17,8 @@ GOOD = REGISTRY_ENTRY
 
 def test_the_registry_loads_and_api_derives_from_it() -> None:
     registry = parts.load()
-    assert [p.id for p in registry] == api.PARTS
-    assert {p.id for p in registry if p.kind == "auto"} == set(api.API)
+    assert [p.id for p in registry] == signatures.PARTS
+    assert {p.id for p in registry if p.kind == "auto"} == set(signatures.API)
     assert all(p.points >= 0 and p.label for p in registry)
 
 
@@ -60,7 +60,7 @@ def test_a_name_in_two_parts_is_an_error() -> None:
 def test_a_misspelt_manifest_is_an_error(tmp_path, text: str, message: str) -> None:
     (tmp_path / "manifest.toml").write_text(text)
     with pytest.raises(ValueError, match=message):
-        load_manifest(tmp_path / "manifest.toml")
+        load_scheme(tmp_path / "manifest.toml")
 
 
 def test_the_bank_shares_the_registry_points() -> None:

@@ -103,7 +103,7 @@ def test_template_layout_and_workflow(student) -> None:
     graders = [s for s in steps if s.get("uses", "").startswith(
         "classroom-resources/autograding-command-grader")]
     bank = load_bank()
-    parts = {**bank.manifest.parts, **bank.manifest.optional}
+    parts = {**bank.scheme.parts, **bank.scheme.optional}
     assert {s["id"]: float(s["with"]["max-score"]) for s in graders} == parts
     for s in graders:
         assert s["with"]["command"].startswith(f"python -m pytest tests/public -m {s['id']} ")

@@ -14,8 +14,8 @@ import pytest
 
 from autograder import paths
 from autograder.report.concepts import base_id, read_bank
-from autograder.report.load import CheckOutcome, Graded, load_results, parse_results
-from autograder.report.messages import group_messages, normalise
+from autograder.report.load import CheckOutcome, Recorded, load_results, parse_results
+from autograder.report.grouping import group_messages, normalise
 from autograder.report.similarity import (find_similar, locate, normalise as normalise_code,
                                           read_code, read_stubs, student_part)
 from autograder.report.stats import (check_stats, classify, distributions, histogram,
@@ -111,11 +111,11 @@ def test_summary_and_histogram() -> None:
     assert sum(histogram([95, 90, -1], 90).counts) == 3  # extra credit and odd values still count
 
 
-def _graded(name: str, scores: dict[str, float], failing: dict[str, str], **fields) -> Graded:
+def _graded(name: str, scores: dict[str, float], failing: dict[str, str], **fields) -> Recorded:
     checks = [CheckOutcome(f"{p}.check[{i}]", p, f"{p} check {i}", f"{p}.check[{i}]" not in failing,
                            1.0, 1.0, failing.get(f"{p}.check[{i}]", ""), 0.01)
               for p in ("alpha", "beta") for i in range(2)]
-    return Graded(name, sum(scores.values()), 4, {p: (s, 2.0) for p, s in scores.items()},
+    return Recorded(name, sum(scores.values()), 4, {p: (s, 2.0) for p, s in scores.items()},
                   checks=checks, **fields)
 
 
@@ -277,7 +277,7 @@ def test_submissions_are_found_by_their_output_names(classroom, tmp_path) -> Non
 def graded_out(classroom, tmp_path_factory) -> Path:
     """OUT as `grade` leaves it, written with the grader's own writer (results.json,
     feedback.md, gradebook.csv) from made-up verdicts; the sources point at ``classroom``."""
-    from autograder.grade.bank import Bank, Check, Manifest
+    from autograder.grade.bank import Bank, Check, GradingScheme
     from autograder.grade.intake import Submission
     from autograder.grade.results import write_gradebook, write_submission
     from autograder.grade.runner import CheckResult, SubmissionResult
@@ -285,7 +285,7 @@ def graded_out(classroom, tmp_path_factory) -> Path:
     def noop(student) -> None:
         pass
 
-    manifest = Manifest(parts={"cross_correlation": 6, "audio_conv1d": 4},
+    scheme = GradingScheme(parts={"cross_correlation": 6, "audio_conv1d": 4},
                         optional={"concepts": 1}, manual={"written": 10}, timeout=5.0)
     checks = [Check(f"corr2d.oracle[{i}]", "cross_correlation", f"corr2d matches torch ({i})",
                     noop, points=2) for i in range(3)]
@@ -293,7 +293,7 @@ def graded_out(classroom, tmp_path_factory) -> Path:
                      points=2), Check("corr1d.float32", "audio_conv1d", "corr1d keeps float32",
                                       noop, points=2),
                Check("concepts.answer[q]", "concepts", "concepts.q()", noop, points=1)]
-    bank = Bank(manifest, checks)
+    bank = Bank(scheme, checks)
     out = tmp_path_factory.mktemp("out")
     for k, path in enumerate(sorted(classroom.iterdir())):
         failing = {c.id for j, c in enumerate(checks) if (j + k) % 3 == 0}

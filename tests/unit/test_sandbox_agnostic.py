@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import api, paths
+from autograder import paths, signatures
 
 SANDBOX = paths.REPO / "autograder" / "sandbox"
 
@@ -24,8 +24,9 @@ WHOLE_WORDS = ("kernel", "kernels", "text", "pixel", "pixels", "vectorisation", 
 def api_names() -> set[str]:
     """The student API's names (classes and functions, not their methods), the parts with code,
     their modules and the package."""
-    names = {name.split(".")[0] for table in api.API.values() for name in table}
-    return names | set(api.API) | {api.CONCEPTS} | set(api.MODULE_OF.values()) | {paths.PACKAGE}
+    names = {name.split(".")[0] for table in signatures.API.values() for name in table}
+    return (names | set(signatures.API) | {signatures.CONCEPTS}
+            | set(signatures.MODULE_OF.values()) | {paths.PACKAGE})
 
 
 def sources() -> list[Path]:

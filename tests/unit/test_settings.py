@@ -13,16 +13,16 @@ import pytest
 
 from autograder import settings
 from autograder.grade import runner
-from autograder.grade.bank import Bank, Check, Manifest, load_bank, load_manifest
+from autograder.grade.bank import Bank, Check, GradingScheme, load_bank, load_scheme
 from autograder.grade.intake import Submission
 from autograder.grade.student import SandboxedStudent, StudentBase
 from autograder.sandbox import ChildDied, ExitInfo, Limits, Sandbox
 from autograder.settings import DEFAULTS, ContainerLimits, Settings, from_table
 
 
-def _manifest(tmp_path: Path, text: str) -> Manifest:
+def _manifest(tmp_path: Path, text: str) -> GradingScheme:
     (tmp_path / "manifest.toml").write_text(text)
-    return load_manifest(tmp_path / "manifest.toml")
+    return load_scheme(tmp_path / "manifest.toml")
 
 
 # -- the object and its defaults
@@ -97,7 +97,7 @@ def test_from_table_without_a_manifest() -> None:
 def test_the_repository_manifest_loads() -> None:
     from autograder.grade.bank import BANK_DIR
 
-    assert isinstance(load_manifest(BANK_DIR / "manifest.toml").settings, Settings)
+    assert isinstance(load_scheme(BANK_DIR / "manifest.toml").settings, Settings)
 
 
 # -- the values reach the bank, the runner, the sandboxed student and the sandbox
@@ -122,8 +122,8 @@ def test_a_check_without_a_time_gets_the_one_default() -> None:
 
 
 def _bank(limits: Settings, *fns) -> Bank:
-    manifest = Manifest({"p": 10.0}, {}, {}, settings=limits)
-    return Bank(manifest, [Check(f"c{i}", "p", f"c{i}", fn=fn, timeout=1.0, points=1.0)
+    scheme = GradingScheme({"p": 10.0}, {}, {}, settings=limits)
+    return Bank(scheme, [Check(f"c{i}", "p", f"c{i}", fn=fn, timeout=1.0, points=1.0)
                            for i, fn in enumerate(fns)])
 
 

@@ -121,8 +121,8 @@ def make_notebook(grader_dir: Path, handout: Handout | None = None) -> Any:
 
     handout = handout or load_handout()
     bank = load_bank()
-    manifest = bank.manifest
-    handout.check([*manifest.parts, *manifest.optional], manifest.manual.get(MANUAL_PART, 0.0))
+    scheme = bank.scheme
+    handout.check([*scheme.parts, *scheme.optional], scheme.manual.get(MANUAL_PART, 0.0))
     nb = handout.copy()
     for q in handout.questions:
         nb.cells[q.answer].metadata["nbgrader"] = _meta(
@@ -142,13 +142,13 @@ def make_notebook(grader_dir: Path, handout: Handout | None = None) -> Any:
         f"`{paths.PACKAGE}/` package when it grades this notebook. Leave these cells where "
         "they are."))
     by_part = bank.by_part()
-    for part in [*manifest.parts, *manifest.optional]:
+    for part in [*scheme.parts, *scheme.optional]:
         checks = by_part.get(part, [])
         if not checks:
             continue
-        bonus = " bonus" if part in manifest.optional else ""
+        bonus = " bonus" if part in scheme.optional else ""
         nb.cells.append(new_markdown_cell(
-            f"### Checks of part `{part}` ({manifest.points(part):g}{bonus} points, "
+            f"### Checks of part `{part}` ({scheme.points(part):g}{bonus} points, "
             f"{len(checks)} checks)"))
         for check in checks:
             cell = new_code_cell(_check_source(check))
@@ -216,7 +216,7 @@ def build(dist: Path) -> Path:
                      for p in (source / paths.PACKAGE).rglob("*") if p.is_file())
     bank = load_bank()
     longest = max(c.timeout for c in bank.checks)  # seconds of CPU time
-    backstop = bank.manifest.settings.backstop(longest)  # what the check allows in wall time
+    backstop = bank.scheme.settings.backstop(longest)  # what the check allows in wall time
     (course / "nbgrader_config.py").write_text(
         config_text(package, handout.answer_stub, backstop + CELL_MARGIN))
     return course

@@ -155,8 +155,8 @@ def master_notebook(handout: Handout | None = None) -> Any:
     handout = handout or load_handout()
     bank = load_bank()
     by_part = bank.by_part()
-    handout.check([*bank.manifest.parts, *bank.manifest.optional],
-                  sum(bank.manifest.manual.values()))
+    handout.check([*bank.scheme.parts, *bank.scheme.optional],
+                  sum(bank.scheme.manual.values()))
     source = handout.copy()
     cells, i = [_raw(assignment_config())], 0
     while i <= len(source.cells):

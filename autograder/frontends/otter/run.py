@@ -103,10 +103,10 @@ def otter_run(autograder_zip: Path, submission_zip: Path, out: Path,
 
 def part_scores(results: dict[str, Any]) -> dict[str, float]:
     """part -> score from otter's results.json (one test per question; parts are named by id)."""
-    from autograder.grade.bank import load_manifest
+    from autograder.grade.bank import load_scheme
 
-    manifest = load_manifest(paths.MANIFEST)
-    parts = [*manifest.parts, *manifest.optional]
+    scheme = load_scheme(paths.MANIFEST)
+    parts = [*scheme.parts, *scheme.optional]
     return {t["name"]: round(float(t.get("score", 0.0)), 2)
             for t in results.get("tests", []) if t.get("name") in parts}
 

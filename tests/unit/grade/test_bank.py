@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from autograder import parts
 from autograder.settings import DEFAULTS
 from autograder.grade import bank as bank_module
-from autograder.grade.bank import Bank, Check, Manifest, check, load_bank, load_manifest
+from autograder.grade.bank import Bank, Check, GradingScheme, check, load_bank, load_scheme
 from tests.unit.strategies import weights
 
 GRADED = [p.id for p in parts.graded()]
@@ -30,10 +30,10 @@ def _noop(student, **kwargs) -> None:
     pass
 
 
-def _load(folder: Path, checks: str, manifest: str = "[limits]\ncheck_seconds = 3.0\n",
+def _load(folder: Path, checks: str, scheme: str = "[limits]\ncheck_seconds = 3.0\n",
           **kwargs) -> Bank:
     """Write a bank of one ``checks_gen.py`` into ``folder`` and load it (sys.path restored)."""
-    (folder / "manifest.toml").write_text(manifest)
+    (folder / "manifest.toml").write_text(scheme)
     (folder / "checks_gen.py").write_text("from autograder.grade.bank import check\n\n\n"
                                           "def _noop(student, **kwargs):\n    pass\n\n\n"
                                           + checks)
@@ -84,18 +84,18 @@ def test_an_unknown_visibility_is_refused() -> None:
 
 def test_manifest_points_come_from_the_parts_registry(tmp_path) -> None:
     (tmp_path / "manifest.toml").write_text("[limits]\ncheck_seconds = 2.5\n")
-    manifest = load_manifest(tmp_path / "manifest.toml")
+    scheme = load_scheme(tmp_path / "manifest.toml")
     registry = parts.load()
-    assert manifest.parts == {p.id: p.points for p in registry if p.kind == "auto"}
-    assert manifest.optional == {p.id: p.points for p in registry if p.kind == "optional"}
-    assert manifest.manual == {p.id: p.points for p in registry if p.kind == "manual"}
-    assert manifest.settings.check_seconds == 2.5
-    assert manifest.auto_max == sum(p.points for p in registry if p.kind == "auto")
+    assert scheme.parts == {p.id: p.points for p in registry if p.kind == "auto"}
+    assert scheme.optional == {p.id: p.points for p in registry if p.kind == "optional"}
+    assert scheme.manual == {p.id: p.points for p in registry if p.kind == "manual"}
+    assert scheme.settings.check_seconds == 2.5
+    assert scheme.auto_max == sum(p.points for p in registry if p.kind == "auto")
 
 
 def test_manifest_check_time_defaults_to_the_settings_default(tmp_path) -> None:
     (tmp_path / "manifest.toml").write_text("")
-    assert load_manifest(tmp_path / "manifest.toml").settings == DEFAULTS
+    assert load_scheme(tmp_path / "manifest.toml").settings == DEFAULTS
     assert DEFAULTS.check_seconds == 5.0
 
 
@@ -108,13 +108,13 @@ def test_manifest_check_time_defaults_to_the_settings_default(tmp_path) -> None:
 def test_manifest_refuses_unknown_tables_and_keys(tmp_path, text: str, problem: str) -> None:
     (tmp_path / "manifest.toml").write_text(text)
     with pytest.raises(ValueError, match=problem):
-        load_manifest(tmp_path / "manifest.toml")
+        load_scheme(tmp_path / "manifest.toml")
 
 
 def test_manifest_points_of_parts() -> None:
-    manifest = Manifest(parts={"a": 10, "b": 5}, optional={"x": 3}, manual={"w": 20})
-    assert manifest.auto_max == 15  # optional and manual parts are not in the autograded total
-    assert [manifest.points(p) for p in ("a", "x", "w", "zzz")] == [10, 3, 0, 0]
+    scheme = GradingScheme(parts={"a": 10, "b": 5}, optional={"x": 3}, manual={"w": 20})
+    assert scheme.auto_max == 15  # optional and manual parts are not in the autograded total
+    assert [scheme.points(p) for p in ("a", "x", "w", "zzz")] == [10, 3, 0, 0]
 
 
 # -- loading a bank: point sharing
@@ -126,7 +126,7 @@ def test_a_parts_points_are_shared_in_proportion_to_weights(part: str, ws: list[
                     for i, w in enumerate(ws))
     with tempfile.TemporaryDirectory() as folder:
         bank = _load(Path(folder), lines)
-    points = bank.manifest.points(part)
+    points = bank.scheme.points(part)
     assert [c.id for c in bank.checks] == [f"gen.c{i}" for i in range(len(ws))]
     for c, w in zip(bank.checks, ws):
         assert math.isclose(c.points, points * w / sum(ws), abs_tol=5e-5)
@@ -139,7 +139,7 @@ def test_points_are_shared_within_each_part_and_cases_split_their_weight(tmp_pat
                            f"check('a.two', {a!r}, 'two {{n}}', cases=[('x', {{'n': 1}}),"
                            f" ('y', {{'n': 2}})])(_noop)\n"
                            f"check('b.one', {b!r}, 'b', weight=0.5)(_noop)\n")
-    pa, pb = bank.manifest.points(a), bank.manifest.points(b)
+    pa, pb = bank.scheme.points(a), bank.scheme.points(b)
     got = {c.id: c.points for c in bank.checks}
     assert got == pytest.approx({"a.one": pa * 3 / 4, "a.two[x]": pa / 8, "a.two[y]": pa / 8,
                                  "b.one": pb}, abs=5e-5)
@@ -152,7 +152,7 @@ def test_a_filtered_bank_keeps_each_checks_share_of_the_whole_part(tmp_path) -> 
               f"check('p.two', {part!r}, 'two', timeout=30)(_noop)\n")
     only = _load(tmp_path, source, only=lambda c: c.id == "p.two")
     assert [(c.id, c.points) for c in only.checks] == \
-        [("p.two", pytest.approx(only.manifest.points(part) / 2, abs=5e-5))]
+        [("p.two", pytest.approx(only.scheme.points(part) / 2, abs=5e-5))]
     everything = _load(tmp_path, source)
     assert [c.timeout for c in everything.checks] == [3.0, 30]  # the manifest's default
 
@@ -179,5 +179,5 @@ def test_optional_parts_get_their_points_too(tmp_path) -> None:
     if not OPTIONAL:
         pytest.skip("the registry declares no optional part")
     bank = _load(tmp_path, f"check('o.one', {OPTIONAL[0]!r}, 'one')(_noop)\n")
-    assert bank.checks[0].points == bank.manifest.optional[OPTIONAL[0]]
+    assert bank.checks[0].points == bank.scheme.optional[OPTIONAL[0]]
     assert isinstance(bank.checks[0], Check)

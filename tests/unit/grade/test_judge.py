@@ -15,7 +15,7 @@ from autograder.grade import judge
 from autograder.grade.bank import CheckFailed
 from autograder.grade.student import _verdict
 from autograder.sandbox import codec, wire
-from autograder.sandbox.messages import Failure, Reply, Request
+from autograder.sandbox.protocol import Failure, Reply, Request
 from autograder.tolerances import TOLERANCES
 
 FLOATS = [torch.float64, torch.float32, torch.float16, torch.bfloat16]

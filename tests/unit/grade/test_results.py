@@ -15,7 +15,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from autograder.grade.bank import Bank, Check, Manifest
+from autograder.grade.bank import Bank, Check, GradingScheme
 from autograder.grade.intake import Submission
 from autograder.grade import results as results_module
 from autograder.grade.results import (MAX_CELL, MAX_FEEDBACK, MAX_NOTE, MAX_OUTPUT, TRUNCATED,
@@ -36,13 +36,13 @@ def _noop(student) -> None:
 
 
 def _bank() -> Bank:
-    manifest = Manifest(parts={"part_a": 9, "part_b": 1}, optional={"extra": 5},
+    scheme = GradingScheme(parts={"part_a": 9, "part_b": 1}, optional={"extra": 5},
                         manual={"written": 10, "oral": 1})
     checks = [Check("a.one", "part_a", "one", _noop, points=4.5, visibility="visible"),
               Check("a.two", "part_a", "two", _noop, points=4.5),
               Check("b.one", "part_b", "b one", _noop, points=1),
               Check("x.one", "extra", "bonus", _noop, points=5)]
-    return Bank(manifest, checks)
+    return Bank(scheme, checks)
 
 
 def _result(bank: Bank, failing: dict[str, str] | None = None, **fields) -> SubmissionResult:
@@ -151,7 +151,7 @@ def test_four_megabytes_of_notes_give_a_small_feedback() -> None:
 
 def test_the_whole_feedback_is_capped_with_a_marker() -> None:
     checks = [Check(f"c.{i}", "part_a", f"check {i}", _noop, points=0.1) for i in range(200)]
-    bank = Bank(Manifest({"part_a": 20}, {}, {}), checks)
+    bank = Bank(GradingScheme({"part_a": 20}, {}, {}), checks)
     r = _result(bank, {c.id: "z" * 5000 for c in checks})
     text = feedback_markdown(r, bank)
     assert len(text.encode()) <= MAX_FEEDBACK

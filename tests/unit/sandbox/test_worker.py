@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from autograder.sandbox import probes, wire, worker
-from autograder.sandbox.messages import Reply, Request
+from autograder.sandbox.protocol import Reply, Request
 
 PACKAGE = "toy_worker_package"
 

@@ -1,4 +1,4 @@
-"""``autograder.sandbox.messages``: requests and replies cross the wire unchanged, and anything
+"""``autograder.sandbox.protocol``: requests and replies cross the wire unchanged, and anything
 of another shape is refused (a reply is written by the student's process)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.sandbox import wire
-from autograder.sandbox.messages import Failure, MessageError, Reply, Request
+from autograder.sandbox.protocol import Failure, MessageError, Reply, Request
 
 names = st.text(max_size=12)
 plain = st.recursive(st.none() | st.booleans() | st.integers(-1000, 1000) | names,
