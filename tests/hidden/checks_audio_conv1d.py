@@ -2,6 +2,7 @@
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -11,6 +12,7 @@ from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import (array, as_tensor, expect_dtype, expect_tensor, expect_unchanged,
                                     tolerance, value_first)
 from autograder.tolerances import ACCURACY, NOT_CONVOLUTIONS, OTHER_CONVOLUTIONS
+from contracts import Problems, contract, like, parameter_of, shape_of, tensor
 from oracles import (NO_CONV, expect_accuracy, expect_input_dependent, load_npz, oracle_corr1d,
                      reference_training, trainer_source)
 
@@ -128,3 +130,57 @@ def audio_accuracy(student) -> None:
                         hyper=reference_training()["AUDIO_TRAINING"], X_train=X_train,
                         y_train=y_train, X_eval=X_eval)
     expect_accuracy(obs, y_eval, 10, ACCURACY, "AudioConvNet")
+
+
+# ------------------------------------------------------------ the contracts of the part's names
+# What each graded name promises to accept, from its docstring (tests/hidden/contracts.py).
+
+@contract("corr1d")
+def corr1d_contract(x: Any, k: Any) -> Problems:
+    """audio_conv1d.corr1d: "x: signal, shape (T,), floating, any device. k: kernel, shape (kw,)
+    with kw <= T" (with x's dtype and device: the output has them)."""
+    problems = [*tensor(x, "x", 1), *tensor(k, "k", 1), *like(k, x, "k", "x")]
+    if shape_of(x) and shape_of(k) and k.shape[0] > x.shape[0]:
+        problems.append(f"kernel width {k.shape[0]} exceeds the signal length {x.shape[0]}")
+    return problems
+
+
+@contract("corr1d_multi_in")
+def corr1d_multi_in_contract(X: Any, K: Any) -> Problems:
+    """audio_conv1d.corr1d_multi_in: "X: signal, shape (c_in, T). K: kernel, shape (c_in, kw)"
+    (kw <= T, as corr1d's)."""
+    problems = [*tensor(X, "X", 2), *tensor(K, "K", 2), *like(K, X, "K", "X")]
+    x, k = shape_of(X), shape_of(K)
+    if x and k and len(x) == 2 and len(k) == 2:
+        if k[0] != x[0]:
+            problems.append(f"K has {k[0]} channels but X has {x[0]}")
+        if k[1] > x[1]:
+            problems.append(f"kernel width {k[1]} exceeds the signal length {x[1]}")
+    return problems
+
+
+@contract("corr1d_multi_in_out")
+def corr1d_multi_in_out_contract(X: Any, K: Any) -> Problems:
+    """audio_conv1d.corr1d_multi_in_out: "X: signal, shape (c_in, T). K: kernels, shape (c_out,
+    c_in, kw)" (kw <= T)."""
+    problems = [*tensor(X, "X", 2), *tensor(K, "K", 3), *like(K, X, "K", "X")]
+    x, k = shape_of(X), shape_of(K)
+    if x and k and len(x) == 2 and len(k) == 3:
+        if k[1] != x[0]:
+            problems.append(f"K expects {k[1]} channels but X has {x[0]}")
+        if k[2] > x[1]:
+            problems.append(f"kernel width {k[2]} exceeds the signal length {x[1]}")
+    return problems
+
+
+@contract("AudioConvNet.forward")
+def audio_net_forward_contract(model: Any, X: Any) -> Problems:
+    """audio_conv1d.AudioConvNet: "Input X (B, n_mfcc, T) float with any T >= 16", in the
+    model's dtype and on its device (torch.nn's contract for a module's input)."""
+    problems = [*tensor(X, "X", 3), *like(X, parameter_of(model), "X", "the model")]
+    if shape_of(X) and len(X.shape) == 3:
+        if X.shape[1] != getattr(model, "n_mfcc", X.shape[1]):
+            problems.append(f"X has {X.shape[1]} MFCC channels, the model {model.n_mfcc}")
+        if X.shape[2] < 16:
+            problems.append(f"T = {X.shape[2]} frames, below 16")
+    return problems

@@ -1,10 +1,14 @@
 """Checks of part ``conv1x1_fc``: a 1x1 convolution is a linear layer at every pixel."""
 
+from typing import Any
+
 import torch
+from torch import nn
 
 from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import (array, as_tensor, compare_values, expect_dtype, expect_tensor,
                                     mask_numbers, tolerance, value_first)
+from contracts import Problems, contract
 
 PART = "conv1x1_fc"
 
@@ -104,3 +108,24 @@ def keeps_dtype(student, dtype) -> None:
                 expect_tensor(obs[part], value, f"{name}: {whose} {part}", rtol=rtol, atol=atol)
         for part in expected:
             expect_dtype(obs[part], weight.dtype, f"{name}: {whose} {part}")
+
+
+# ------------------------------------------------------------ the contracts of the part's names
+# What each graded name promises to accept, from its docstring (tests/hidden/contracts.py).
+
+@contract("linear_to_conv1x1")
+def linear_to_conv1x1_contract(linear: Any) -> Problems:
+    """conv1x1_fc.linear_to_conv1x1: "linear: nn.Linear(c_in, c_out)"."""
+    return [] if isinstance(linear, nn.Linear) else [f"{type(linear).__name__}, not nn.Linear"]
+
+
+@contract("conv1x1_to_linear")
+def conv1x1_to_linear_contract(conv: Any) -> Problems:
+    """conv1x1_fc.conv1x1_to_linear: "conv: nn.Conv2d(c_in, c_out, kernel_size=1) with stride
+    1, no padding, dilation 1 and groups 1"."""
+    if not isinstance(conv, nn.Conv2d):
+        return [f"{type(conv).__name__}, not nn.Conv2d"]
+    plain = (tuple(conv.kernel_size) == (1, 1) and tuple(conv.stride) == (1, 1)
+             and conv.padding in ((0, 0), "valid") and tuple(conv.dilation) == (1, 1)
+             and conv.groups == 1)
+    return [] if plain else ["the conv is not a plain 1x1 convolution"]

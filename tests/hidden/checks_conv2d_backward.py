@@ -1,5 +1,7 @@
 """Checks of part ``conv2d_backward``: the hand-written backward, Conv2D and learn_kernel."""
 
+from typing import Any
+
 import torch
 from torch.autograd.functional import jacobian
 
@@ -7,6 +9,7 @@ from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import (array, as_tensor, compare_values, expect_dtype, expect_tensor,
                                     expect_unchanged, mask_numbers, tolerance, value_first)
 from autograder.tolerances import GRADCHECK, LEARNED
+from contracts import CONTRACTS, Problems, contract, fits, like, pair, shape_of, tensor
 from oracles import oracle_corr2d
 
 PART = "conv2d_backward"
@@ -240,3 +243,54 @@ def learn_layout(student) -> None:
         for name, shape in (("weight", (1, 2)), ("bias", (1,))):
             expect_layout(obs[name], shape, torch.float64, device,
                           f"the learned {name} (float64 input on {device})")
+
+
+# ------------------------------------------------------------ the contracts of the part's names
+# What each graded name promises to accept, from its docstring (tests/hidden/contracts.py).
+
+@contract("Corr2dFunction.forward")
+def corr2d_function_forward_contract(X: Any, K: Any) -> Problems:
+    """conv2d_backward.Corr2dFunction: "Y = corr2d(X, K) (no padding, stride 1). Shapes: X
+    (h, w), K (kh, kw)" (and corr2d's contract: K has X's dtype and device)."""
+    return CONTRACTS["corr2d"](X, K)
+
+
+@contract("Corr2dFunction.backward")
+def corr2d_function_backward_contract(dY: Any, X: Any, K: Any) -> Problems:
+    """Corr2dFunction.backward: "Given dL/dY (out_h, out_w)": dY has Y's shape (and, as Y,
+    X's dtype and device)."""
+    problems = tensor(dY, "dY", 2) + like(dY, X, "dY", "X")
+    x, k, dy = shape_of(X), shape_of(K), shape_of(dY)
+    if x and k and dy and dy != (x[0] - k[0] + 1, x[1] - k[1] + 1):
+        problems.append(f"dY has shape {dy}, not Y's {(x[0] - k[0] + 1, x[1] - k[1] + 1)}")
+    return problems
+
+
+@contract("Conv2D")
+def conv2d_init_contract(kernel_size: Any) -> Problems:
+    """conv2d_backward.Conv2D: "an int kernel_size k means (k, k)"."""
+    return pair(kernel_size, "kernel_size", 1)[0]
+
+
+@contract("Conv2D.forward")
+def conv2d_forward_contract(layer: Any, X: Any) -> Problems:
+    """Conv2D.forward: "X (h, w) -> Y (h - kh + 1, w - kw + 1)", through Corr2dFunction with
+    K = the weight, so X has the weight's dtype and device (Corr2dFunction: K has X's dtype; the
+    weight is made like d2l's, ``torch.rand``: torch's default dtype, unless the layer was
+    converted with ``.to``)."""
+    weight = getattr(layer, "weight", None)
+    return [*tensor(X, "X", 2), *like(X, weight, "X", "the layer's weight"),
+            *fits(shape_of(weight), shape_of(X), (0, 0), "input")]
+
+
+@contract("learn_kernel")
+def learn_kernel_contract(X: Any, Y: Any, kernel_size: Any = (1, 2)) -> Problems:
+    """conv2d_backward.learn_kernel: "X: input image, shape (h, w), floating. Y: target, shape
+    (h - kh + 1, w - kw + 1), same dtype as X. kernel_size: k or (kh, kw)"."""
+    kernel_problems, kernel = pair(kernel_size, "kernel_size", 1)
+    problems = [*tensor(X, "X", 2), *tensor(Y, "Y", 2), *like(Y, X, "Y", "X"),
+                *kernel_problems, *fits(kernel, shape_of(X), (0, 0), "input")]
+    x, y = shape_of(X), shape_of(Y)
+    if kernel and x and y and y != (x[0] - kernel[0] + 1, x[1] - kernel[1] + 1):
+        problems.append(f"Y has shape {y}, not (h - kh + 1, w - kw + 1) for X {x}")
+    return problems

@@ -1,5 +1,7 @@
 """Checks of part ``conv_as_matmul``: im2col, corr2d_matmul and the kernel matrix."""
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch.autograd.functional import jacobian
@@ -7,6 +9,7 @@ from torch.autograd.functional import jacobian
 from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import (array, as_tensor, compare_values, expect_dtype, expect_tensor,
                                     expect_unchanged, tolerance, value_first)
+from contracts import CONTRACTS, Problems, contract, fits, pair, shape_of, tensor
 from oracles import NO_CONV, oracle_corr2d
 
 PART = "conv_as_matmul"
@@ -96,3 +99,32 @@ def float32(student) -> None:
             expect_tensor(obs["value"], value.float(), f"{name} in float32", rtol=rtol,
                           atol=atol)
         expect_dtype(obs["value"], torch.float32, f"{name} in float32")
+
+
+# ------------------------------------------------------------ the contracts of the part's names
+# What each graded name promises to accept, from its docstring (tests/hidden/contracts.py).
+
+@contract("im2col")
+def im2col_contract(X: Any, kernel_size: Any, padding: Any = 0, stride: Any = 1) -> Problems:
+    """conv_as_matmul.im2col: "X: input, shape (h, w). kernel_size: k or (kh, kw). padding: p
+    or (p_h, p_w). stride: s or (s_h, s_w)." (floating: ``check_matrix``; sizes as corr2d's)."""
+    kernel_problems, kernel = pair(kernel_size, "kernel_size", 1)
+    pad_problems, pad = pair(padding, "padding", 0)
+    stride_problems, _ = pair(stride, "stride", 1)
+    return [*tensor(X, "X", 2), *kernel_problems, *pad_problems, *stride_problems,
+            *fits(kernel, shape_of(X), pad, "input")]
+
+
+@contract("corr2d_matmul")
+def corr2d_matmul_contract(X: Any, K: Any, padding: Any = 0, stride: Any = 1) -> Problems:
+    """conv_as_matmul.corr2d_matmul: "X: input, shape (h, w). K: kernel, shape (kh, kw).
+    padding, stride: as in corr2d" (and so K like X, as corr2d's contract says)."""
+    return CONTRACTS["corr2d"](X, K, padding, stride)
+
+
+@contract("kernel_matrix")
+def kernel_matrix_contract(K: Any, input_shape: Any) -> Problems:
+    """conv_as_matmul.kernel_matrix: "K: kernel, shape (kh, kw). input_shape: (h, w)", with
+    out_h = h - kh + 1 and out_w = w - kw + 1 (so the kernel fits in the input)."""
+    shape_problems, shape = pair(input_shape, "input_shape", 1)
+    return [*tensor(K, "K", 2), *shape_problems, *fits(shape_of(K), shape, (0, 0), "input")]

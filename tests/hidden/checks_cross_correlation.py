@@ -1,10 +1,13 @@
 """Checks of part ``cross_correlation``: corr2d against F.conv2d on a grid of shapes."""
 
+from typing import Any
+
 import torch
 
 from autograder.grade.bank import check
 from autograder.grade.judge import (array, expect_dtype, expect_tensor, expect_unchanged,
                                     tolerance, value_first)
+from contracts import Problems, contract, fits, like, pair, shape_of, tensor
 from oracles import NO_CONV, oracle_corr2d
 
 PART = "cross_correlation"
@@ -91,3 +94,18 @@ def int_and_pair(student) -> None:
                             kwargs={"padding": padding, "stride": stride}, rules=NO_CONV)
         expect_tensor(obs["value"], oracle_corr2d(X, K, 2, 3),
                       f"corr2d(padding={padding}, stride={stride})")
+
+
+# ------------------------------------------------------------ the contracts of the part's names
+# What each graded name promises to accept, from its docstring (tests/hidden/contracts.py).
+
+@contract("corr2d")
+def corr2d_contract(X: Any, K: Any, padding: Any = 0, stride: Any = 1) -> Problems:
+    """cross_correlation.corr2d: "X: input, shape (h, w), any floating dtype, any device. K:
+    kernel, shape (kh, kw), same dtype and device as X. padding: p or (p_h, p_w) >= 0. stride:
+    s or (s_h, s_w) >= 1." The output shape formula needs the kernel to fit in the padded
+    input (the given ``output_size`` raises otherwise)."""
+    pad_problems, pad = pair(padding, "padding", 0)
+    stride_problems, _ = pair(stride, "stride", 1)
+    return [*tensor(X, "X", 2), *tensor(K, "K", 2), *like(K, X, "K", "X"), *pad_problems,
+            *stride_problems, *fits(shape_of(K), shape_of(X), pad, "input")]

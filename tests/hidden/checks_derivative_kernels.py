@@ -1,6 +1,7 @@
 """Checks of part ``derivative_kernels``: finite differences, minimal size, integrals."""
 
 import math
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -8,6 +9,7 @@ import torch.nn.functional as F
 from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import (as_tensor, array, compare_values, expect_dtype, expect_tensor,
                                     expect_value, value_first)
+from contracts import Problems, contract, dtype_arg, integer
 from oracles import oracle_corr2d
 
 PART = "derivative_kernels"
@@ -123,3 +125,33 @@ def min_size(student) -> None:
         if value != order + 1:
             raise CheckFailed(f"min_kernel_size({order}) is wrong",
                               f"min_kernel_size({order}) = {value}, expected {order + 1}")
+
+
+# ------------------------------------------------------------ the contracts of the part's names
+# What each graded name promises to accept, from its docstring (tests/hidden/contracts.py).
+
+@contract("finite_difference_kernel")
+def finite_difference_kernel_contract(order: Any, *, dtype: Any = None,
+                                      device: Any = None) -> Problems:
+    """derivative_kernels.finite_difference_kernel: "order: derivative order d >= 0. dtype,
+    device: of the result (torch's defaults if None)" (a floating dtype: ``_float_dtype``)."""
+    return [*integer(order, "order", 0), *dtype_arg(dtype)]
+
+
+@contract("second_derivative_kernel")
+def second_derivative_kernel_contract(*, dtype: Any = None, device: Any = None) -> Problems:
+    """derivative_kernels.second_derivative_kernel: dtype and device as above."""
+    return dtype_arg(dtype)
+
+
+@contract("integral_kernel")
+def integral_kernel_contract(width: Any, *, dtype: Any = None, device: Any = None) -> Problems:
+    """derivative_kernels.integral_kernel: "shape (1, width)" (``_check_int(width, ..., 1)``)."""
+    return [*integer(width, "width", 1), *dtype_arg(dtype)]
+
+
+@contract("min_kernel_size")
+def min_kernel_size_contract(order: Any) -> Problems:
+    """derivative_kernels.min_kernel_size: an order >= 0 ("Raises ValueError for a negative
+    order": a negative order is outside what the checks may ask of a right answer)."""
+    return integer(order, "order", 0)

@@ -2,6 +2,7 @@
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -10,6 +11,7 @@ from autograder import paths
 from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import as_tensor, compare_values
 from autograder.tolerances import ACCURACY, INVARIANCE
+from contracts import Problems, contract, parameter_of, tensor
 from oracles import (expect_accuracy, expect_input_dependent, load_npz, reference_training,
                      trainer_source)
 
@@ -148,3 +150,22 @@ def padding_idx(student) -> None:
                            f"at the {where} of a padded row vs alone in a row shorter than the "
                            "widest kernel", rtol=INVARIANCE[0], atol=INVARIANCE[1])
     expect_input_dependent(a, "TextCNN on two different sentences")
+
+
+# ------------------------------------------------------------ the contracts of the part's names
+# What each graded name promises to accept, from its docstring (tests/hidden/contracts.py).
+
+@contract("TextCNN.forward")
+def textcnn_forward_contract(model: Any, tokens: Any) -> Problems:
+    """text_conv.TextCNN: "Input tokens (B, L) int64, any L >= 1", ids below vocab_size (the
+    ids are not read here: reading values would run operators), on the model's device."""
+    problems = tensor(tokens, "tokens", 2, floating=False)
+    if isinstance(tokens, torch.Tensor):
+        if tokens.dtype != torch.int64:
+            problems.append(f"tokens are {tokens.dtype}, not int64")
+        if tokens.dim() == 2 and tokens.shape[1] < 1:
+            problems.append("rows of no tokens")
+        weight = parameter_of(model)
+        if weight is not None and tokens.device.type != weight.device.type:
+            problems.append(f"tokens on {tokens.device}, the model on {weight.device}")
+    return problems

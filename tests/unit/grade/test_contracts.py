@@ -1,7 +1,8 @@
 """Every probe stays inside the contract it tests (issue 19): the whole check bank, run against
 the reference, calls each graded name only as its stub's docstring allows.
 
-``tests/hidden/contracts.py`` holds the preconditions, written from the docstrings. Here a
+Each checks file declares its part's preconditions, written from the docstrings, with
+``@contract`` of ``tests/hidden/contracts.py`` (``CONTRACTS`` fills as the bank loads). Here a
 ``ContractStudent`` (the in-process student, with every name of that table wrapped where the
 reference's modules hold it) records each call that breaks one, and which check and request made
 it. The bank runs in a child interpreter (``python -m tests.unit.grade.test_contracts``): the
@@ -22,7 +23,7 @@ import pytest
 import torch
 
 from autograder import paths
-from autograder.grade.bank import BANK_DIR, CheckFailed
+from autograder.grade.bank import BANK_DIR, CheckFailed, load_bank
 from autograder.grade.student import InProcessStudent
 
 if str(BANK_DIR) not in sys.path:
@@ -123,7 +124,6 @@ class ContractStudent(InProcessStudent):
 def run_bank(code_dir: str) -> dict[str, list[str]]:
     """The bank's checks against ``code_dir``, part by part as the runner goes: the calls
     outside a contract, the checks that failed, and what the pre-issue-19 request broke."""
-    from autograder.grade.bank import load_bank
     from autograder.grade.judge import array
 
     bank = load_bank()
@@ -178,6 +178,12 @@ def test_the_contracts_catch_a_probe_outside_them(bank_run) -> None:
 
 
 # --------------------------------------------------------------- the table itself, directly
+
+@pytest.fixture(scope="module", autouse=True)
+def contracts_declared() -> None:
+    """The checks files declare the contracts: ``CONTRACTS`` is filled as the bank loads."""
+    load_bank()
+
 
 def test_a_layer_fed_another_dtype_breaks_its_contract() -> None:
     layer = types.SimpleNamespace(weight=torch.rand(3, 3))  # Conv2D(3): torch.rand, float32
