@@ -1,11 +1,12 @@
-"""Adding a part takes eight hand edits, and everything else follows.
+"""Adding a part takes six hand edits, in six files, and everything else follows.
 
 In a copy of the repository, a toy part ``pooling`` (d2l §6.5: ``max_pool2d``) is added with
 exactly these hand edits (``HAND_EDITS``): its registry entry, its solution module, its section
-of the handout, its hidden checks (each naming its public counterparts), its public tests, a
-mutant, an honest variant and its contract (the package's ``__init__.py`` is generated from the
-registry). Then the generators run, as an instructor would (``make stubs``, ``make notebook``,
-``make release``, the otter and nbgrader builders), and the outputs are checked: the stub, the
+of the handout, its hidden checks (each naming its public counterparts) with its name's
+contract, its public tests, and its variants (a mutant and an honest variant, in
+``tests/variants/pooling.py``); the package's ``__init__.py`` is generated from the registry.
+Then the generators run, as an instructor would (``python -m autograder build stubs`` and
+``build notebook``, ``release``: the otter and nbgrader builders), and the outputs are checked: the
 parts tables, the student release with its marker and hints, the grader's score for the
 reference, the mutant and the honest variant, the public tests, and the otter and nbgrader
 material. Last, the repository's own suites that every part must pass run on the copy
@@ -71,10 +72,13 @@ def max_pool2d(X: torch.Tensor, pool_size: tuple[int, int]) -> torch.Tensor:
 '''
 CHECKS = '''"""Checks of part ``pooling``: max_pool2d against F.max_pool2d."""
 
+from typing import Any
+
 import torch.nn.functional as F
 
 from autograder.grade.bank import check
 from autograder.grade.judge import array, expect_tensor
+from contracts import Problems, contract, fits, pair, shape_of, tensor
 
 GRID = [("2x2", dict(x=(5, 6), p=(2, 2))), ("1x3", dict(x=(4, 7), p=(1, 3)))]
 
@@ -86,6 +90,13 @@ def oracle(student, x, p) -> None:
     obs = student.probe("call", name="max_pool2d", args=[X, list(p)])
     expected = F.max_pool2d(X[None, None], p, stride=1)[0, 0]
     expect_tensor(obs["value"], expected, "max_pool2d output")
+
+
+@contract("max_pool2d")
+def max_pool2d_contract(X: Any, pool_size: Any) -> Problems:
+    """X (h, w), floating; pool_size (p_h, p_w), from 1 up to X's size."""
+    problems, size = pair(pool_size, "pool_size", 1)
+    return tensor(X, "X", 2) + problems + fits(size, shape_of(X), (0, 0), "X")
 '''
 PUBLIC_TEST = '''"""Public tests for part ``pooling``."""
 
@@ -108,27 +119,23 @@ def test_a_one_by_one_window_gives_the_input() -> None:
     X = randn(4, 3, seed=5)
     assert_tensor(max_pool2d(X, (1, 1)), X, "max_pool2d(X, (1, 1))")
 '''
-MUTANT = '''
-MUTANTS.append(M("pool_min", "pooling.py", "torch.maximum(Y, X[a", "torch.minimum(Y, X[a",
-                 ("pooling.oracle",), "minimum instead of maximum"))
-'''
-HONEST = """
-VARIANTS.append(V("pool_unfold_amax", "pooling", '''
+VARIANTS = """\"\"\"Part ``pooling``'s mutant and honest variant.\"\"\"
+
+from variant_kinds import M, V
+
+MUTANTS = [
+    M("pool_min", "pooling.py", "torch.maximum(Y, X[a", "torch.minimum(Y, X[a",
+      ("pooling.oracle",), "minimum instead of maximum"),
+]
+
+VARIANTS = [
+    V("pool_unfold_amax", "pooling", '''
 def max_pool2d(X, pool_size):
     \"\"\"The windows as a view (Tensor.unfold), then their maxima.\"\"\"
     p_h, p_w = pool_size
     return X.unfold(0, p_h, 1).unfold(1, p_w, 1).amax(dim=(-2, -1))
-''', "the windows as a strided view, reduced at once (as numpy's sliding_window_view)"))
-"""
-CONTRACT = """
-
-def _max_pool2d(X: Any, pool_size: Any) -> Problems:
-    \"\"\"X (h, w), floating; pool_size (p_h, p_w), from 1 up to X's size.\"\"\"
-    problems, pair = _pair(pool_size, "pool_size", 1)
-    return _tensor(X, "X", 2) + problems + _fits(pair, _shape(X), (0, 0), "X")
-
-
-CONTRACTS["max_pool2d"] = _max_pool2d
+''', "the windows as a strided view, reduced at once (as numpy's sliding_window_view)"),
+]
 """
 SECTION = """# %% [markdown]
 # ## Part `pooling` (5 points): max pooling (d2l §6.5)
@@ -146,8 +153,7 @@ BEFORE_SECTION = "# %% [markdown]\n# ## Optional part `concepts`"
 
 HAND_EDITS = ("autograder/parts.toml", "solutions/convolutions/pooling.py",
               "handout/convolutions.py", "tests/hidden/checks_pooling.py",
-              "tests/public/test_pooling.py", "tests/variants/mutants.py",
-              "tests/variants/honest.py", "tests/hidden/contracts.py")
+              "tests/public/test_pooling.py", "tests/variants/pooling.py")
 
 # The repository's tests that every part must pass, run on the copy with the toy part. Left
 # out: what grades every mutant or honest variant of every part (test_mutants' grading,
@@ -195,14 +201,11 @@ def repo(tmp_path_factory) -> Path:
     handout.write_text(text.replace(BEFORE_SECTION, SECTION + BEFORE_SECTION))
     (root / "tests/hidden/checks_pooling.py").write_text(CHECKS)
     (root / "tests/public/test_pooling.py").write_text(PUBLIC_TEST)
-    for path, text in (("tests/variants/mutants.py", MUTANT), ("tests/variants/honest.py", HONEST),
-                       ("tests/hidden/contracts.py", CONTRACT)):
-        with open(root / path, "a") as f:
-            f.write(text)
+    (root / "tests/variants/pooling.py").write_text(VARIANTS)
     changed = {p for p in HAND_EDITS if before.get(p) != (root / p).read_bytes()}
-    assert changed == set(HAND_EDITS) and len(HAND_EDITS) == 8
-    _run(root, "-m", "autograder", "assign")  # make stubs
-    _run(root, "scripts/build_handout.py")  # make notebook
+    assert changed == set(HAND_EDITS) and len(HAND_EDITS) == 6
+    _run(root, "-m", "autograder", "build", "stubs")
+    _run(root, "-m", "autograder", "build", "notebook")
     return root
 
 
@@ -216,7 +219,7 @@ def test_the_stub_and_the_tables_are_generated(repo: Path) -> None:
     for doc in ("README.md", "assignments/README.md", "handout/convolutions.py"):
         assert "| `pooling` |" in (repo / doc).read_text(), doc
     assert "Total: 105 points" in (repo / "assignments/README.md").read_text()
-    _run(repo, "-m", "autograder", "assign", "--check")
+    _run(repo, "-m", "autograder", "build", "stubs", "--check")
 
 
 def test_the_grader_scores_the_part(repo: Path, tmp_path: Path) -> None:
