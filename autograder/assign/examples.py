@@ -22,7 +22,7 @@ from .stubs import tree_differences
 EXAMPLES = paths.EXAMPLES
 # Parts a "partial" student has finished; the rest are still stubs.
 PARTIAL_DONE = ("cross_correlation", "conv2d_backward", "derivative_kernels")
-# example name -> mutant id (see tests/variants/mutants.py)
+# example name -> mutant id (see tests/variants/<part>.py, gathered by tests/variants/mutants.py)
 BUGGY = {
     "d2l-style-zeros": "corr2d_d2l_zeros",
     "assign-not-accumulate": "corr2d_assign_not_accumulate",
