@@ -23,6 +23,7 @@ from autograder.sandbox import (ChildDied, ChildGarbled, ChildTimeout, Isolation
                                 Limits, Sandbox, SandboxError, SandboxWarning, WireError)
 from autograder.sandbox import pool
 from autograder.sandbox.pool import REPO, Setup, bwrap_args, bwrap_problem, worker_setup
+from autograder.sandbox.reasons import format_bytes
 
 STANDIN = r'''
 import ctypes, os, resource, signal, socket, sys, time
@@ -494,7 +495,7 @@ def test_timeout_kills_the_child(sandbox):
     with pytest.raises(ChildTimeout) as caught:
         child.request({"op": "sleep", "arg": 1000}, timeout=0.3)
     assert 0.3 <= time.monotonic() - began < 2
-    assert caught.value.info.reason == "ran past its time limit of 0.3 s"
+    assert caught.value.info.reason == "ran past its wall-clock time limit of 0.3 s"
     assert not child.alive
     assert_healthy(sandbox)
 
@@ -508,12 +509,12 @@ def test_per_request_cpu_time_limit(jail):
     child = jail.spawn(SUBMISSION)
     with pytest.raises(ChildTimeout) as caught:
         child.request({"op": "spin"}, timeout=10, cpu_limit=0.4)
-    assert caught.value.info.reason == "used more than its CPU time limit of 0.4 s"
+    assert caught.value.info.reason == "ran past its CPU time limit of 0.4 s"
     child = jail.spawn(SUBMISSION)
     began = time.monotonic()
     with pytest.raises(ChildTimeout) as caught:
         child.request({"op": "sleep", "arg": 1000}, timeout=0.6, cpu_limit=0.4)
-    assert caught.value.info.reason == "ran past its time limit of 0.6 s"
+    assert caught.value.info.reason == "ran past its wall-clock time limit of 0.6 s"
     assert 0.6 <= time.monotonic() - began < 3
     hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(6)]
     try:  # 6 busy processes on this machine's cores: the child gets a fraction of a core
@@ -806,7 +807,7 @@ def test_start_reports_import_errors(standin):
 def test_limits_are_validated():
     with pytest.raises(ValueError, match="memory_bytes"):
         Limits(memory_bytes=0)
-    assert pool.format_bytes(Limits().memory_bytes) == "2 GiB"
+    assert format_bytes(Limits().memory_bytes) == "2 GiB"
 
 
 def test_bad_paths_are_refused(plain):
