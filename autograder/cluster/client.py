@@ -212,7 +212,7 @@ class Connected:
             import distributed  # noqa: F401 - said plainly when missing
         except ImportError:
             raise CannotGrade("cluster grading needs Dask: pip install -r "
-                              "requirements-grader.txt", 2) from None
+                              "requirements-instructor.txt", 2) from None
         try:
             self.client, self.cluster = self.connect()
         except Exception as exc:  # noqa: BLE001 - unreachable scheduler, no sbatch...

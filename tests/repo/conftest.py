@@ -127,6 +127,7 @@ def pytest_configure(config: pytest.Config) -> None:
 LONGEST_FIRST = (
     "tests/repo/test_public_mutants.py",
     "tests/repo/test_honest.py",
+    "tests/repo/test_public_parts.py",
     "tests/repo/test_frontend_otter.py",
     "tests/repo/test_mutants.py",
     "tests/repo/test_frontend_nbgrader.py",
