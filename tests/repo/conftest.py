@@ -131,6 +131,7 @@ LONGEST_FIRST = (
     "tests/repo/test_frontend_otter.py",
     "tests/repo/test_mutants.py",
     "tests/repo/test_frontend_nbgrader.py",
+    "tests/repo/test_docker.py",
     "tests/repo/test_grader.py",
     "tests/repo/test_adversarial.py",
     "tests/repo/test_toy_part.py",
