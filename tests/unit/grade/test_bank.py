@@ -79,6 +79,19 @@ def test_an_unknown_visibility_is_refused() -> None:
         check("x", "part", "n", visibility="public")
 
 
+def test_a_check_keeps_its_public_counterparts_on_every_row(monkeypatch) -> None:
+    monkeypatch.setattr(bank_module, "_REGISTRY", [])
+    rows = [("a", {"n": 1}), ("b", {"n": 2})]
+    check("x.y", "part", "n is {n}", cases=rows, public=["test_one", "test_two"])(_noop_n)
+    assert [c.public for c in bank_module._REGISTRY] == [("test_one", "test_two")] * 2
+
+
+@pytest.mark.parametrize("public", ["test_one", ["test_file.py::test_one"], ["one"]])
+def test_public_counterparts_are_test_function_names(public) -> None:
+    with pytest.raises(ValueError, match="public takes test function names"):
+        check("x", "part", "n", public=public)
+
+
 # -- the manifest
 
 
@@ -181,3 +194,7 @@ def test_optional_parts_get_their_points_too(tmp_path) -> None:
     bank = _load(tmp_path, f"check('o.one', {OPTIONAL[0]!r}, 'one')(_noop)\n")
     assert bank.checks[0].points == bank.scheme.optional[OPTIONAL[0]]
     assert isinstance(bank.checks[0], Check)
+
+
+def _noop_n(student, n: int) -> None:
+    pass
