@@ -14,9 +14,8 @@ import sys
 from pathlib import Path
 
 from . import paths
+from .assign.build import TARGETS as BUILD_TARGETS
 from .cluster.options import add_arguments as add_cluster_arguments
-
-BUILD_TARGETS = ("stubs", "notebook", "examples", "goldens")  # assign.build.TARGETS' keys
 
 
 def _build_target(name: str) -> str:

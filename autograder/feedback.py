@@ -31,7 +31,8 @@ __all__ = [  # the sandbox's words, re-exported, and this module's own
     "out_of_memory", "output_flood", "sandbox_failed", "time_out",
     "CALLED_EXIT", "DEVICE_HINT_INPUT", "DEVICE_HINT_KWARG", "GRADER_FAULT", "MALFORMED_HELLO",
     "MALFORMED_IMPORT_ERRORS", "MALFORMED_REPLY", "NOT_JUDGED", "OWN_EXCEPTION_CLASS",
-    "UNCONFIRMED_RULE", "WRONG_REPLY", "budget_used", "check_time_out", "import_failed",
+    "UNCONFIRMED_RULE", "WRONG_REPLY", "budget_used", "check_time_out", "grader_failed",
+    "import_failed", "not_run",
     "incident_patterns", "module_not_imported", "not_implemented", "not_judged",
     "package_not_imported", "process_died", "process_restarted", "raised", "restarts_used",
     "rule_broken"]
@@ -139,6 +140,21 @@ NOT_JUDGED = "not judged: the value is wrong"
 def not_judged(what: str, why: str) -> str:
     """A property check whose value is wrong (``why``) judges nothing else."""
     return f"{what}: {NOT_JUDGED} ({why})"
+
+
+_INSTRUCTOR_TOLD = "your instructor has been told and will grade it again"
+
+
+def grader_failed(stage: str, fault: str) -> str:
+    """A whole submission not graded: the grader itself failed while ``stage`` (``fault``: the
+    grader's own exception, described by ``grade.batch.describe_fault``)."""
+    return f"the grader failed while {stage} ({fault}); {_INSTRUCTOR_TOLD}"
+
+
+def not_run(why: str) -> str:
+    """A whole submission not graded: nothing would run its code (no sandbox would start, no
+    cluster worker could grade it)."""
+    return f"the grader could not run your code ({why}); {_INSTRUCTOR_TOLD}"
 
 
 GRADER_FAULT = ("the grader could not judge this check: the reply from your code's process "

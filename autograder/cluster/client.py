@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from autograder import feedback
 from autograder.grade.bank import Bank
 from autograder.grade.batch import (
     Batch,
@@ -26,7 +27,6 @@ from autograder.grade.batch import (
     Row,
     describe_fault,
     grade_batch,
-    not_graded_reason,
 )
 from autograder.grade.intake import read_submission
 
@@ -66,7 +66,7 @@ class _Tasks:
         batch = self.batch
         for i in self.todo:
             if self.abandoned is not None:
-                batch.write(i, batch.error(i, not_graded_reason(self.abandoned)))
+                batch.write(i, batch.error(i, feedback.not_run(self.abandoned)))
                 continue
             try:
                 submission = read_submission(batch.paths[i], batch.names[i])

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from autograder import feedback
+
 from .bank import Bank
 from .intake import Submission
 from .results import (
@@ -98,16 +100,7 @@ def fault_result(bank: Bank, path: Path, name: str, stage: str, exc: BaseExcepti
     """The error result for a grader fault while ``stage``, logged for the instructor."""
     log.error("%s: the grader failed while %s: %s", name, stage, describe_fault(exc),
               exc_info=(type(exc), exc, exc.__traceback__))
-    return error_result(bank, path, name, f"the grader failed while {stage} "
-                        f"({describe_fault(exc)}); your instructor has been told and will "
-                        "grade it again")
-
-
-def not_graded_reason(why: str) -> str:
-    """An error row's reason when nothing would run the submission's code (no sandbox would
-    start, no worker could grade it)."""
-    return (f"the grader could not run your code ({why}); your instructor has been told and "
-            "will grade it again")
+    return error_result(bank, path, name, feedback.grader_failed(stage, describe_fault(exc)))
 
 
 def displayed(results: dict[str, Any], bank: Bank) -> SubmissionResult:
@@ -185,7 +178,7 @@ class Batch:
     def not_graded(self, i: int, why: str) -> SubmissionResult:
         """Submission ``i``'s error result when nothing would run its code (logged)."""
         log.error("%s: not graded: %s", self.names[i], why)
-        return self.error(i, not_graded_reason(why))
+        return self.error(i, feedback.not_run(why))
 
     def write(self, i: int, result: SubmissionResult) -> Row:
         """Write and keep ``result``; if that fails, an error result in its place."""
