@@ -31,8 +31,8 @@ __all__ = [  # the sandbox's words, re-exported, and this module's own
     "out_of_memory", "output_flood", "sandbox_failed", "time_out",
     "CALLED_EXIT", "DEVICE_HINT_INPUT", "DEVICE_HINT_KWARG", "GRADER_FAULT", "MALFORMED_HELLO",
     "MALFORMED_IMPORT_ERRORS", "MALFORMED_REPLY", "NOT_JUDGED", "OWN_EXCEPTION_CLASS",
-    "UNCONFIRMED_RULE", "WRONG_REPLY", "budget_used", "check_time_out", "grader_failed",
-    "import_failed", "not_run",
+    "UNCONFIRMED_RULE", "WRONG_REPLY", "budget_used", "check_time_out", "could_not_judge",
+    "grader_failed", "import_failed", "not_run", "torch_replaced",
     "incident_patterns", "module_not_imported", "not_implemented", "not_judged",
     "package_not_imported", "process_died", "process_restarted", "raised", "restarts_used",
     "rule_broken"]
@@ -157,9 +157,21 @@ def not_run(why: str) -> str:
     return f"the grader could not run your code ({why}); {_INSTRUCTOR_TOLD}"
 
 
-GRADER_FAULT = ("the grader could not judge this check: the reply from your code's process "
-                "was not what it expected (or the grader has a bug); your instructor has been "
-                "told")
+_COULD_NOT_JUDGE = "the grader could not judge this check"
+GRADER_FAULT = (f"{_COULD_NOT_JUDGE}: the reply from your code's process was not what it "
+                "expected (or the grader has a bug); your instructor has been told")
+
+
+def could_not_judge(fault: str) -> str:
+    """A check the in-process front-ends could not judge: the grader's own exception
+    (``fault``: its class name) while running it."""
+    return f"{_COULD_NOT_JUDGE} ({fault})"
+
+
+def torch_replaced(names: list[str]) -> str:
+    """Every check of an in-process front-end fails: the submission replaced these functions
+    of torch, with which the checks judge."""
+    return f"torch.{', torch.'.join(names)} were replaced by student code; no check can be trusted"
 
 # -- the class report's recogniser
 

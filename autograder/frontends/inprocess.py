@@ -113,8 +113,7 @@ def run_check(check_id: str, code_dir: str | os.PathLike | None = None) -> float
     check = find_check(check_id)
     patched = tampered()
     if patched:
-        raise AssertionError(f"{check.name}: torch.{', torch.'.join(patched)} were replaced by "
-                             "student code; no check can be trusted")
+        raise AssertionError(f"{check.name}: {feedback.torch_replaced(patched)}")
     torch.set_num_threads(1)  # as in the sandbox's child: deterministic sums
     fired: list[str] = []
     reason: str | None = None
@@ -128,7 +127,7 @@ def run_check(check_id: str, code_dir: str | os.PathLike | None = None) -> float
     except OutOfTime:
         pass
     except Exception as exc:  # noqa: BLE001 - a fault in a check costs that check only
-        reason = f"the grader could not judge this check ({type(exc).__name__})"
+        reason = feedback.could_not_judge(type(exc).__name__)
     finally:
         restore_builtins()
     if fired:
