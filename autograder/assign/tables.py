@@ -87,9 +87,9 @@ def limits_table(values: settings.Settings | None = None) -> list[str]:
     a TOML dotted key there), the value the assignment grades with (``values``: by default the
     bank's manifest's), with the default where it differs, its unit and what it limits."""
     if values is None:
-        from autograder.grade.bank import BANK_DIR, load_scheme
+        from autograder.grade.bank import load_scheme
 
-        values = load_scheme(BANK_DIR / "manifest.toml").settings
+        values = load_scheme(paths.MANIFEST).settings
     defaults = {key: value for key, value, _, _ in settings.describe()}
     rows = []
     for key, value, unit, doc in settings.describe(values):

@@ -22,7 +22,7 @@ from autograder import parts, paths
 from autograder.settings import DEFAULTS, Settings, from_table
 
 VISIBILITIES = ("visible", "hidden", "after_due_date")
-BANK_DIR = paths.REPO / "tests" / "hidden"
+BANK_DIR = paths.HIDDEN
 
 
 class CheckFailed(AssertionError):
@@ -140,7 +140,7 @@ def load_scheme(path: Path) -> GradingScheme:
 
 def load_bank(directory: Path = BANK_DIR, only: Callable[[Check], bool] | None = None) -> Bank:
     """Import every ``checks_*.py`` of the bank, then assign points from the manifest."""
-    scheme = load_scheme(directory / "manifest.toml")
+    scheme = load_scheme(directory / paths.MANIFEST.name)
     if str(directory) not in sys.path:
         sys.path.insert(0, str(directory))  # the checks share oracles.py
     _REGISTRY.clear()

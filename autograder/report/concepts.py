@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder import paths
 from autograder.grade.bank import BANK_DIR, GradingScheme, load_scheme
 
 ELLIPSIS = "…"
@@ -140,7 +141,7 @@ def read_bank(directory: Path = BANK_DIR) -> BankInfo:
         if summary and (ast.get_docstring(ast.parse(source)) or "").startswith("Checks of"):
             for concept in found:
                 parts.setdefault(concept.part, summary)
-    manifest_path = directory / "manifest.toml"
+    manifest_path = directory / paths.MANIFEST.name
     try:
         scheme = load_scheme(manifest_path) if manifest_path.is_file() else None
     except (OSError, ValueError, KeyError):
