@@ -19,6 +19,7 @@ from autograder.bundle import DIGEST_FILE
 from autograder.grade.bank import Bank, load_bank
 from autograder.grade.batch import describe_fault, fault_result
 from autograder.grade.judge import DEVICE
+from autograder.grade.local import close_sandbox
 from autograder.grade.results import feedback_markdown, results_json
 from autograder.grade.runner import grade_submission
 from autograder.sandbox import Limits, Sandbox
@@ -65,19 +66,12 @@ def _sandbox(isolation: str, limits: Limits) -> Sandbox:
         try:
             sandbox.start()
         except BaseException:
-            _close(sandbox)
+            close_sandbox(sandbox)
             raise
         with _lock:
             _open.add(sandbox)
         _local.sandbox, _local.isolation, _local.limits = sandbox, isolation, limits
     return sandbox
-
-
-def _close(sandbox: Sandbox) -> None:
-    try:
-        sandbox.close()
-    except Exception:  # a broken sandbox is discarded anyway
-        log.exception("closing a sandbox failed")
 
 
 def _discard() -> None:
@@ -87,7 +81,7 @@ def _discard() -> None:
     if sandbox is not None:
         with _lock:
             _open.discard(sandbox)
-        _close(sandbox)
+        close_sandbox(sandbox)
 
 
 def close_sandboxes() -> None:
@@ -96,7 +90,7 @@ def close_sandboxes() -> None:
         sandboxes = list(_open)
         _open.clear()
     for sandbox in sandboxes:
-        _close(sandbox)
+        close_sandbox(sandbox)
 
 
 def grade_request(text: str) -> str:

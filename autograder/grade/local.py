@@ -24,7 +24,9 @@ log = logging.getLogger("autograder")
 ISOLATION_UNAVAILABLE = 3  # exit status: the sandbox's isolation cannot start here
 
 
-def _close(sandbox: Any) -> None:
+def close_sandbox(sandbox: Any) -> None:
+    """Close ``sandbox``; a failure is logged, not raised (a broken sandbox is discarded
+    anyway). The cluster's workers close theirs with it too."""
     try:
         sandbox.close()
     except Exception:  # noqa: BLE001 - a broken sandbox is discarded anyway
@@ -95,12 +97,12 @@ class SandboxPool:
                             return
                     result, broken = self.grade_one(batch, i, sandbox)
                     if broken:  # start a fresh sandbox for the next one
-                        _close(sandbox)
+                        close_sandbox(sandbox)
                         sandbox = None
                     batch.write(i, result)
             finally:
                 if sandbox is not None:
-                    _close(sandbox)
+                    close_sandbox(sandbox)
 
         def run_slots(slots: list[int]) -> None:
             threads = [threading.Thread(target=work, args=(slot,), daemon=True)
