@@ -111,9 +111,12 @@ def _examples(args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace) -> int:
+    from .frontends.platform import ReleaseOptions
     from .frontends.release import build_release
 
-    for what, where in build_release(args.dist, args.hints).items():
+    options = ReleaseOptions(hints=args.hints, check_visibility=args.check_visibility,
+                             otter_pdf=args.otter_pdf)
+    for what, where in build_release(args.dist, options).items():
         print(f"{what:<10} {where}")
     return 0
 
@@ -133,6 +136,7 @@ def _report(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every verb; each sets ``func``, the verb's implementation."""
     from .assign.regions import DEFAULT_HINT_LEVEL, HINT_LEVELS
+    from .frontends.platform import VISIBILITIES, ReleaseOptions
 
     parser = argparse.ArgumentParser(prog="python -m autograder")
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -158,6 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     release.add_argument("--hints", choices=HINT_LEVELS, default=DEFAULT_HINT_LEVEL,
                          help="ship the hints up to this level in the student repository's "
                               "hints/ (none: no hints; default: %(default)s)")
+    release.add_argument("--check-visibility", choices=VISIBILITIES,
+                         default=ReleaseOptions.check_visibility,
+                         help="Gradescope: when students see each hidden check's message "
+                              "(scores per part are always shown; default: %(default)s)")
+    release.add_argument("--otter-pdf", action="store_true",
+                         help="otter: students export a PDF of their written answers "
+                              "(otter's route for hand-graded questions)")
     release.set_defaults(func=_release)
     grade = verbs.add_parser("grade", help="grade submissions with the hidden check bank")
     add_grade_arguments(grade)

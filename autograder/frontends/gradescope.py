@@ -17,7 +17,7 @@ from pathlib import Path
 
 from autograder import bundle, paths, pins
 
-from .platform import Platform, without_hints
+from .platform import Platform, without_options
 
 TEMPLATES = Path(__file__).with_name("templates")
 REQUIREMENTS = paths.GRADER_REQUIREMENTS
@@ -53,4 +53,5 @@ def build_gradescope(dist: Path) -> Path:
     return archive
 
 
-PLATFORM = Platform(name="gradescope", requires=("jinja2",), build=without_hints(build_gradescope))
+PLATFORM = Platform(name="gradescope", requires=("jinja2",),
+                    build=without_options(build_gradescope))

@@ -12,23 +12,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.assign.regions import DEFAULT_HINT_LEVEL
-
 from . import github, gradescope, nbgrader_course, otter
-from .platform import Platform
+from .platform import Platform, ReleaseOptions
 
 PLATFORMS: tuple[Platform, ...] = (github.PLATFORM, gradescope.PLATFORM, otter.PLATFORM,
                                    nbgrader_course.PLATFORM)
 
 
-def build_release(dist: Path, hints: str = DEFAULT_HINT_LEVEL) -> dict[str, Path | str]:
-    """Write every platform's material under ``dist`` (the student repository with hints up to
-    level ``hints``); returns what was built where, by platform name (or why not)."""
+def build_release(dist: Path, options: ReleaseOptions = ReleaseOptions()
+                  ) -> dict[str, Path | str]:
+    """Write every platform's material under ``dist`` as ``options`` say; returns what was
+    built where, by platform name (or why not)."""
     built: dict[str, Path | str] = {}
     for platform in PLATFORMS:
         missing = platform.missing()
         if missing:
             built[platform.name] = "skipped: not installed: " + ", ".join(missing)
             continue
-        built[platform.name] = platform.build(dist, hints)
+        built[platform.name] = platform.build(dist, options)
     return built

@@ -17,6 +17,7 @@ from autograder.assign.hints import all_answers, all_hints, write_hints
 from autograder.assign.leaks import find_leaks
 from autograder.assign.regions import HINT_LEVELS, StubError, parse_regions
 from autograder.frontends.github import AnswerLeak, build_student
+from autograder.frontends.platform import ReleaseOptions
 
 GRADED_PARTS = list(signatures.API)
 
@@ -116,7 +117,8 @@ def test_hints_never_contain_an_answer_of_a_higher_level() -> None:
 @pytest.mark.parametrize("level", HINT_LEVELS)
 def test_the_student_release_holds_no_answer_its_level_does_not_allow(tmp_path: Path,
                                                                       level: str) -> None:
-    target = build_student(tmp_path, hints=level)  # raises AnswerLeak itself; scan again here
+    # build_student raises AnswerLeak itself; scan again here
+    target = build_student(tmp_path, ReleaseOptions(hints=level))
     assert find_leaks(target, level) == []
     hint_files = sorted((target / "hints").glob("*.md")) if (target / "hints").exists() else []
     if level == "none":
@@ -132,7 +134,7 @@ def test_the_student_release_holds_no_answer_its_level_does_not_allow(tmp_path: 
 
 
 def test_the_scan_finds_an_answer_wherever_it_is_planted(tmp_path: Path) -> None:
-    target = build_student(tmp_path, hints="none")
+    target = build_student(tmp_path, ReleaseOptions(hints="none"))
     answer = next(a for a in all_answers() if a.level == "full")
     planted = target / "convolutions" / "cross_correlation.py"
     planted.write_text(planted.read_text() + f"\n# {answer.text.upper()}\n")
@@ -155,7 +157,7 @@ def test_a_release_that_would_leak_is_refused(tmp_path: Path, monkeypatch) -> No
     monkeypatch.setattr(hints_module, "all_answers", lambda: [fake])
     monkeypatch.setattr("autograder.assign.leaks.all_answers", lambda: [fake])
     with pytest.raises(AnswerLeak, match=GRADED_PARTS[0]):
-        build_student(tmp_path, hints="nudge")
+        build_student(tmp_path, ReleaseOptions(hints="nudge"))
     assert not (tmp_path / "student").exists()
 
 

@@ -28,7 +28,7 @@ container (``--backend docker``) it reaches only a staging copy holding its own 
 from __future__ import annotations
 
 from autograder.frontends.handout import NOTEBOOK
-from autograder.frontends.platform import Platform, without_hints
+from autograder.frontends.platform import Platform, without_options
 
 from .course import (
                      ASSIGNMENT,
@@ -63,4 +63,4 @@ __all__ = ["ASSIGNMENT", "BEGIN_HIDDEN", "COURSE_ID", "END_HIDDEN", "GRADER", "M
 # nbgrader generates and autogrades the course; the notebook is written with nbformat, the
 # students' pytest configuration with tomli_w.
 PLATFORM = Platform(name="nbgrader", requires=("nbgrader", "nbformat", "tomli_w"),
-                    build=without_hints(build), grade=grade_release)
+                    build=without_options(build), grade=grade_release)

@@ -47,7 +47,7 @@ Use otter for practice or low stakes; grade for credit with ``python -m autograd
 from __future__ import annotations
 
 from autograder.frontends.handout import NOTEBOOK
-from autograder.frontends.platform import Platform, without_hints
+from autograder.frontends.platform import Platform, without_options
 
 from .assign import build, built_zip
 from .master import SUPPORT, assignment_config, master_notebook, write_master
@@ -60,4 +60,4 @@ __all__ = ["NOTEBOOK", "OTTER_TIMEOUT", "PLATFORM", "SUPPORT", "assignment_confi
 # otter-grader runs `otter assign` and `otter run`; the master is written with nbformat and
 # pyyaml, the students' pytest configuration with tomli_w.
 PLATFORM = Platform(name="otter", requires=("otter", "nbformat", "yaml", "tomli_w"),
-                    build=without_hints(build), grade=grade_release)
+                    build=without_options(build), grade=grade_release)

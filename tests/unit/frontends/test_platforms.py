@@ -14,7 +14,7 @@ import pytest
 
 import autograder.frontends
 from autograder.frontends import release
-from autograder.frontends.platform import Platform, without_hints
+from autograder.frontends.platform import Platform, ReleaseOptions, without_options
 
 
 def _declared() -> dict[str, Platform]:
@@ -50,21 +50,22 @@ def test_the_release_builds_every_platform(tmp_path: Path, monkeypatch) -> None:
     calls = []
 
     def fake(name: str):
-        def build(dist: Path, hints: str) -> Path:
-            calls.append((name, dist, hints))
+        def build(dist: Path, options: ReleaseOptions) -> Path:
+            calls.append((name, dist, options))
             return dist / name
         return build
 
     platforms = tuple(dataclasses.replace(p, requires=(), build=fake(p.name))
                       for p in release.PLATFORMS)
     monkeypatch.setattr(release, "PLATFORMS", platforms)
-    built = release.build_release(tmp_path, "method")
+    options = ReleaseOptions(hints="method", check_visibility="visible", otter_pdf=True)
+    built = release.build_release(tmp_path, options)
     assert built == {p.name: tmp_path / p.name for p in platforms}
-    assert calls == [(p.name, tmp_path, "method") for p in platforms]
+    assert calls == [(p.name, tmp_path, options) for p in platforms]
 
 
 def test_a_platform_without_its_packages_is_skipped(tmp_path: Path, monkeypatch) -> None:
-    def never(dist: Path, hints: str) -> Path:
+    def never(dist: Path, options: ReleaseOptions) -> Path:
         raise AssertionError("built without its packages")
 
     absent = Platform(name="absent", requires=("json", "no_such_package_here"), build=never)
@@ -74,13 +75,13 @@ def test_a_platform_without_its_packages_is_skipped(tmp_path: Path, monkeypatch)
         "absent": "skipped: not installed: no_such_package_here"}
 
 
-def test_without_hints_drops_the_level(tmp_path: Path) -> None:
+def test_without_options_drops_the_options(tmp_path: Path) -> None:
     def build(dist: Path) -> Path:
         """The docstring survives."""
         return dist / "x"
 
-    wrapped = without_hints(build)
-    assert wrapped(tmp_path, "full") == tmp_path / "x"
+    wrapped = without_options(build)
+    assert wrapped(tmp_path, ReleaseOptions(hints="full")) == tmp_path / "x"
     assert wrapped.__doc__ == build.__doc__
 
 
