@@ -46,3 +46,21 @@ def test_pins_command_prints_one_pin(capsys) -> None:
     assert pins.main(["torch"]) == 0 and capsys.readouterr().out.strip() == pins.TORCH
     assert pins.main(["python"]) == 0 and capsys.readouterr().out.strip() == pins.PYTHON
     assert pins.main(["numpy"]) == 2
+
+
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+
+def test_student_readme_states_the_python_and_the_cpu_torch_install() -> None:
+    text = (paths.ASSIGNMENTS / "README.md").read_text()
+    assert f"Python {pins.PYTHON} or newer" in text, \
+        f"the student README must ask for Python {pins.PYTHON} or newer (autograder/pins.py)"
+    assert f"pip install torch=={pins.TORCH} --index-url {CPU_INDEX}" in text, \
+        "the student README must give the CPU-wheel install line of the pinned torch"
+    assert "3.10 or newer" not in text
+
+
+def test_environment_yml_takes_torch_cpu_build() -> None:
+    env = yaml.safe_load((paths.REPO / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
+    assert f"--extra-index-url {CPU_INDEX}" in pip, pip
