@@ -1,7 +1,7 @@
 """Versions that more than one file needs, written once.
 
 Python code imports these; the Makefile, the Dockerfiles' build arguments and the generated
-Gradescope and Classroom material get them from here (``python -m autograder.pins torch``
+Gradescope, GitHub and Classroom 50 material get them from here (``python -m autograder.pins torch``
 prints one). Files that cannot import Python (``requirements.txt``, ``environment.yml``) are
 checked against them by ``tests/repo/test_pins.py``.
 """

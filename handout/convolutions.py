@@ -890,5 +890,5 @@ with torch.no_grad():
 #   `float64`, padding larger than the kernel, ...).
 # * Every **✍️ YOUR ANSWER HERE** cell above is replaced by your answer.
 # * The notebook runs top to bottom (*Kernel → Restart & Run All*).
-# * Commit and push to your GitHub Classroom repository; the last push before the deadline is
-#   graded.
+# * Commit and push to your assignment repository on GitHub; the last commit pushed before the
+#   deadline is graded, unless your course says otherwise (see the README's "Submitting").

@@ -2,8 +2,9 @@
 
 Each mutant of ``tests/variants/mutants.py`` is materialised like ``test_mutants.py`` does (the
 reference with one mutation applied), and the public tests of the mutant's part run against it
-(``pytest tests/public -m PART --impl DIR``), as the Classroom workflow's step for that part
-does. The share of mutants that fail at least one of them must be at least ``GOAL``.
+(``pytest tests/public -m PART --impl DIR``), as the student repository's workflow (and
+Classroom 50's autograder) does for that part. The share of mutants that fail at least one of
+them must be at least ``GOAL``.
 
 Run as a script (``.venv/bin/python tests/repo/test_public_mutants.py``) to print the share and
 the mutants the public tests miss.

@@ -1,5 +1,5 @@
 """A mistake in one part fails the public tests of that part only, as in grading
-(``test_mutants.ONE_PART``): Classroom's points per part then say where the mistake is.
+(``test_mutants.ONE_PART``): the public points per part (the workflow's summary, Classroom 50) then say where it is.
 
 Apart from ``test_public_mutants.py`` (which it shares the mutants with) so that the two long
 runs go to two workers under ``make test``'s ``--dist loadfile``.
@@ -37,7 +37,7 @@ def _failing_parts(mutant, root: Path) -> set[str]:
 
 def test_a_mistake_fails_its_own_part_only(tmp_path) -> None:
     """As in grading (test_mutants.ONE_PART): a mistake in one part's function costs the points
-    Classroom shows for that part only (the public tests of Corr2dFunction, Conv2D and
+    the public tests show for that part only (the public tests of Corr2dFunction, Conv2D and
     learn_kernel replace your corr2d by a correct one, as the grader does)."""
     from test_mutants import ONE_PART
 
