@@ -1,5 +1,5 @@
 """The command line, every verb's options in one place:
-``python -m autograder {build,release,grade,report} ...`` (and ``assign``, ``examples``: the
+``python -m autograder {build,release,grade,collect,report} ...`` (and ``assign``, ``examples``: the
 old names of ``build stubs`` and ``build examples``/``goldens``).
 
 Each verb's work is done elsewhere (``assign.build``, ``release``, ``grade.command``,
@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from . import paths
+from .collect.times import parse_deadline
 from .assign.build import TARGETS as BUILD_TARGETS
 from .cluster.options import add_arguments as add_cluster_arguments
 
@@ -38,8 +40,13 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("submissions", nargs="+", type=Path, metavar="SUBMISSION",
+    parser.add_argument("submissions", nargs="*", type=Path, metavar="SUBMISSION",
                         help="a directory or .zip holding convolutions/ at its root")
+    parser.add_argument("--collection", type=Path, default=None, metavar="DEST/collection.csv",
+                        help="grade every checkout a `collect` run lists (instead of "
+                             "SUBMISSION...): each result and gradebook row carries the "
+                             "username, commit, commit date and late flag; students not "
+                             "collected get a row with score 0 and the reason")
     parser.add_argument("--output", "-o", type=Path, required=True, metavar="OUT",
                         help="where results go: OUT/<name>/results.json, feedback.md, "
                              "OUT/gradebook.csv")
@@ -64,6 +71,42 @@ def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
                              "d2l-convolutions-grader:cpu, or :gpu with --device cuda)")
     parser.add_argument("--emit-json", action="store_true", help=argparse.SUPPRESS)
     add_cluster_arguments(parser)  # --scheduler, --cluster slurm and its job options
+
+
+def _deadline(text: str) -> datetime:
+    try:
+        return parse_deadline(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_collect_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("roster", type=Path, metavar="ROSTER",
+                        help="a CSV with a username column (optional: repository, deadline, "
+                             "extension), or Classroom 50's score export (scores.csv)")
+    parser.add_argument("--deadline", type=_deadline, required=True, metavar="WHEN",
+                        help="ISO 8601 with its UTC offset, e.g. 2026-10-01T23:59:00-04:00 "
+                             "(or ...Z for UTC); a time without an offset is refused")
+    parser.add_argument("--repo-url", default=None, metavar="TEMPLATE",
+                        help="each student's repository: a URL or path with {username} (or "
+                             "{username_lower}), e.g. https://github.com/ORG/conv-{username}.git")
+    parser.add_argument("--dest", type=Path, default=Path("collected"), metavar="DEST",
+                        help="where DEST/<username>/ checkouts and DEST/collection.csv go "
+                             "(default: %(default)s)")
+    parser.add_argument("--tag", default=None, metavar="PATTERN",
+                        help="take the latest tag matching PATTERN (e.g. 'submit/*') whose "
+                             "commit is dated before the deadline, not the branch's last commit")
+    parser.add_argument("--late-days", type=float, default=0.0, metavar="DAYS",
+                        help="grace period: work up to DAYS after a student's deadline is "
+                             "collected and marked late (default: 0)")
+    parser.add_argument("--accept-late", action="store_true",
+                        help="a student with nothing before the deadline gets the first later "
+                             "commit (or tag), marked late, instead of no submission")
+    parser.add_argument("--jobs", "-j", type=int, default=4,
+                        help="repositories fetched at once (default: 4)")
+    parser.add_argument("--git-timeout", type=float, default=300.0, metavar="SECONDS",
+                        help="limit on each git command (default: 300)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no table")
 
 
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:
@@ -127,6 +170,12 @@ def _grade(args: argparse.Namespace) -> int:
     return grade_command(args)
 
 
+def _collect(args: argparse.Namespace) -> int:
+    from .collect.command import collect_command
+
+    return collect_command(args)
+
+
 def _report(args: argparse.Namespace) -> int:
     from .report.command import report_command
 
@@ -173,6 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     grade = verbs.add_parser("grade", help="grade submissions with the hidden check bank")
     add_grade_arguments(grade)
     grade.set_defaults(func=_grade)
+    collect = verbs.add_parser("collect", help="fetch each student's repository at the "
+                                               "deadline into DEST/<username>/, with "
+                                               "DEST/collection.csv for `grade --collection`")
+    add_collect_arguments(collect)
+    collect.set_defaults(func=_collect)
     report = verbs.add_parser("report", help="the class report of a grading output folder: "
                                              "OUT/report.html and OUT/report.json")
     add_report_arguments(report)

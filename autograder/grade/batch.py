@@ -31,6 +31,7 @@ from .results import (
     feedback_markdown,
     plain,
     results_json,
+    with_collection,
     write_gradebook,
     write_raw,
     write_submission,
@@ -157,8 +158,11 @@ class Batch:
     """The submissions of one run and their rows, each written once, as soon as it is known.
     Thread-safe: backends may write rows from several threads."""
 
-    def __init__(self, paths: list[Path], out: Path, bank: Bank, *, progress: bool) -> None:
+    def __init__(self, paths: list[Path], out: Path, bank: Bank, *, progress: bool,
+                 collection: list[dict[str, Any]] | None = None) -> None:
         self.paths, self.out, self.bank = paths, out, bank
+        # what `collect` recorded of each submission, written into its results.json
+        self.collection = collection
         self.names = output_names(paths)
         self.rows: dict[int, Row] = {}
         self.bar = progress_bar(len(paths), progress)
@@ -180,17 +184,21 @@ class Batch:
         log.error("%s: not graded: %s", self.names[i], why)
         return self.error(i, feedback.not_run(why))
 
+    def collected(self, i: int) -> dict[str, Any] | None:
+        """What the collection recorded of submission ``i``, if it came from one."""
+        return None if self.collection is None else self.collection[i]
+
     def write(self, i: int, result: SubmissionResult) -> Row:
         """Write and keep ``result``; if that fails, an error result in its place."""
         with self.lock:  # one write at a time, whichever thread graded it
             try:
-                write_submission(self.out, result, self.bank)
+                write_submission(self.out, result, self.bank, self.collected(i))
             except Exception as exc:  # noqa: BLE001 - e.g. text the encoder chokes on
                 fallback = self.fault(i, "writing your results", exc)
             else:
                 return self._record(i, Row(result))
             try:
-                write_submission(self.out, fallback, self.bank)
+                write_submission(self.out, fallback, self.bank, self.collected(i))
             except Exception:  # noqa: BLE001 - OUT itself is broken: in the log, batch goes on
                 log.exception("%s: cannot write even an error result to %s", self.names[i],
                               self.out)
@@ -206,7 +214,8 @@ class Batch:
             return self.write(i, self.fault(i, stage, exc))
         with self.lock:
             try:
-                write_raw(self.out, self.names[i], results, feedback)
+                write_raw(self.out, self.names[i], with_collection(results, self.collected(i)),
+                          feedback)
             except Exception as exc:  # noqa: BLE001 - e.g. text the encoder chokes on
                 fault = self.fault(i, "writing your results", exc)
             else:
@@ -245,12 +254,13 @@ class Backend(Protocol):
     def grade(self, batch: Batch) -> None: ...
 
 
-def grade_batch(paths: list[Path], out: Path, bank: Bank, backend: Backend, *, progress: bool
-                ) -> list[Row]:
-    """Grade every submission with ``backend``; one row per path, in the order given.
+def grade_batch(paths: list[Path], out: Path, bank: Bank, backend: Backend, *, progress: bool,
+                collection: list[dict[str, Any]] | None = None) -> list[Row]:
+    """Grade every submission with ``backend``; one row per path, in the order given (with
+    ``collection[i]``, what `collect` recorded of path ``i``, in its results).
     ``CannotGrade`` (from the backend) before anything is written."""
     with backend as grader:
-        batch = Batch(paths, out, bank, progress=progress)
+        batch = Batch(paths, out, bank, progress=progress, collection=collection)
         try:
             grader.grade(batch)
         finally:

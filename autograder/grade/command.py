@@ -1,5 +1,7 @@
 """The ``grade`` verb: ``python -m autograder grade SUBMISSION... --output OUT`` (its options
-are declared in ``autograder.cli``).
+are declared in ``autograder.cli``), or ``grade --collection DEST/collection.csv --output OUT``:
+every checkout a ``collect`` run wrote, each result carrying what the collection recorded, and a
+row with score 0 and the reason for each student it could not collect.
 
 Exit status: 0 whenever grading finished, whatever the submissions did; 2 for usage errors;
 3 when the sandbox's isolation cannot start (nothing is graded: install bubblewrap, or pass
@@ -11,15 +13,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from .bank import Bank, load_bank
-from .batch import CannotGrade, finish, grade_batch
-from .results import recover
+from .batch import CannotGrade, Row, error_result, finish, grade_batch
+from .intake import submission_name
+from .results import RESERVED, recover, write_submission
 
 
 def _usage_error(args: argparse.Namespace) -> str | None:
     """What is wrong with the command line that argparse cannot see, if anything."""
+    if bool(args.submissions) == (args.collection is not None):
+        return "give the submissions (SUBMISSION...) or --collection DEST/collection.csv" + (
+            ", not both" if args.submissions else "")
     missing = [str(p) for p in args.submissions if not p.exists()]
     if missing:
         return f"no such submission: {', '.join(missing)}"
@@ -64,11 +71,44 @@ def grade_command(args: argparse.Namespace) -> int:
     if only and not bank.checks:
         print(f"error: no checks for parts {sorted(only)}", file=sys.stderr)
         return 2
+    records: list[Any] = []
+    paths, collection = args.submissions, None
+    if args.collection is not None:  # the checkouts `collect` wrote, and what it recorded
+        from autograder.collect.manifest import ManifestError, read_manifest
+
+        try:
+            records = read_manifest(args.collection)
+        except ManifestError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        paths = [args.collection.parent / r.checkout for r in records if r.collected]
+        collection = [r.carried() for r in records if r.collected]
     recover(args.output)
     try:
-        rows = grade_batch(args.submissions, args.output, bank, backend_of(args),
-                           progress=not args.quiet)
+        rows = grade_batch(paths, args.output, bank, backend_of(args), progress=not args.quiet,
+                           collection=collection) if paths else []
     except CannotGrade as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.status
+    rows += _not_collected(args.output, bank, [r for r in records if not r.collected],
+                           {row.result.submission.name.lower() for row in rows},
+                           args.collection.parent if args.collection else args.output)
     return finish(args.output, bank, rows, quiet=args.quiet, emit_json=args.emit_json)
+
+
+def _not_collected(out: Path, bank: Bank, records: list[Any], taken: set[str], dest: Path
+                   ) -> list[Row]:
+    """A row with score 0 and the reason for each student ``collect`` could not collect,
+    under a name no other row has."""
+    rows = []
+    for record in records:
+        base = submission_name(Path(record.username or f"line-{record.line}"))
+        name, n = base, 2
+        while name.lower() in taken | RESERVED:
+            name, n = f"{base}-{n}", n + 1
+        taken.add(name.lower())
+        result = error_result(bank, dest / (record.username or name), name,
+                              f"not collected: {record.reason}")
+        write_submission(out, result, bank, record.carried())
+        rows.append(Row(result))
+    return rows

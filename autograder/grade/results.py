@@ -36,6 +36,7 @@ TRUNCATED = "[... truncated]"
 PROBLEMS = "Problems with the submission:"
 
 GRADEBOOK = "gradebook.csv"
+COLLECTION = "collection"  # results.json's extra_data key for what `collect` recorded
 REPORT_HTML, REPORT_JSON = "report.html", "report.json"  # `autograder report` (report/build.py)
 # Every file a command writes at OUT's top level, beside the submissions' folders.
 TOP_LEVEL = (GRADEBOOK, REPORT_HTML, REPORT_JSON)
@@ -271,9 +272,22 @@ def feedback_markdown(result: SubmissionResult, bank: Bank) -> str:
     return cap_bytes(out.getvalue())
 
 
-def write_submission(out: Path, result: SubmissionResult, bank: Bank) -> Path:
+def with_collection(results: dict[str, Any], collection: dict[str, Any] | None
+                    ) -> dict[str, Any]:
+    """``results`` with what the collection recorded of the submission (``collect``'s
+    username, commit, commit date, late flag...) in ``extra_data["collection"]``; the
+    gradebook adds it as columns. Unchanged when there is none."""
+    if collection is None:
+        return results
+    return {**results, "extra_data": {**results.get("extra_data", {}),
+                                      COLLECTION: dict(collection)}}
+
+
+def write_submission(out: Path, result: SubmissionResult, bank: Bank,
+                     collection: dict[str, Any] | None = None) -> Path:
     """Replace ``out/<name>/`` with this result, atomically (stage, then swap)."""
-    return write_raw(out, result.submission.name, results_json(result, bank),
+    return write_raw(out, result.submission.name,
+                     with_collection(results_json(result, bank), collection),
                      feedback_markdown(result, bank))
 
 
@@ -358,21 +372,40 @@ def _row(results: Path, parts: list[str], manual: list[str]) -> list[Any]:
                 _cell(f"{results} cannot be read ({type(exc).__name__}); grade it again"), ""]
 
 
+def _collection(results: Path) -> dict[str, Any]:
+    """What the collection recorded of this submission (``{}`` when nothing, or unreadable)."""
+    try:
+        found = json.loads(results.read_text(encoding="utf-8"))["extra_data"][COLLECTION]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _collected_cell(value: object) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else _cell(value)
+
+
 def write_gradebook(out: Path, bank: Bank) -> Path:
     """One row per submission directory in ``out``: total and per-part scores, the error that
-    kept it from being graded, and the flags for review."""
+    kept it from being graded, and the flags for review; then, when submissions were graded
+    from a collection (``grade --collection``), its columns (username, commit, ...)."""
     parts = [*bank.scheme.parts, *bank.scheme.optional]
     manual = list(bank.scheme.manual)
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["submission", "total", "max_score", *parts, *manual, "error", "review"])
+    rows: list[tuple[list[Any], dict[str, Any]]] = []
     for entry in sorted(out.iterdir()):
         results = entry / "results.json"
         # our own directories only: not hidden staging, not links planted to elsewhere
         if entry.name.startswith(".") or entry.is_symlink() or not entry.is_dir() \
                 or results.is_symlink() or not results.is_file():
             continue
-        writer.writerow(_row(results, parts, manual))
+        rows.append((_row(results, parts, manual), _collection(results)))
+    collected = list(dict.fromkeys(key for _, c in rows for key in c))
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["submission", "total", "max_score", *parts, *manual, "error", "review",
+                     *collected])
+    for row, collection in rows:
+        writer.writerow([*row, *[_collected_cell(collection.get(k, "")) for k in collected]])
     path = out / GRADEBOOK
     _write(path, buf.getvalue())
     return path
