@@ -62,8 +62,7 @@ def test_master_has_one_question_per_part_and_one_test_case_per_check() -> None:
     assert raw[0].startswith("# ASSIGNMENT CONFIG")
     config = yaml.safe_load(raw[0])
     assert config["python_version"] == pins.PYTHON
-    assert config["requirements"] and not any(r.startswith("torch") for r in
-                                              config["requirements"])
+    assert config["requirements"] == front.zip_requirements()
     questions = [yaml.safe_load(s.removeprefix("# BEGIN QUESTION"))["name"] for s in raw
                  if s.startswith("# BEGIN QUESTION")]
     parts = [*bank.scheme.parts, *bank.scheme.optional]
@@ -239,7 +238,8 @@ def test_build_writes_master_student_and_autograder(built) -> None:
     assert "hidden=True" not in text, "hidden test cases reached the student notebook"
     with zipfile.ZipFile(built) as zf:
         names = set(zf.namelist())
-        requirements = zf.read("environment.yml").decode()
+        environment = yaml.safe_load(zf.read("environment.yml"))
+        otter_config = json.loads(zf.read("otter_config.json"))
     parts = [*_bank().scheme.parts, *_bank().scheme.optional]
     assert {f"tests/{p}.py" for p in parts} <= names
     support = f"files/{front.SUPPORT}/"
@@ -251,11 +251,17 @@ def test_build_writes_master_student_and_autograder(built) -> None:
     shipped = {n.removeprefix(support) for n in names
                if n.startswith(support + "autograder/frontends/")}
     assert shipped == set(KERNEL_SIDE)
-    # of the reference, only the given training loop ships; torch is not installed by otter
+    # of the reference, only the given training loop ships
     solutions = {n for n in names if "/solutions/" in n}
     assert solutions == {support + "solutions/convolutions/training.py"}
     assert not any(n.startswith("files/convolutions") for n in names)
-    assert "torch" not in requirements and "numpy" in requirements
+    # the grading environment otter installs: torch's pinned CPU build and the rest (exactly)
+    assert f"python={pins.PYTHON}" in environment["dependencies"]
+    pip = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
+    assert pip == front.zip_requirements()
+    assert f'torch=={pins.TORCH}+cpu; sys_platform == "linux"' in pip
+    # PDF export is off unless the release asks for it (tests/repo/test_otter_zip.py)
+    assert otter_config["pdf"] is False and "grader.export(pdf=False" in text
 
 
 @needs_otter

@@ -1,6 +1,6 @@
 """The otter-grader front-end, generated from the handout, the reference and the check bank.
 
-    python -m autograder.frontends.otter build [--dist dist]
+    python -m autograder.frontends.otter build [--dist dist] [--pdf]
     python -m autograder.frontends.otter package SUBMISSION... --out DIR [--notebook NB]
     python -m autograder.frontends.otter grade SUBMISSION... --output OUT [--jobs N]
                                                [--backend local|docker] [--device cpu|cuda]
@@ -8,6 +8,9 @@
 One module per job, as otter has one subpackage per verb:
 
 - ``master``: the master notebook from the parsed handout (``frontends.handout``) and the bank;
+  its config names the grading environment (torch's pinned CPU build, the students' other
+  requirements, otter) and, with the release option ``otter_pdf``, otter's PDF export of the
+  written answers for manual grading;
 - ``assign``: ``build`` writes ``dist/otter/`` and runs ``otter assign`` (which grades the
   master and fails unless it scores 100 %): ``master/``, ``autograder/`` (the autograder zip)
   and ``student/`` (the notebook, the stubs, the public tests, the pytest configuration);
@@ -47,17 +50,18 @@ Use otter for practice or low stakes; grade for credit with ``python -m autograd
 from __future__ import annotations
 
 from autograder.frontends.handout import NOTEBOOK
-from autograder.frontends.platform import Platform, without_options
+from autograder.frontends.platform import Platform
 
 from .assign import build, built_zip
-from .master import SUPPORT, assignment_config, master_notebook, write_master
+from .master import (SUPPORT, assignment_config, master_notebook, pdf_config, write_master,
+                     zip_requirements)
 from .run import OTTER_TIMEOUT, grade, grade_release, otter_run, package_submission, part_scores
 
 __all__ = ["NOTEBOOK", "OTTER_TIMEOUT", "PLATFORM", "SUPPORT", "assignment_config", "build",
            "built_zip", "grade", "grade_release", "master_notebook", "otter_run",
-           "package_submission", "part_scores", "write_master"]
+           "package_submission", "part_scores", "pdf_config", "write_master", "zip_requirements"]
 
 # otter-grader runs `otter assign` and `otter run`; the master is written with nbformat and
 # pyyaml, the students' pytest configuration with tomli_w.
 PLATFORM = Platform(name="otter", requires=("otter", "nbformat", "yaml", "tomli_w"),
-                    build=without_options(build), grade=grade_release)
+                    build=build, grade=grade_release)

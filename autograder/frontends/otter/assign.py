@@ -1,10 +1,11 @@
 """``build``: write ``dist/otter/`` and run ``otter assign`` on the master.
 
 ``dist/otter/master/`` (``master.write_master``) is turned by ``otter assign`` into
-``autograder/`` (the autograder zip, ``<name>-autograder_<timestamp>.zip``; its requirements
-are the students' minus torch, which must already be installed where otter grades) and
-``student/`` (the notebook), to which the stubs, the public tests and the students' pytest
-configuration are added.
+``autograder/`` (the autograder zip, ``<name>-autograder_<timestamp>.zip``; its
+``environment.yml`` installs ``master.zip_requirements``: torch's pinned CPU build, the
+students' other requirements and otter) and ``student/`` (the notebook), to which the stubs,
+the public tests and the students' pytest configuration are added. The release's
+``ReleaseOptions.otter_pdf`` turns on otter's PDF of the written answers (``master.pdf_config``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 from pathlib import Path
 
 from autograder import paths
+from autograder.frontends.platform import ReleaseOptions
 from autograder.frontends.process import run_group
 
 from .master import write_master, write_student_extras
@@ -22,8 +24,9 @@ from .master import write_master, write_student_extras
 ASSIGN_TIMEOUT = 1800  # seconds: otter assign grades the master with otter itself
 
 
-def build(dist: Path) -> Path:
-    """Write ``dist/otter/`` (master, autograder, student); return the autograder zip's path.
+def build(dist: Path, options: ReleaseOptions = ReleaseOptions()) -> Path:
+    """Write ``dist/otter/`` (master, autograder, student) as ``options`` say (``otter_pdf``);
+    return the autograder zip's path.
 
     ``otter assign`` grades the master with otter itself and fails unless it scores 100 %. The
     kernel that runs it finds the reference package through ``PYTHONPATH`` (otter 7.0's
@@ -32,7 +35,7 @@ def build(dist: Path) -> Path:
     """
     out = Path(dist).resolve() / "otter"
     shutil.rmtree(out, ignore_errors=True)
-    master = write_master(out / "master")
+    master = write_master(out / "master", options)
     env = {**os.environ, "PYTHONPATH": str(paths.SOLUTIONS), "PYTHONDONTWRITEBYTECODE": "1"}
     proc = run_group([sys.executable, "-m", "otter", "assign", str(master), str(out)],
                      env=env, cwd=out, timeout=ASSIGN_TIMEOUT)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from autograder import paths
 from autograder.frontends.handout import NOTEBOOK
+from autograder.frontends.platform import ReleaseOptions
 
 from .assign import build, built_zip
 from .run import BACKENDS, grade, package_submission, part_scores
@@ -22,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="write dist/otter/ (master, student, autograder zip)")
     b.add_argument("--dist", type=Path, default=DIST)
+    b.add_argument("--pdf", action="store_true",
+                   help="students export a PDF of the written answers, kept for manual grading "
+                        "(as `python -m autograder release --otter-pdf`)")
     p = sub.add_parser("package", help="zip checkouts as otter submissions")
     p.add_argument("submissions", nargs="+", type=Path)
     p.add_argument("--out", type=Path, required=True)
@@ -37,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="with --backend docker: the image, and --gpus all for cuda")
     args = parser.parse_args(argv)
     if args.command == "build":
-        print(build(args.dist))
+        print(build(args.dist, ReleaseOptions(otter_pdf=args.pdf)))
     elif args.command == "package":
         for s in args.submissions:
             print(package_submission(s, args.out / f"{s.name}.zip", args.notebook))

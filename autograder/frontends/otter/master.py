@@ -6,6 +6,12 @@ exception-based test case per check, with the check's points; hidden checks are 
 cases), and the written questions as manual questions whose solutions are the model answers
 and rubrics of ``solutions/written/answers.md``. Every YAML block is written by pyyaml.
 
+The config's ``requirements`` are the grading environment that the autograder zip's
+``environment.yml`` installs (``otter grade``'s image, otter on Gradescope): the pinned CPU
+build of torch, the students' other requirements and otter itself (``zip_requirements``). With
+``ReleaseOptions.otter_pdf`` the export cell adds a PDF of the written answers to the
+submission and the autograder keeps it for manual grading (``pdf_config``).
+
 Each test case finds the grader support (``SUPPORT``) in the unpacked autograder zip, never the
 submission's copy, and calls ``autograder.frontends.kernel.otter_check``: the only front-end
 code that runs in the student's kernel.
@@ -13,6 +19,7 @@ code that runs in the student's kernel.
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import shutil
 from pathlib import Path
@@ -20,15 +27,29 @@ from typing import Any
 
 from autograder import paths, pins
 from autograder.bundle import copy_kernel_grader
+from autograder.frontends.github import TORCH_INDEX
 from autograder.frontends.handout import NOTEBOOK, Handout, Question, load_handout
 from autograder.frontends.material import copy_public_tests, pytest_config
+from autograder.frontends.platform import ReleaseOptions
 
 SUPPORT = "d2l_grader"              # the grader support folder inside the autograder zip
 ASSIGNMENT_NAME = "d2l-convolutions"
-# Student requirements otter installs in its grading environment. torch is left out on purpose:
-# it is installed where the grading runs (a CPU or CUDA build, chosen by the instructor).
-REQUIREMENTS_EXCLUDED = {"torch", "pytest", "ipykernel"}
+OTTER = "otter-grader"              # otter's distribution: the grading environment runs it
+# Of the students' requirements, what otter's grading environment leaves out: torch (its CPU
+# build is named apart, ``torch_requirements``) and the runner of the public tests.
+REQUIREMENTS_EXCLUDED = {"torch", "pytest"}
 EXPORT_INSTRUCTIONS = "The zip holds this notebook and your convolutions/ package; submit it."
+PDF_INSTRUCTIONS = ("The zip holds this notebook, your convolutions/ package and a PDF of your "
+                    "written answers, which are graded by hand; submit it.")
+# shown by the export cell when this machine cannot make the PDF: the student may go on
+PDF_MISSING = ("Your notebook could not be turned into a PDF here (otter needs LaTeX and "
+               "pandoc, or its browser export). Submit the zip anyway: the grader makes the PDF "
+               "of your written answers from your notebook.")
+# otter's autograder config for the manually graded (written) questions: keep the student's
+# PDF (or make one), only the questions' cells, one question per page, and tell the student
+# when no PDF could be had
+PDF_GENERATE = {"pdf": True, "use_submission_pdf": True, "filtering": True, "pagebreaks": True,
+                "warn_missing_pdf": True}
 
 # Body of every generated test case: find the grader support in the unpacked autograder zip
 # (never the submission's copy), make sure `autograder` is imported from there, run one check.
@@ -64,34 +85,61 @@ def _raw(source: str) -> Any:
     return nbformat.v4.new_raw_cell(source.strip("\n"))
 
 
-def requirements() -> list[str]:
-    """The students' requirements that otter installs where it grades (``requirements.txt``
-    less ``REQUIREMENTS_EXCLUDED``)."""
-    out = []
-    for line in paths.STUDENT_REQUIREMENTS.read_text().splitlines():
-        line = line.split("#")[0].strip()
-        name = re.split(r"[=<>!~\[ ]", line)[0].lower() if line else ""
-        if name and name not in REQUIREMENTS_EXCLUDED:
-            out.append(line)
-    return out
+def _name(requirement: str) -> str:
+    """The distribution a requirement line names, lower case ('' for none)."""
+    line = requirement.split("#")[0].strip()
+    return re.split(r"[=<>!~\[; ]", line)[0].lower() if line else ""
 
 
-def assignment_config() -> str:
+def torch_requirements() -> list[str]:
+    """torch's pin (``pins.TORCH``) as its CPU build, from PyTorch's CPU index: named explicitly
+    on Linux (where a plain install takes the CUDA build), plain elsewhere (CPU builds)."""
+    return [f"--extra-index-url {TORCH_INDEX}",
+            f'torch=={pins.TORCH}+cpu; sys_platform == "linux"',
+            f'torch=={pins.TORCH}; sys_platform != "linux"']
+
+
+def zip_requirements() -> list[str]:
+    """What otter installs where it grades (the zip's ``environment.yml``, pip section), in
+    place of otter's defaults: torch's CPU build, the students' ``requirements.txt`` less
+    ``REQUIREMENTS_EXCLUDED``, and the otter that builds the zip (otter's own default line, less
+    its extras: ``plugins`` is not used; of ``grading``, ipykernel comes pinned from
+    requirements.txt, jupyter_client with nbconvert, and pypdf only pads a failed PDF upload,
+    which this config does not ask for)."""
+    students = [line.split("#")[0].strip()
+                for line in paths.STUDENT_REQUIREMENTS.read_text().splitlines()]
+    kept = [line for line in students if _name(line) and _name(line) not in REQUIREMENTS_EXCLUDED]
+    return [*torch_requirements(), *kept,
+            f"{OTTER}=={importlib.metadata.version(OTTER)}"]
+
+
+def pdf_config(options: ReleaseOptions) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(export cell, autograder config) entries that ``options.otter_pdf`` adds or changes."""
+    if not options.otter_pdf:
+        return {"pdf": False}, {"pdf": False}
+    export = {"pdf": True, "filtering": True, "require_no_pdf_ack": {"message": PDF_MISSING}}
+    return export, dict(PDF_GENERATE)
+
+
+def assignment_config(options: ReleaseOptions = ReleaseOptions()) -> str:
     """The master's ``# ASSIGNMENT CONFIG`` raw cell."""
+    export_pdf, generate_pdf = pdf_config(options)
+    instructions = PDF_INSTRUCTIONS if options.otter_pdf else EXPORT_INSTRUCTIONS
     config = {
         "name": ASSIGNMENT_NAME,
-        "requirements": requirements(),
+        "requirements": zip_requirements(),
+        "overwrite_requirements": True,
         "python_version": pins.PYTHON,
         "init_cell": True,
         "check_all_cell": False,
-        "export_cell": {"pdf": False, "run_tests": False, "files": [paths.PACKAGE],
-                        "instructions": EXPORT_INSTRUCTIONS},
+        "export_cell": {**export_pdf, "run_tests": False, "files": [paths.PACKAGE],
+                        "instructions": instructions},
         "files": ["data"],
         "autograder_files": [SUPPORT],
         "run_tests": True,
         "tests": {"files": False, "ok_format": False},
         # part results (safe messages only) are shown once grades are published
-        "generate": {"pdf": False, "show_hidden": True},
+        "generate": {**generate_pdf, "show_hidden": True},
     }
     return ("# ASSIGNMENT CONFIG\n"
             f"# Generated by `python -m autograder.frontends.otter build` from assignments/"
@@ -146,7 +194,8 @@ def written_cells(prompt: Any, answer: Any, question: Question) -> list[Any]:
     ]
 
 
-def master_notebook(handout: Handout | None = None) -> Any:
+def master_notebook(handout: Handout | None = None,
+                    options: ReleaseOptions = ReleaseOptions()) -> Any:
     """The handout with otter's cells: config, one question per part, the written questions."""
     import nbformat
 
@@ -158,7 +207,7 @@ def master_notebook(handout: Handout | None = None) -> Any:
     handout.check([*bank.scheme.parts, *bank.scheme.optional],
                   sum(bank.scheme.manual.values()))
     source = handout.copy()
-    cells, i = [_raw(assignment_config())], 0
+    cells, i = [_raw(assignment_config(options))], 0
     while i <= len(source.cells):
         ending = handout.part_ending_at(i)
         if ending is not None:  # a part's section closes with its autograded question
@@ -179,7 +228,7 @@ def master_notebook(handout: Handout | None = None) -> Any:
     return nb
 
 
-def write_master(master: Path) -> Path:
+def write_master(master: Path, options: ReleaseOptions = ReleaseOptions()) -> Path:
     """``master/``: the notebook, ``data/`` and the grader support ``SUPPORT`` (the kernel side
     of the grader bundle, in the repository's layout)."""
     import nbformat
@@ -191,7 +240,7 @@ def write_master(master: Path) -> Path:
         shutil.copy2(npz, master / "data" / npz.name)
     copy_kernel_grader(master / SUPPORT)
     path = master / NOTEBOOK
-    nbformat.write(master_notebook(), path)
+    nbformat.write(master_notebook(options=options), path)
     return path
 
 
