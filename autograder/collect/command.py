@@ -69,7 +69,7 @@ def collect_one(entry: Entry, options: Options) -> Record:
     """One student's record; whatever goes wrong is its reason, never an exception."""
     record = Record(username=entry.username, repository=entry.repository, line=entry.line)
     if entry.error is not None:
-        record.reason = entry.error
+        record.reason, record.repository = entry.error, git.redact(entry.repository)
         return record
     deadline = (entry.deadline or options.deadline) + entry.extension
     record.deadline = iso(deadline)
@@ -80,6 +80,7 @@ def collect_one(entry: Entry, options: Options) -> Record:
         log.exception("%s: collection failed", entry.username)
         record.reason = f"collection failed: {type(exc).__name__}: {exc}"
     record.collected = not record.reason
+    record.repository, record.reason = git.redact(record.repository), git.redact(record.reason)
     return record
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 CONFIG = ("-c", "core.hooksPath=/dev/null", "-c", "credential.interactive=never",
           "-c", "core.fsmonitor=false")
 SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")  # user:token@ in a URL
 _NOT_FOUND = ("does not exist", "not found", "repository not found", "no such file",
               "does not appear to be a git repository")
 
@@ -60,6 +61,12 @@ def git(args: list[str], *, timeout: float, cwd: Path | None = None) -> str:
         raise GitError(last_line(done.stderr.decode("utf-8", "replace"))
                        or f"git {args[0]} failed (exit status {done.returncode})")
     return done.stdout.decode("utf-8", "replace")
+
+
+def redact(text: str) -> str:
+    """``text`` with the credentials of any URL in it (``https://user:token@host``) removed: a
+    repository URL goes into the manifest, the gradebook and a student's feedback."""
+    return _USERINFO.sub("", text)
 
 
 def last_line(text: str) -> str:

@@ -215,3 +215,12 @@ def test_grade_collection_carries_the_commit_into_results_and_gradebook(tmp_path
     assert book["ghost"]["error"].startswith("not collected: cannot clone")
     assert book["ghost"]["username"] == "ghost" and book["ghost"]["commit"] == ""
     assert not (tmp_path / "dest" / "alice" / MANIFEST).exists()
+
+
+def test_credentials_in_a_url_stay_out_of_the_record(tmp_path) -> None:
+    url = "http://student:s3cret@127.0.0.1:9/org/conv-{username}.git"  # nothing listens there
+    (tmp_path / "roster.csv").write_text("username\nalice\n")
+    main(["collect", str(tmp_path / "roster.csv"), "--deadline", DEADLINE.isoformat(),
+          "--repo-url", url, "--dest", str(tmp_path / "dest"), "--quiet", "--git-timeout", "20"])
+    text = (tmp_path / "dest" / MANIFEST).read_text()
+    assert "s3cret" not in text and "http://127.0.0.1:9/org/conv-alice.git" in text
