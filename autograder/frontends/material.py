@@ -1,15 +1,18 @@
 """What every platform's student material holds besides the stubs and the notebook: the public
 tests with the grader files they load, the data arrays and the students' pytest configuration
-(the GitHub template repository, otter's student folder and nbgrader's released assignment)."""
+(the GitHub template repository, otter's student folder and nbgrader's released assignment),
+and the public tests' scorer with its parts file (the GitHub template's workflow and Classroom
+50's autograder)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import tomllib
 
-from autograder import paths
+from autograder import parts, paths
 
 # What tests/public/support.py loads from the grader, by path: the rule guard the grader runs
 # student code under and the assignment's rules it enforces, the tolerances it compares with,
@@ -45,3 +48,38 @@ def copy_public_tests(root: Path) -> None:
     for name in PUBLIC_GRADER_FILES:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(paths.REPO / name, root / name)
+
+
+# The public tests' scorer (standard library only) and the parts file release writes beside it.
+SCORER = Path(__file__).with_name("public_scores.py")
+SCORER_CONFIG = "public_parts.json"
+# What the scorer copies from the material into its scratch folder (the submission gives only
+# its package): the paths ``copy_public_tests``, ``data_files`` and ``pytest_config`` fill.
+SCORED_MATERIAL = ("tests/public", *PUBLIC_GRADER_FILES, "data", "pyproject.toml")
+
+
+def public_parts() -> dict:
+    """``public_parts.json``: the student package, the material the public tests need, and the
+    parts they score (auto and optional, in the registry's order, with the scheme's points)
+    and the manual ones they cannot."""
+    from autograder.grade.bank import load_scheme
+
+    scheme = load_scheme(paths.MANIFEST)
+    points = {**scheme.parts, **scheme.optional, **scheme.manual}
+
+    def entry(part: parts.Part) -> dict:
+        return {"id": part.id, "kind": part.kind, "points": points[part.id],
+                "summary": part.summary}
+
+    registry = parts.load()
+    return {"package": paths.PACKAGE, "material": list(SCORED_MATERIAL),
+            "parts": [entry(p) for p in registry if p.graded_code],
+            "manual": [entry(p) for p in registry if not p.graded_code]}
+
+
+def copy_scorer(folder: Path) -> Path:
+    """The scorer and its parts file into ``folder``; returns the scorer's path there."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(SCORER, folder / SCORER.name)
+    (folder / SCORER_CONFIG).write_text(json.dumps(public_parts(), indent=2) + "\n")
+    return folder / SCORER.name
