@@ -1,5 +1,6 @@
 """A mistake in one part fails the public tests of that part only, as in grading
-(``test_mutants.ONE_PART``): the public points per part (the workflow's summary, Classroom 50) then say where it is.
+(``test_mutants.ONE_PART``): the public points per part (the workflow's summary, Classroom 50)
+then say where it is.
 
 Apart from ``test_public_mutants.py`` (which it shares the mutants with) so that the two long
 runs go to two workers under ``make test``'s ``--dist loadfile``.
