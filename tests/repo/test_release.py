@@ -11,7 +11,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import yaml
 from conftest import REPO
 
 from autograder import paths, pins
@@ -93,28 +92,56 @@ def test_no_hidden_check_in_the_student_template(student) -> None:
 
 
 def test_template_layout_and_workflow(student) -> None:
+    """The workflow and its scorer are there; what the workflow does is
+    tests/unit/frontends/test_github_workflow.py."""
+    from autograder.frontends.github import SCORER_DIR, WORKFLOW, workflow_yaml
+    from autograder.frontends.material import SCORER, SCORER_CONFIG, public_parts
+
     for name in ("convolutions/__init__.py", "convolutions.ipynb", "README.md", "requirements.txt",
                  "environment.yml", "pyproject.toml", "tests/public/conftest.py",
-                 "data/audio_mfcc.npz", "data/text.npz", ".github/workflows/classroom.yml",
+                 "data/audio_mfcc.npz", "data/text.npz", str(WORKFLOW),
+                 str(SCORER_DIR / SCORER.name), str(SCORER_DIR / SCORER_CONFIG),
                  *PUBLIC_GRADER_FILES):
         assert (student / name).is_file(), name
-    workflow = yaml.safe_load((student / ".github/workflows/classroom.yml").read_text())
-    steps = workflow["jobs"]["run-autograding-tests"]["steps"]
-    graders = [s for s in steps if s.get("uses", "").startswith(
-        "classroom-resources/autograding-command-grader")]
+    assert sorted(p.name for p in (student / WORKFLOW).parent.iterdir()) == [WORKFLOW.name]
+    assert (student / WORKFLOW).read_text() == workflow_yaml()
+    assert (student / SCORER_DIR / SCORER.name).read_bytes() == SCORER.read_bytes()
+    config = json.loads((student / SCORER_DIR / SCORER_CONFIG).read_text())
+    assert config == public_parts()
     bank = load_bank()
-    parts = {**bank.scheme.parts, **bank.scheme.optional}
-    assert {s["id"]: float(s["with"]["max-score"]) for s in graders} == parts
-    for s in graders:
-        assert s["with"]["command"].startswith(f"python -m pytest tests/public -m {s['id']} ")
-    reporter = steps[-1]
-    assert reporter["uses"].startswith("classroom-resources/autograding-grading-reporter")
-    assert reporter["with"]["runners"].split(",") == list(parts)
-    assert set(reporter["env"]) == {f"{p.upper()}_RESULTS" for p in parts}
-    install = next(s for s in steps if s.get("name") == "Install the pinned environment")
-    assert f"torch=={pins.TORCH}" in install["run"]
-    python = workflow["jobs"]["run-autograding-tests"]["steps"][1]["with"]["python-version"]
-    assert python == pins.PYTHON
+    assert {p["id"]: p["points"] for p in config["parts"]} == {**bank.scheme.parts,
+                                                               **bank.scheme.optional}
+
+
+@pytest.mark.slow  # every part's public tests, one process each (~30 s)
+def test_the_workflows_scorer_step_on_the_reference(student, tmp_path) -> None:
+    """The workflow's last step, run as GitHub runs it (bash, at the repository's root, with
+    $GITHUB_STEP_SUMMARY), in the template with the reference's package: every part passes, with
+    the points ``python -m autograder grade`` gives the reference, and the summary says so."""
+    from autograder.frontends.github import scorer_command, workflow
+
+    step = workflow()["jobs"]["public-tests"]["steps"][-1]
+    assert step["run"] == scorer_command()
+    work = tmp_path / "repository"
+    shutil.copytree(student, work)
+    shutil.rmtree(work / "convolutions")
+    shutil.copytree(paths.SOLUTIONS / paths.PACKAGE, work / "convolutions")
+    summary = tmp_path / "summary.md"
+    python = Path(sys.executable).parent
+    env = {**os.environ, "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_ACTIONS": "true",
+           "PATH": f"{python}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("CONVOLUTIONS_IMPL", None)
+    proc = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "::error" not in proc.stdout
+    text = summary.read_text()
+    expected = EXPECTED["reference"]
+    assert text.startswith(f"### Public tests: {sum(expected.values()):g} / "
+                           f"{sum(expected.values()):g} points")
+    for part, points in expected.items():
+        assert f"`{part}`" in text and f"| {points:g} / {points:g} | passed |" in text, part
+    assert "python -m autograder grade" in text
 
 
 def test_student_pytest_config_is_the_one_function(student) -> None:
