@@ -129,6 +129,7 @@ LONGEST_FIRST = (
     "tests/repo/test_honest.py",
     "tests/repo/test_public_parts.py",
     "tests/repo/test_frontend_otter.py",
+    "tests/repo/test_otter_zip.py",
     "tests/repo/test_mutants.py",
     "tests/repo/test_frontend_nbgrader.py",
     "tests/repo/test_docker.py",

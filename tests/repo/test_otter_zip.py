@@ -188,20 +188,27 @@ def test_otter_run_from_a_fresh_environment_made_from_the_zip(tmp_path_factory) 
     venv = work / "venv"
     subprocess.run([python, "-m", "venv", str(venv)], check=True, env=env, cwd=work,
                    timeout=300)
+    env["PATH"] = os.pathsep.join([str(venv / "bin"), "/usr/bin", "/bin"])  # as if activated
     py = venv / "bin" / "python"
     pip = subprocess.run([str(py), "-m", "pip", "install", "--no-index", "--find-links",
                           str(WHEELHOUSE), "-r", str(work / "requirements.txt")],
                          env=env, cwd=work, capture_output=True, text=True,
                          timeout=INSTALL_TIMEOUT)
     assert pip.returncode == 0, pip.stdout[-3000:] + pip.stderr[-3000:]
+    # torch's CPU build, otter and the notebook's kernel all from the fresh environment, and
+    # no grader code but the zip's
     probe = subprocess.run(
-        [str(py), "-c", "import importlib.util, otter, torch; print(torch.__version__, "
-         "otter.__file__, importlib.util.find_spec('autograder') is None)"],
+        [str(py), "-c", "import importlib.util, otter, torch\n"
+         "from jupyter_client.manager import KernelManager\n"
+         "kernel = KernelManager(kernel_name='python3').format_kernel_cmd()[0]\n"
+         "print(torch.__version__, otter.__file__, kernel, "
+         "importlib.util.find_spec('autograder') is None)"],
         env=env, cwd=work, capture_output=True, text=True, timeout=300)
     assert probe.returncode == 0, probe.stderr[-3000:]
-    version, otter_file, no_grader = probe.stdout.split()
+    version, otter_file, kernel, no_grader = probe.stdout.split()
     assert version == f"{pins.TORCH}+cpu"
-    assert Path(otter_file).is_relative_to(venv) and no_grader == "True"
+    assert Path(otter_file).is_relative_to(venv) and Path(kernel).is_relative_to(venv)
+    assert no_grader == "True"
 
     submission = front.package_submission(EXAMPLES / "reference", work / "reference.zip",
                                           dist / "otter" / "student" / front.NOTEBOOK)
