@@ -13,11 +13,11 @@ student code, under other uids, can run the grader's Python and never read the c
    ``submission_metadata.json`` (names and e-mails) readable by root only;
 2. the upload laid out (``frontends.layout``: the package's folder, or its loose modules); an
    upload with neither is a results.json that says what to upload;
-3. ``python -m autograder grade`` under bwrap; where bwrap cannot start (exit status 3:
-   Gradescope's containers may not allow namespaces), with ``--isolation none``, in which the
-   sandbox gives each child a private unprivileged uid, but only after checking that it will
-   (``uid_problem``): student code never runs as root, the grader refuses to grade instead and
-   says why in the log;
+3. ``python -m autograder grade`` under bwrap; where bwrap cannot start (Gradescope's
+   containers may not allow namespaces), with ``--isolation none``, in which the sandbox gives
+   each child a private unprivileged uid, but only after checking that it will
+   (``isolation``, ``uid_problem``): student code never runs as root, the grader refuses to
+   grade instead and says why in the log;
 4. ``ROOT/results/results.json``: the grader's, with every hidden check's test visible as the
    release's ``check_visibility`` says (``publish``); the score per part and the summary are
    visible in any case.
@@ -38,7 +38,6 @@ from typing import Any
 
 from autograder import paths
 from autograder.feedback import not_run
-from autograder.grade.local import ISOLATION_UNAVAILABLE
 from autograder.grade.results import md_block_start
 
 from .layout import Layout, lay_out
@@ -47,9 +46,10 @@ from .platform import VISIBILITIES, ReleaseOptions
 # The bundle's trees only root may read (as in the grader image): the checks, the reference.
 SECRET = tuple(p.relative_to(paths.REPO).as_posix() for p in (paths.TESTS, paths.SOLUTIONS))
 METADATA = "submission_metadata.json"  # Gradescope's, beside submission/: who submitted
+REFUSED = 3  # exit status: student code cannot be isolated here (the grader's own for that)
 NO_ISOLATION = (
-    "the grader cannot isolate student code on this machine: bwrap cannot start here, and "
-    "without it the sandbox would run student code as root ({why}). Make the Python "
+    "the grader cannot isolate student code on this machine: without bwrap the sandbox would "
+    "run student code as root ({why}). Make the Python "
     "installation, the venv, {source}/autograder and the sandbox's plugins readable by other "
     "users (setup.sh and run_autograder do), or use a Gradescope image where bwrap can start")
 
@@ -95,6 +95,21 @@ def open_root(root: Path) -> None:
     metadata = root / METADATA
     if metadata.is_file() and not metadata.is_symlink():
         metadata.chmod(0o600)
+
+
+def isolation() -> tuple[str | None, str]:
+    """How student code is isolated here: ("bwrap", ""), ("none", why bwrap cannot start) where
+    the sandbox gives it private unprivileged uids instead, or (None, why not) where it would
+    run as root. Starts nothing but bwrap's trial run; imports no torch."""
+    from autograder.sandbox.pool import IsolationUnavailable, Sandbox
+
+    try:
+        Sandbox(isolation="bwrap")
+        return "bwrap", ""
+    except IsolationUnavailable as exc:
+        bwrap = str(exc).split(", or pass --isolation none")[0]
+    problem = uid_problem()
+    return (None, f"{bwrap}; {problem}") if problem else ("none", bwrap)
 
 
 def uid_problem() -> str | None:
@@ -166,19 +181,18 @@ def grade(root: Path, visibility: str = ReleaseOptions().check_visibility) -> in
             log(f"nothing to grade: {layout.error}")
             write_results(root, failed(layout.error or ""))
             return 0
-        log(f"grading {layout.path} (the upload read as: {layout.how})")
+        how, why = isolation()
+        if how is None:
+            log("REFUSED to grade: " + NO_ISOLATION.format(why=why, source=source))
+            write_results(root, failed(not_run("it cannot be isolated on this machine")))
+            return REFUSED
+        if how == "none":
+            log(f"no bwrap here ({why}): grading with --isolation none, student code under "
+                "private unprivileged uids (never root, it cannot read the checks), in "
+                "Gradescope's container for this one submission")
+        log(f"grading {layout.path} (the upload read as: {layout.how}; isolation: {how})")
         out = work / "out"
-        status = _grade(source, layout.path, out)
-        if status == ISOLATION_UNAVAILABLE:
-            why = uid_problem()
-            if why is not None:
-                log("REFUSED to grade: " + NO_ISOLATION.format(why=why, source=source))
-                write_results(root, failed(not_run("it cannot be isolated on this machine")))
-                return status
-            log("bwrap cannot start in this container; grading with --isolation none: "
-                "student code runs under private unprivileged uids, in Gradescope's container "
-                "for this one submission")
-            status = _grade(source, layout.path, out, "--isolation", "none")
+        status = _grade(source, layout.path, out, "--isolation", how)
         produced = sorted(out.glob("*/results.json"))
         if len(produced) != 1:
             log(f"the grader wrote no results (status {status})")

@@ -206,5 +206,5 @@ def test_setup_and_run_autograder_in_a_gradescope_container(tmp_path: Path) -> N
     assert report == {"uid": report["uid"], "bank": False, "folder": False,
                       "reference": False}, "student code could reach the checks"
     if "--isolation none" in logs["loose.log"]:  # (no bwrap in the base: the path tested)
-        assert "private unprivileged uids" in logs["loose.log"]
+        assert "private unprivileged uids" in logs["loose.log"], logs["loose.log"]
     assert (out / "modes").read_text().split()[0] == "600"

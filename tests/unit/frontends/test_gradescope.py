@@ -288,57 +288,73 @@ def _tree(tmp_path: Path, upload: dict[str, str]) -> Path:
 
 
 class FakeGrader:
-    """``gradescope_run._grade`` that returns the given statuses in turn and writes results
-    where the last one is 0."""
+    """``gradescope_run._grade`` that records its calls and writes results (status 0)."""
 
-    def __init__(self, *statuses: int) -> None:
-        self.statuses, self.calls = list(statuses), []
+    def __init__(self) -> None:
+        self.calls: list[tuple[Path, tuple[str, ...]]] = []
 
     def __call__(self, source: Path, path: Path, out: Path, *extra: str) -> int:
         self.calls.append((path, extra))
-        status = self.statuses.pop(0)
-        if status == 0:
-            (out / "submission").mkdir(parents=True)
-            (out / "submission" / "results.json").write_text(json.dumps(_results()))
-        return status
+        (out / "submission").mkdir(parents=True)
+        (out / "submission" / "results.json").write_text(json.dumps(_results()))
+        return 0
+
+
+def _grader(monkeypatch, how: str | None, why: str = "") -> FakeGrader:
+    fake = FakeGrader()
+    monkeypatch.setattr(gradescope_run, "_grade", fake)
+    monkeypatch.setattr(gradescope_run, "isolation", lambda: (how, why))
+    return fake
 
 
 def test_bwrap_grades_and_the_results_are_published(tmp_path: Path, monkeypatch) -> None:
     root = _tree(tmp_path, {f"{paths.PACKAGE}/{_modules()[0]}": ""})
-    fake = FakeGrader(0)
-    monkeypatch.setattr(gradescope_run, "_grade", fake)
+    fake = _grader(monkeypatch, "bwrap")
     assert gradescope_run.grade(root, "after_published") == 0
-    assert fake.calls == [(root / "submission", ())]
+    assert fake.calls == [(root / "submission", ("--isolation", "bwrap"))]
     results = json.loads((root / "results" / "results.json").read_text())
     assert results == gradescope_run.publish(_results(), "after_published")
     assert stat.S_IMODE((root / gradescope_run.METADATA).stat().st_mode) == 0o600
-    assert (root.stat().st_mode & stat.S_IXOTH)
+    assert root.stat().st_mode & stat.S_IXOTH
 
 
-def test_without_bwrap_student_code_runs_under_private_uids(tmp_path: Path, monkeypatch) -> None:
+def test_without_bwrap_student_code_runs_under_private_uids(tmp_path: Path, monkeypatch,
+                                                            capsys) -> None:
     root = _tree(tmp_path, {_modules()[0]: ""})
-    fake = FakeGrader(3, 0)
-    monkeypatch.setattr(gradescope_run, "_grade", fake)
-    monkeypatch.setattr(gradescope_run, "uid_problem", lambda: None)
+    fake = _grader(monkeypatch, "none", "bwrap cannot start here (no namespaces)")
     assert gradescope_run.grade(root) == 0
-    assert [extra for _, extra in fake.calls] == [(), ("--isolation", "none")]
+    assert [extra for _, extra in fake.calls] == [("--isolation", "none")]
     assert fake.calls[0][0].name == layout.STAGED  # the loose module, laid out
     results = json.loads((root / "results" / "results.json").read_text())
     assert results["output"].startswith("Your `.py` files were graded")
+    assert "no namespaces" in capsys.readouterr().err
 
 
 def test_never_as_root_the_grader_refuses_instead(tmp_path: Path, monkeypatch, capsys) -> None:
     root = _tree(tmp_path, {_modules()[0]: ""})
-    fake = FakeGrader(3)
-    monkeypatch.setattr(gradescope_run, "_grade", fake)
-    monkeypatch.setattr(gradescope_run, "uid_problem", lambda: "the venv is private")
-    assert gradescope_run.grade(root) == 3
-    assert len(fake.calls) == 1, "graded without isolation"
+    fake = _grader(monkeypatch, None, "the venv is private")
+    assert gradescope_run.grade(root) == gradescope_run.REFUSED
+    assert fake.calls == [], "graded without isolation"
     results = json.loads((root / "results" / "results.json").read_text())
     assert results["score"] == 0 and results["tests"] == []
     assert "could not run your code" in results["output"]
     log = capsys.readouterr().err  # the reason is the instructor's, in the log
     assert "REFUSED" in log and "the venv is private" in log
+
+
+def test_isolation_without_bwrap_depends_on_the_private_uid(monkeypatch) -> None:
+    from autograder.sandbox import pool
+
+    def no_bwrap(*args, **kwargs):
+        raise pool.IsolationUnavailable(pool.unavailable(pool.NOT_INSTALLED).args[0])
+
+    monkeypatch.setattr(pool, "Sandbox", no_bwrap)
+    monkeypatch.setattr(gradescope_run, "uid_problem", lambda: None)
+    how, why = gradescope_run.isolation()
+    assert how == "none" and why.startswith("bubblewrap (bwrap) is not installed")
+    assert "--isolation none" not in why
+    monkeypatch.setattr(gradescope_run, "uid_problem", lambda: "not reachable")
+    assert gradescope_run.isolation() == (None, f"{why}; not reachable")
 
 
 def test_the_uid_problem_of_a_grader_that_is_not_root(monkeypatch) -> None:
@@ -348,7 +364,7 @@ def test_the_uid_problem_of_a_grader_that_is_not_root(monkeypatch) -> None:
 
 def test_an_upload_with_nothing_to_grade_gets_a_message(tmp_path: Path, monkeypatch) -> None:
     root = _tree(tmp_path, {"README.md": "hello"})
-    monkeypatch.setattr(gradescope_run, "_grade", FakeGrader())
-    assert gradescope_run.grade(root) == 0
+    fake = _grader(monkeypatch, "bwrap")
+    assert gradescope_run.grade(root) == 0 and fake.calls == []
     results = json.loads((root / "results" / "results.json").read_text())
     assert results["output"] == layout.no_package_message() and results["score"] == 0
