@@ -207,8 +207,8 @@ def test_code_that_ends_its_process_early_does_not_pass(fake_material, tmp_path)
 
 def test_a_part_that_runs_too_long_is_stopped(fake_material, tmp_path) -> None:
     submission = _submission(tmp_path, "import time\nVALUE = 1\nOTHER = 2\ntime.sleep(60)\n")
-    scores = _score(fake_material, submission, timeout=3, budget=4)
-    assert scores["p0"][0] is False and "stopped after 3 s" in scores["p0"][1]
+    scores = _score(fake_material, submission, timeout=2, budget=2.5)
+    assert scores["p0"][0] is False and "stopped after 2 s" in scores["p0"][1]
     assert scores["p1"][0] is False and "not run" in scores["p1"][1]
 
 
