@@ -39,10 +39,13 @@ LEAF = "derivative_kernels.py"  # the module the probe is appended to
 
 def _probe(source: str) -> str:
     """Module-level code that prints (into the student's output in results.json) its uid and
-    whether it could read the checks, list their folder, or read the reference."""
+    whether it could read the checks, list their folder, read the reference, or read the
+    checks compiled (a ``__pycache__`` the grader's imports would leave)."""
     bank = f"{source}/{paths.MANIFEST.relative_to(paths.REPO)}"
     folder = f"{source}/{paths.HIDDEN.relative_to(paths.REPO)}"
     reference = f"{source}/{paths.SOLUTIONS.relative_to(paths.REPO)}/{paths.PACKAGE}/training.py"
+    checks = min(p.stem for p in paths.HIDDEN.glob("checks_*.py"))  # its name is no secret
+    compiled = f"{folder}/__pycache__/{checks}.{sys.implementation.cache_tag}.pyc"
     return f'''
 
 def _gradescope_probe():
@@ -55,7 +58,7 @@ def _gradescope_probe():
             return False
     print({PROBE_MARK!r} + json.dumps({{
         "uid": os.getuid(), "bank": reaches({bank!r}), "folder": reaches({folder!r}, True),
-        "reference": reaches({reference!r})}}))
+        "reference": reaches({reference!r}), "compiled": reaches({compiled!r})}}))
 
 
 _gradescope_probe()
@@ -204,7 +207,7 @@ def test_setup_and_run_autograder_in_a_gradescope_container(tmp_path: Path) -> N
     assert report is not None, loose["extra_data"]["student_output"][-2000:]
     assert report["uid"] != 0, "student code ran as root"
     assert report == {"uid": report["uid"], "bank": False, "folder": False,
-                      "reference": False}, "student code could reach the checks"
+                      "reference": False, "compiled": False}, "student code reached the checks"
     if "--isolation none" in logs["loose.log"]:  # (no bwrap in the base: the path tested)
         assert "private unprivileged uids" in logs["loose.log"], logs["loose.log"]
     assert (out / "modes").read_text().split()[0] == "600"
