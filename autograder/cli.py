@@ -159,8 +159,10 @@ def _release(args: argparse.Namespace) -> int:
 
     options = ReleaseOptions(hints=args.hints, check_visibility=args.check_visibility,
                              otter_pdf=args.otter_pdf)
-    for what, where in build_release(args.dist, options).items():
-        print(f"{what:<10} {where}")
+    built = build_release(args.dist, options)
+    width = max(map(len, built), default=0)
+    for what, where in built.items():
+        print(f"{what:<{width}}  {where}")
     return 0
 
 
