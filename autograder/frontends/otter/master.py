@@ -42,9 +42,9 @@ EXPORT_INSTRUCTIONS = "The zip holds this notebook and your convolutions/ packag
 PDF_INSTRUCTIONS = ("The zip holds this notebook, your convolutions/ package and a PDF of your "
                     "written answers, which are graded by hand; submit it.")
 # shown by the export cell when this machine cannot make the PDF: the student may go on
-PDF_MISSING = ("Your notebook could not be turned into a PDF here (otter needs LaTeX and "
-               "pandoc, or its browser export). Submit the zip anyway: the grader makes the PDF "
-               "of your written answers from your notebook.")
+PDF_MISSING = ("Your notebook could not be turned into a PDF here (otter makes it with LaTeX "
+               "and pandoc). Submit the zip anyway: the grader makes the PDF of your written "
+               "answers from your notebook.")
 # otter's autograder config for the manually graded (written) questions: keep the student's
 # PDF (or make one), only the questions' cells, one question per page, and tell the student
 # when no PDF could be had
