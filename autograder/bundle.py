@@ -11,6 +11,13 @@ resolves in a copy too. It is shipped
 - zipped (``write_zip``, ``build_bundle``): deterministically (sorted names, fixed timestamps
   and modes), so that the SHA-256 of the cluster's zip names one version of the grader and its
   check bank, and the Gradescope zip holds the same members.
+
+Where the grader runs as root beside student code under other uids (the grading image,
+Gradescope's machine), ``set_modes`` gives an unpacked bundle its modes: the grader readable by
+every user, the checks and the reference (``ROOT_ONLY``) by root only, but the sandbox's plugins
+(``paths.SANDBOX_PLUGINS``), which every child loads: readable, their folders searchable and not
+listable. Without that, the sandbox cannot give children a private uid and student code would
+run as root.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import io
 import shutil
+import stat
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -31,6 +39,37 @@ FRONTENDS = "autograder/frontends/"
 KERNEL_SIDE = frozenset(FRONTENDS + name for name in ("__init__.py", "kernel.py", "inprocess.py"))
 DIGEST_FILE = "BUNDLE.sha256"  # at an unpacked bundle's root (a cluster worker's): which it is
 EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: no build time in the digest
+# The bundle's trees only root may read where it is installed: the checks, the reference.
+ROOT_ONLY = tuple(p.relative_to(paths.REPO).as_posix() for p in (paths.TESTS, paths.SOLUTIONS))
+
+
+def _plugin_paths(root: Path) -> set[Path]:
+    """The sandbox's plugins under ``root`` and the folders on the way to them."""
+    out: set[Path] = set()
+    for name in paths.SANDBOX_PLUGINS:
+        path = root / name
+        out |= {path, *[p for p in path.parents if p.is_relative_to(root) and p != root]}
+    return out
+
+
+def set_modes(root: Path) -> None:
+    """The modes of an unpacked bundle at ``root``, whatever the umask: files 0644 (0755 if
+    executable), folders 0755; under ``ROOT_ONLY`` 0600 and 0700, but the plugins 0644 and the
+    folders on their way 0711."""
+    plugins = _plugin_paths(root)
+    for path in [root, *sorted(root.rglob("*"))]:  # a folder before what it holds
+        if path.is_symlink():
+            continue
+        folder = path.is_dir()
+        executable = folder or bool(path.stat().st_mode & stat.S_IXUSR)
+        rel = path.relative_to(root).parts
+        if not rel or rel[0] not in ROOT_ONLY:
+            mode = 0o755 if executable else 0o644
+        elif path in plugins:
+            mode = 0o711 if folder else 0o644
+        else:
+            mode = 0o700 if executable else 0o600
+        path.chmod(mode)
 
 
 def _shipped(path: Path) -> bool:

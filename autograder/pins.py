@@ -16,6 +16,9 @@ PINS: dict[str, str] = {
 }
 TORCH = PINS["torch"]
 PYTHON = PINS["python"]
+# Where torch's CPU build of the pin comes from (pip's --index-url/--extra-index-url): a plain
+# `pip install torch` on Linux takes the CUDA build, several GB.
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 
 
 def main(argv: list[str] | None = None) -> int:

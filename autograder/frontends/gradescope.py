@@ -40,8 +40,8 @@ def render(name: str, options: ReleaseOptions = ReleaseOptions()) -> str:
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              autoescape=False)
     return env.get_template(f"{name}.j2").render(
-        torch=pins.TORCH, python=pins.PYTHON, requirements=REQUIREMENTS.name, venv=VENV,
-        check_visibility=options.check_visibility)
+        torch=pins.TORCH, torch_index=pins.TORCH_CPU_INDEX, python=pins.PYTHON,
+        requirements=REQUIREMENTS.name, venv=VENV, check_visibility=options.check_visibility)
 
 
 def build_gradescope(dist: Path, options: ReleaseOptions = ReleaseOptions()) -> Path:

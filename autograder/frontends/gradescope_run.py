@@ -1,10 +1,8 @@
 """What ``run_autograder`` and ``setup.sh`` run on Gradescope's machine (shipped in its zip).
 
 ``python -m autograder.frontends.gradescope_run modes SOURCE`` sets the modes of the unpacked
-zip: the grader readable by every user, the checks and the reference (``SECRET``) by root only,
-but the sandbox's plugins (``paths.SANDBOX_PLUGINS``), which every child may read (their folders
-searchable, not listable). As ``scripts/docker/build_image.py`` does for the grader image, so that
-student code, under other uids, can run the grader's Python and never read the checks.
+zip (``autograder.bundle.set_modes``, as ``scripts/docker/build_image.py`` does for the grader
+image): student code, under other uids, can run the grader's Python and never read the checks.
 
 ``python -m autograder.frontends.gradescope_run grade ROOT [--visibility V]`` grades
 ``ROOT/submission`` for Gradescope, from ``ROOT/source``:
@@ -37,14 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from autograder import paths
+from autograder.bundle import set_modes
 from autograder.feedback import not_run
 from autograder.grade.results import md_block_start
 
 from .layout import Layout, lay_out
 from .platform import VISIBILITIES, ReleaseOptions
 
-# The bundle's trees only root may read (as in the grader image): the checks, the reference.
-SECRET = tuple(p.relative_to(paths.REPO).as_posix() for p in (paths.TESTS, paths.SOLUTIONS))
 METADATA = "submission_metadata.json"  # Gradescope's, beside submission/: who submitted
 REFUSED = 3  # exit status: student code cannot be isolated here (the grader's own for that)
 NO_ISOLATION = (
@@ -59,34 +56,6 @@ def log(message: str) -> None:
 
 
 # -- modes
-
-def _plugins(source: Path) -> set[Path]:
-    """The sandbox's plugins under ``source`` and the folders on the way to them."""
-    out = set()
-    for name in paths.SANDBOX_PLUGINS:
-        path = source / name
-        out |= {path, *[p for p in path.parents if p.is_relative_to(source) and p != source]}
-    return out
-
-
-def secure_modes(source: Path) -> None:
-    """The modes of the unpacked zip at ``source``: files 0644 (0755 if executable), folders
-    0755; under ``SECRET`` 0600 and 0700, but the plugins 0644 and their folders 0711."""
-    plugins = _plugins(source)
-    for path in [source, *sorted(source.rglob("*"))]:
-        if path.is_symlink():
-            continue
-        folder = path.is_dir()
-        executable = folder or bool(path.stat().st_mode & stat.S_IXUSR)
-        rel = path.relative_to(source).parts
-        if not rel or rel[0] not in SECRET:
-            mode = 0o755 if executable else 0o644
-        elif path in plugins:
-            mode = 0o711 if folder else 0o644
-        else:
-            mode = 0o700 if executable else 0o600
-        path.chmod(mode)
-
 
 def open_root(root: Path) -> None:
     """``root`` searchable (not listable) by others, so that the grader under it can be
@@ -172,7 +141,7 @@ def grade(root: Path, visibility: str = ReleaseOptions().check_visibility) -> in
     """Grade ``root/submission`` as described above; write ``root/results/results.json``.
     Returns the grader's exit status (0 also when the upload held nothing to grade)."""
     source = root / "source"
-    secure_modes(source)
+    set_modes(source)
     open_root(root)
     work = Path(tempfile.mkdtemp(prefix="gradescope-"))  # 0700: the grader's only
     try:
@@ -219,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
                      help="what the hidden checks' tests become in results.json")
     args = parser.parse_args(argv)
     if args.command == "modes":
-        secure_modes(args.source.resolve())
+        set_modes(args.source.resolve())
         return 0
     return grade(args.root.resolve(), args.visibility)
 

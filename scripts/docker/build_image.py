@@ -7,7 +7,8 @@
    registry builds the same image from the same Dockerfile.
 3. The build context build/docker/<device>/: wheelhouse/ (hard links), bundle/ (written by
    ``autograder.bundle.copy_grader``, so the image holds exactly ``GRADER_BUNDLE``; its modes
-   set here, the checks and the reference root-only) and the requirement files.
+   from ``autograder.bundle.set_modes``: the checks and the reference root-only, the sandbox's
+   plugins readable, so that children get private uids) and the requirement files.
 4. ``docker build --network none`` of autograder/docker/Dockerfile: target ``grader`` tagged
    ``IMAGES[device]``, target ``frontends`` (grader + otter-grader + nbgrader) tagged
    ``FRONTEND_IMAGES[device]``.
@@ -34,7 +35,7 @@ from autograder.grade.docker_backend import (
     IMAGES,
     engine_available,
 )
-from autograder.bundle import copy_grader
+from autograder.bundle import copy_grader, set_modes
 from autograder.pins import PYTHON, TORCH
 
 DOCKERFILE = REPO / "autograder" / "docker" / "Dockerfile"
@@ -42,8 +43,6 @@ CONTEXT = REPO / "build" / "docker"
 DEFAULT_BASE = f"python:{PYTHON}-slim-bookworm"
 OFFLINE_BASE = "d2l-convolutions-base:bookworm"
 BASE_SCRIPT = REPO / "scripts" / "docker" / "base_image.sh"
-# The bundle's checks and reference: readable by root (the grader) only in the image.
-ROOT_ONLY = ("tests", "solutions")
 # Every staged file and folder gets this mtime: the legacy builder's cache of a COPY step
 # hashes mtimes too, so a context staged afresh would otherwise rebuild every layer.
 STAGED_MTIME = 946684800  # 2000-01-01
@@ -95,16 +94,6 @@ def _link_tree(src: Path, dst: Path) -> None:
             shutil.copy2(path, dst / path.name)
 
 
-def set_modes(bundle: Path) -> None:
-    """The modes the image gets (COPY keeps them), whatever the host's umask: everything
-    readable by all but ``ROOT_ONLY``, which only root may read, list or enter."""
-    for path in [bundle, *sorted(bundle.rglob("*"))]:
-        executable = path.is_dir() or os.access(path, os.X_OK)
-        secret = path.relative_to(bundle).parts[:1] in [(name,) for name in ROOT_ONLY]
-        path.chmod((0o700 if executable else 0o600) if secret
-                   else (0o755 if executable else 0o644))
-
-
 def stage_context(device: str, wheels: Path) -> Path:
     """Write the build context of ``device`` afresh and return its directory."""
     context = CONTEXT / device
@@ -112,7 +101,7 @@ def stage_context(device: str, wheels: Path) -> Path:
     context.mkdir(parents=True)
     _link_tree(wheels, context / "wheelhouse")
     copy_grader(context / "bundle")
-    set_modes(context / "bundle")
+    set_modes(context / "bundle")  # COPY keeps them: student code cannot read the checks
     for name in wheelhouse.REQUIREMENTS:
         shutil.copy2(REPO / name, context / name)
     for path in [*sorted(context.rglob("*"), reverse=True), context]:  # folders after contents

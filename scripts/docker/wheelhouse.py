@@ -11,7 +11,9 @@ host: CPython at the pinned major.minor (``autograder/pins.py``), manylinux x86_
   libraries come as ``nvidia-*`` wheels (the driver comes from the host through
   ``--gpus all``); ``--torch-index`` picks another CUDA build (e.g. PyTorch's cu128 index).
 
-Both hold requirements-grader.txt and requirements-frontends.txt, for the image's two targets.
+Both hold requirements-grader.txt and requirements-frontends.txt, for the image's two targets,
+and the students' packages of requirements.txt (but its torch: the pin above), which otter's
+autograder zip installs (tests/repo/test_otter_zip.py builds a fresh environment from here).
 A wheelhouse is complete when its ``.requirements`` stamp matches what is asked for now; it is
 downloaded afresh (never topped up) otherwise, so no stale wheel can slip into an image.
 """
@@ -28,11 +30,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))  # autograder.pins: this runs as a script, not as a module
 
-from autograder.pins import PYTHON, TORCH
+from autograder.paths import STUDENT_REQUIREMENTS
+from autograder.pins import PYTHON, TORCH, TORCH_CPU_INDEX
 
 WHEELHOUSE = REPO / "build" / "wheelhouse"
 REQUIREMENTS = ("requirements-grader.txt", "requirements-frontends.txt")
-TORCH_INDEX = {"cpu": "https://download.pytorch.org/whl/cpu", "cuda": None}
+TORCH_INDEX = {"cpu": TORCH_CPU_INDEX, "cuda": None}
 STAMP = ".requirements"
 GLIBC_MINOR = range(36, 16, -1)  # manylinux_2_36 (bookworm) down to manylinux_2_17 (2014)
 
@@ -51,10 +54,18 @@ def platform_args() -> list[str]:
     return args + ["--platform", "manylinux2014_x86_64"]
 
 
+def student_packages() -> list[str]:
+    """The requirements of the students' requirements.txt but torch's (pinned above)."""
+    lines = (line.split("#")[0].strip() for line in STUDENT_REQUIREMENTS.read_text().splitlines())
+    return [line for line in lines
+            if line and not line.replace("_", "-").lower().startswith("torch")]
+
+
 def stamp_text(device: str) -> str:
     """What a wheelhouse was downloaded for: the torch requirement and the requirement files."""
     parts = [torch_requirement(device)]
     parts += [f"# {name}\n{(REPO / name).read_text()}" for name in REQUIREMENTS]
+    parts += ["# students", *student_packages()]
     return "\n".join(parts)
 
 
@@ -97,7 +108,7 @@ def _download_into(dest: Path, device: str, torch_index: str | None) -> None:
         if not _pip_download(["--no-deps", "--extra-index-url", torch_index, torch], dest):
             raise SystemExit(f"wheelhouse: pip cannot find {torch} (not at {torch_index})")
     reqs = [arg for name in REQUIREMENTS for arg in ("-r", str(REPO / name))]
-    if not _pip_download(["--find-links", str(dest), torch, *reqs], dest):
+    if not _pip_download(["--find-links", str(dest), torch, *reqs, *student_packages()], dest):
         raise SystemExit("wheelhouse: pip download failed (see above)")
     check(dest, device)
     (dest / STAMP).write_text(stamp_text(device))

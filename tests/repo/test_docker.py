@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import PY, REPO
 
-from autograder import bundle, pins
+from autograder import bundle, paths, pins
 from autograder.grade.docker_backend import (
     FRONTEND_IMAGES,
     IMAGES,
@@ -145,11 +145,18 @@ def test_context_holds_exactly_the_grader_bundle(tmp_path, monkeypatch) -> None:
     assert staged == sorted(p.relative_to(REPO) for p in bundle.grader_files())
     modes = {str(p.relative_to(context / "bundle")): p.stat().st_mode & 0o777
              for p in (context / "bundle").rglob("*")}
-    assert modes["tests"] == modes["solutions/convolutions"] == 0o700
-    assert modes["solutions/convolutions/training.py"] == 0o600
+    assert modes["solutions/convolutions"] == 0o700
+    assert modes["solutions/convolutions/training.py"] == modes["tests/hidden/manifest.toml"] \
+        == 0o600
     assert modes["autograder"] == 0o755 and modes["autograder/pins.py"] == 0o644
+    # the sandbox's plugins are what children may read of the root-only trees: searchable
+    # folders on their way, no listing
+    plugins = set(paths.SANDBOX_PLUGINS)
+    ways = {str(parent) for name in plugins for parent in Path(name).parents if str(parent) != "."}
+    assert all(modes[name] == 0o644 for name in plugins)
+    assert all(modes[name] == 0o711 for name in ways if name.startswith(bundle.ROOT_ONLY))
     assert all(mode & 0o077 == 0 for name, mode in modes.items()
-               if name.startswith(("tests", "solutions")))
+               if name.startswith(bundle.ROOT_ONLY) and name not in plugins | ways)
     assert {p.stat().st_mtime for p in context.rglob("*")} == {build_image.STAGED_MTIME}, \
         "fixed mtimes, or the builder's cache misses every time the context is staged"
     assert [p.name for p in (context / "wheelhouse").iterdir()] == ["torch-1-py3-none-any.whl"]
@@ -210,17 +217,20 @@ def reaches(path):
         return False
 import torch, autograder.sandbox
 print(json.dumps({p: reaches(p) for p in ('tests/hidden/', 'solutions/convolutions/training.py',
-                                         'autograder/pins.py', 'data/')}))
+                                         'tests/hidden/manifest.toml', 'autograder/pins.py',
+                                         'data/')}))
 """
 PROBE = f"""
 import json, os, subprocess, sys
 import torch, autograder.pins as pins
+from autograder.sandbox.pool import Sandbox
 def student():
     os.setgroups([]); os.setgid(1000); os.setuid(1000)
 proc = subprocess.run([sys.executable, '-c', {STUDENT_PROBE!r}], preexec_fn=student,
                       capture_output=True, text=True)
 print(json.dumps({{'torch': torch.__version__, 'pin': pins.TORCH, 'cuda': torch.version.cuda,
                    'root_reaches_checks': bool(os.listdir('tests/hidden')),
+                   'uid_drop': Sandbox(isolation='none').uid_drop,
                    'student': json.loads(proc.stdout) if proc.returncode == 0 else proc.stderr}}))
 """
 
@@ -235,8 +245,11 @@ def test_image_keeps_only_the_checks_from_other_users(grader_image) -> None:
     probe = json.loads(proc.stdout.splitlines()[-1])
     assert probe["torch"].split("+")[0] == probe["pin"] == pins.TORCH and probe["cuda"] is None
     assert probe["root_reaches_checks"]
+    assert probe["uid_drop"], "the grader in the image must give each child a private uid " \
+        "(--isolation none there): otherwise student code runs as root and reads the checks"
     assert probe["student"] == {"tests/hidden/": False,
                                 "solutions/convolutions/training.py": False,
+                                "tests/hidden/manifest.toml": False,
                                 "autograder/pins.py": True, "data/": True}, \
         "student uids must run Python and torch and read the grader, never the checks"
 

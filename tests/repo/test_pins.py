@@ -48,7 +48,7 @@ def test_pins_command_prints_one_pin(capsys) -> None:
     assert pins.main(["numpy"]) == 2
 
 
-CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+CPU_INDEX = pins.TORCH_CPU_INDEX
 
 
 def test_student_readme_states_the_python_and_the_cpu_torch_install() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import parts, paths, pins
+from autograder import bundle, parts, paths, pins
 from autograder.frontends import gradescope, gradescope_run, layout
 from autograder.frontends.platform import ReleaseOptions
 
@@ -226,7 +226,7 @@ def test_modes_keep_the_checks_and_the_reference_from_other_users(tmp_path: Path
         (source / name).chmod(0o600)
     (source / "setup.sh").write_text("")
     (source / "setup.sh").chmod(0o700)
-    gradescope_run.secure_modes(source)
+    bundle.set_modes(source)
 
     def mode(name: str) -> int:
         return stat.S_IMODE((source / name).stat().st_mode)
@@ -240,7 +240,7 @@ def test_modes_keep_the_checks_and_the_reference_from_other_users(tmp_path: Path
     for plugin in paths.SANDBOX_PLUGINS:  # readable, their folders searchable, not listable
         assert mode(plugin) == 0o644
         for parent in Path(plugin).parents:
-            if parent.parts and parent.parts[0] in gradescope_run.SECRET:
+            if parent.parts and parent.parts[0] in bundle.ROOT_ONLY:
                 assert mode(str(parent)) == 0o711, parent
 
 
