@@ -137,6 +137,8 @@ LONGEST_FIRST = (
     "tests/repo/test_adversarial.py",
     "tests/repo/test_toy_part.py",
     "tests/repo/test_release.py",
+    "tests/repo/test_classroom50.py",
+    "tests/repo/test_gradescope.py",
     "tests/repo/test_cluster.py",
 )
 
