@@ -123,7 +123,10 @@ def _collect(entry: Entry, deadline: datetime, options: Options, scratch: Path,
                     f"{iso(min(c.time for c in history))}, after {when}{late_hint}")
         commit = next(c for c in history if c.sha == choice.candidate.ref)
         record.ref = branch
-    _checkout(bare, commit.sha, options.dest, entry.username, scratch, timeout)
+    try:
+        _checkout(bare, commit.sha, options.dest, entry.username, scratch, timeout)
+    except git.GitError as exc:
+        return f"cannot export commit {commit.sha[:12]}: {exc}"
     record.commit, record.commit_date = commit.sha, iso(commit.time)
     record.late, record.checkout = choice.late, entry.username
     return None
@@ -155,9 +158,13 @@ def _checkout(bare: Path, sha: str, dest: Path, username: str, scratch: Path,
     """Replace ``dest/username`` with the files of ``sha`` (staged beside it, then swapped)."""
     final, staged = dest / username, dest / f".{username}.new"
     _remove(staged)
-    skipped = git.export(bare, sha, staged, scratch, timeout=timeout)
+    try:
+        skipped = git.export(bare, sha, staged, scratch, timeout=timeout)
+    except BaseException:
+        _remove(staged)
+        raise
     for name in skipped:
-        log.warning("%s: %s left out of the checkout (a link out of it, or not a plain file)",
+        log.warning("%s: %s left out of the checkout (a link, or not a plain file)",
                     username, name)
     _remove(final)
     staged.rename(final)

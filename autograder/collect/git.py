@@ -3,9 +3,17 @@ read its history and tags, and export one commit's files into a folder without `
 
 Every command runs with a time limit, never prompts for credentials (``GIT_TERMINAL_PROMPT=0``,
 ssh in batch mode; the instructor's credential helpers still answer), runs no hooks, and never
-checks anything out into a work tree, so nothing in a student's repository runs here. Local
-paths clone like URLs (the tests use local bare repositories as remotes): git allows the file
-protocol for a clone's own remote, so no ``protocol.file.allow`` is set.
+checks anything out into a work tree, so nothing in a student's repository runs here (``ext::``
+URLs, which run a command, are refused even where the instructor's configuration allows them).
+Local paths clone like URLs (the tests use local bare repositories as remotes): git allows the
+file protocol for a clone's own remote, so no ``protocol.file.allow`` is set.
+
+The export is the commit's files as committed: the repository's ``.gitattributes`` cannot hide
+files (``export-ignore``), rewrite them (``export-subst``, filters, line endings) or start a
+filter of the instructor's configuration; links are left out (a submission needs none, and
+Python's extraction filter has been bypassed with chains of them); a tree larger than
+``MAX_EXPORT_BYTES`` or ``MAX_EXPORT_FILES`` (a "git bomb" compresses to little) is refused
+before it fills the disk.
 """
 
 from __future__ import annotations
@@ -14,12 +22,20 @@ import os
 import re
 import subprocess
 import tarfile
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import IO
 
 CONFIG = ("-c", "core.hooksPath=/dev/null", "-c", "credential.interactive=never",
-          "-c", "core.fsmonitor=false")
+          "-c", "core.fsmonitor=false", "-c", "protocol.ext.allow=never")
+# What the repository's own attributes may not do to the export (info/attributes wins over
+# the tree's .gitattributes).
+EXPORT_ATTRIBUTES = ("* -export-ignore -export-subst -filter -text -eol -ident "
+                     "-working-tree-encoding\n")
+MAX_EXPORT_BYTES = 1 << 30  # the files of one commit, together
+MAX_EXPORT_FILES = 100_000  # files and folders of one commit
 SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _USERINFO = re.compile(r"(?<=://)[^/@\s]+@")  # user:token@ in a URL
 _NOT_FOUND = ("does not exist", "not found", "repository not found", "no such file",
@@ -77,8 +93,9 @@ def last_line(text: str) -> str:
 
 def clone(url: str, bare: Path, *, timeout: float) -> None:
     """A bare clone of ``url`` at ``bare`` (branches and tags; HEAD names the remote's default
-    branch). ``GitError`` says "not found" when the repository does not exist or cannot be
-    seen with the instructor's credentials."""
+    branch), whose ``info/attributes`` overrides the tree's own for ``export``. ``GitError``
+    says "not found" when the repository does not exist or cannot be seen with the
+    instructor's credentials."""
     if url.startswith("-"):
         raise GitError(f"{url!r} is not a repository URL")
     try:
@@ -89,6 +106,9 @@ def clone(url: str, bare: Path, *, timeout: float) -> None:
             raise GitError(f"repository not found, or not readable with your credentials "
                            f"({exc})") from exc
         raise
+    info = bare / "info"
+    info.mkdir(exist_ok=True)
+    (info / "attributes").write_text(EXPORT_ATTRIBUTES, encoding="utf-8")
 
 
 def has_commits(bare: Path, *, timeout: float) -> bool:
@@ -98,11 +118,16 @@ def has_commits(bare: Path, *, timeout: float) -> bool:
 
 
 def _commits(output: str) -> list[Commit]:
+    """The commits of ``%H %cI`` lines; a commit whose date Python cannot read (a forged year
+    past 9999, an offset of a day or more) is left out: it can never be the one that counts."""
     out = []
     for line in output.splitlines():
         sha, _, when = line.strip().partition(" ")
-        if SHA.fullmatch(sha) and when:
-            out.append(Commit(sha, datetime.fromisoformat(when)))
+        try:
+            if SHA.fullmatch(sha) and when:
+                out.append(Commit(sha, datetime.fromisoformat(when)))
+        except ValueError:
+            continue
     return out
 
 
@@ -148,22 +173,64 @@ def resolve(bare: Path, ref: str, *, timeout: float) -> Commit | None:
     return found[0] if found else None
 
 
+class _TooLarge(Exception):
+    pass
+
+
 def export(bare: Path, sha: str, dest: Path, scratch: Path, *, timeout: float) -> list[str]:
-    """The files of commit ``sha`` written into ``dest`` (created; no ``.git``, no history).
-    Members a careful extraction refuses (links out of ``dest``, devices, absolute paths) are
-    left out; their names are returned."""
-    archive = scratch / "tree.tar"
-    git(["archive", "--format=tar", f"--output={archive}", sha], cwd=bare, timeout=timeout)
+    """The files of commit ``sha`` written into ``dest`` (created; no ``.git``, no history),
+    read from ``git archive`` as it streams. Members a careful extraction refuses (links,
+    devices, absolute paths, paths out of ``dest``) are left out; their names are returned.
+    ``GitError`` when the tree is larger than ``MAX_EXPORT_BYTES`` or ``MAX_EXPORT_FILES``, or
+    git fails or runs past ``timeout``."""
     dest.mkdir(parents=True)
+    errors, stopped = scratch / "archive.err", threading.Event()
+    failure, too_large = "", False
+    with open(errors, "wb") as err, subprocess.Popen(
+            ["git", *CONFIG, "archive", "--format=tar", sha], cwd=bare, env=environment(),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err) as proc:
+        assert proc.stdout is not None
+        timer = threading.Timer(timeout, lambda: (stopped.set(), proc.kill()))
+        timer.start()
+        try:
+            skipped = _extract(proc.stdout, dest)
+            proc.stdout.read(1 << 20)  # the archive's padding, so that git ends by itself
+        except _TooLarge as exc:
+            skipped, failure, too_large = [], str(exc), True
+        except (tarfile.TarError, EOFError) as exc:
+            skipped, failure = [], f"git archive's output cannot be read ({exc})"
+        finally:
+            timer.cancel()
+            proc.kill()  # (nothing once it has ended)
+            status = proc.wait()
+    if stopped.is_set():
+        raise GitError(f"git archive ran past {timeout:g} s and was stopped")
+    if status != 0 and not too_large:
+        message = last_line(errors.read_text(encoding="utf-8", errors="replace"))
+        raise GitError(message or f"git archive failed (exit status {status})")
+    if failure:
+        raise GitError(failure)
+    return skipped
+
+
+def _extract(stream: IO[bytes], dest: Path) -> list[str]:
+    """Extract the tar ``stream`` into ``dest`` as ``export`` says; the names left out."""
     skipped: list[str] = []
-    with tarfile.open(archive) as tar:
+    count = size = 0
+    with tarfile.open(fileobj=stream, mode="r|") as tar:
         for member in tar:
-            try:
-                safe = tarfile.data_filter(member, str(dest))
-            except tarfile.FilterError:
+            count, size = count + 1, size + max(member.size, 0)
+            if count > MAX_EXPORT_FILES or size > MAX_EXPORT_BYTES:
+                raise _TooLarge(f"the commit has more than {MAX_EXPORT_FILES} files or "
+                                f"{MAX_EXPORT_BYTES >> 20} MiB of them: not exported")
+            if member.issym() or member.islnk():
                 skipped.append(member.name)
                 continue
-            if safe is not None:
-                tar.extract(safe, dest, filter="fully_trusted")
-    archive.unlink()
+            try:
+                safe = tarfile.data_filter(member, str(dest))
+                if safe is not None:
+                    tar.extract(safe, dest, filter="fully_trusted")
+            except (tarfile.FilterError, IsADirectoryError, FileExistsError,
+                    NotADirectoryError):  # (the last three: a name twice in a crafted tree)
+                skipped.append(member.name)
     return skipped

@@ -175,8 +175,7 @@ def test_a_second_run_replaces_the_checkout(tmp_path) -> None:
     (tmp_path / "dest" / "alice" / "stray.txt").write_text("left by hand")
     _, rows = collect(tmp_path, "username\nalice\n")
     assert rows["alice"].collected
-    assert sorted(p.name for p in (tmp_path / "dest" / "alice").iterdir()) == ["a.py", "old.py"]
-    assert (tmp_path / "dest" / "alice" / "old.py").is_symlink()  # a link inside is kept
+    assert sorted(p.name for p in (tmp_path / "dest" / "alice").iterdir()) == ["a.py"]
 
 
 def test_a_deadline_without_offset_is_a_usage_error(tmp_path, capsys) -> None:
@@ -224,3 +223,83 @@ def test_credentials_in_a_url_stay_out_of_the_record(tmp_path) -> None:
           "--repo-url", url, "--dest", str(tmp_path / "dest"), "--quiet", "--git-timeout", "20"])
     text = (tmp_path / "dest" / MANIFEST).read_text()
     assert "s3cret" not in text and "http://127.0.0.1:9/org/conv-alice.git" in text
+
+
+def _blob(bare: Path, data: bytes) -> str:
+    return subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=bare, input=data,
+                          check=True, capture_output=True).stdout.decode().strip()
+
+
+def _tree(bare: Path, entries: list[tuple[str, str, str]]) -> str:
+    """A tree made with ``git mktree`` from (mode, object, name): a name may repeat, which git
+    itself never writes."""
+    text = "".join(f"{mode} {'tree' if mode == '040000' else 'blob'} {obj}\t{name}\n"
+                   for mode, obj, name in entries)
+    return subprocess.run(["git", "mktree"], cwd=bare, input=text, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def test_a_hostile_tree_writes_nothing_out_of_the_checkout(tmp_path) -> None:
+    """No link of any kind reaches the checkout (Python's extraction filter, the only other
+    guard, has been bypassed with chains of links: CVE-2025-4517), a name that is both a link
+    and a folder writes inside, and the tree's attributes neither hide nor rewrite files."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    bare = tmp_path / "remotes" / "mallory.git"
+    bare.parent.mkdir()
+    _git("init", "-q", "--bare", "-b", "main", str(bare), cwd=tmp_path)
+    blob = {k: _blob(bare, v) for k, v in {
+        "owned": b"pwned", "out": str(outside).encode(), "up": b"../../..", "in": b"a.py",
+        "a": b"print(1)\n", "attrs": b"a.py export-ignore\nver.py export-subst\n",
+        "ver": b"V = '$Format:%H$'\n"}.items()}
+    tree = _tree(bare, [
+        ("120000", blob["out"], "escape"),  # a link out, then a folder of the same name
+        ("040000", _tree(bare, [("100644", blob["owned"], "owned")]), "escape"),
+        ("120000", blob["up"], "up"), ("120000", blob["in"], "inside"),
+        ("100644", blob["a"], "a.py"), ("100644", blob["attrs"], ".gitattributes"),
+        ("100644", blob["ver"], "ver.py")])
+    commit = _git("commit-tree", tree, "-m", "crafted", cwd=bare, when=DEADLINE - HOUR)
+    _git("update-ref", "refs/heads/main", commit, cwd=bare)
+    status, rows = collect(tmp_path, "username\nmallory\n")
+    assert status == 0, rows["mallory"].reason
+    checkout = tmp_path / "dest" / "mallory"
+    assert not list(outside.iterdir())
+    assert (checkout / "escape" / "owned").read_bytes() == b"pwned"  # a plain folder, inside
+    assert not any(p.is_symlink() for p in checkout.rglob("*"))
+    assert (checkout / "a.py").read_text() == "print(1)\n"
+    assert (checkout / "ver.py").read_text() == "V = '$Format:%H$'\n"
+
+
+def test_a_tree_too_large_to_export_is_a_reason_not_a_full_disk(tmp_path, monkeypatch) -> None:
+    from autograder.collect import git
+
+    remote(tmp_path, "bomb", [(-HOUR, {"big.bin": "0" * 5000, "a.py": "1"})])
+    remote(tmp_path, "many", [(-HOUR, {f"f{i}.py": "" for i in range(30)})])
+    monkeypatch.setattr(git, "MAX_EXPORT_BYTES", 4096)
+    monkeypatch.setattr(git, "MAX_EXPORT_FILES", 20)
+    status, rows = collect(tmp_path, "username\nbomb\nmany\n")
+    assert status == 1
+    for name in ("bomb", "many"):
+        assert rows[name].reason.startswith("cannot export commit"), rows[name].reason
+        assert "more than 20 files or" in rows[name].reason
+    assert sorted(p.name for p in (tmp_path / "dest").iterdir()) == [MANIFEST]
+
+
+def test_dates_git_writes_but_python_cannot_read_leave_the_commit_out(tmp_path) -> None:
+    shas = remote(tmp_path, "tim", [(-HOUR, {"a.py": "1"})])
+    bare = tmp_path / "remotes" / "tim.git"
+    env = dict(os.environ, GIT_COMMITTER_DATE="@253402300800 +0000")  # year 10000
+    future = subprocess.run(["git", "commit-tree", f"{shas[0]}^{{tree}}", "-p", shas[0], "-m",
+                             "far"], cwd=bare, env=env, check=True, capture_output=True,
+                            text=True).stdout.strip()
+    _git("update-ref", "refs/heads/main", future, cwd=bare)
+    status, rows = collect(tmp_path, "username\ntim\n")
+    assert status == 0 and rows["tim"].commit == shas[0]
+
+
+def test_an_ext_url_runs_no_command_even_where_git_allows_it(tmp_path) -> None:
+    (tmp_path / "gitconfig").write_text("[protocol]\n\tallow = always\n")
+    marker = tmp_path / "ran"
+    status, rows = collect(tmp_path, f"username,repository\neve,ext::sh -c touch% {marker}\n")
+    assert status == 1 and not marker.exists()
+    assert "not allowed" in rows["eve"].reason
