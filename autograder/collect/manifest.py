@@ -8,6 +8,10 @@ Columns: ``username``; ``collected`` (``true``/``false``); ``commit`` (the SHA c
 (when Classroom 50 recorded the submission, from its export); ``repository``; ``checkout`` (the
 folder, relative to the manifest); ``reason`` (why nothing was collected); ``line`` (the
 roster's line).
+
+No cell starts as a spreadsheet formula (a student names the default branch or a tag, and
+``=HYPERLINK(A1)`` is a valid name): a cell that would start with ``=``, ``+``, ``-``, ``@``, a
+tab, a carriage return or ``'`` is written after a ``'``, which reading removes.
 """
 
 from __future__ import annotations
@@ -54,8 +58,16 @@ class Record:
 COLUMNS = tuple(f.name for f in fields(Record))
 
 
+ESCAPED = ("=", "+", "-", "@", "\t", "\r", "'")  # a cell starting so gets a leading '
+
+
 def _text(value: object) -> str:
-    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+    text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return "'" + text if text.startswith(ESCAPED) else text
+
+
+def _unescaped(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") else cell
 
 
 def write_manifest(path: Path, records: list[Record]) -> Path:
@@ -90,7 +102,7 @@ def read_manifest(path: Path) -> list[Record]:
                             f"column): write it with `python -m autograder collect`")
     records = []
     for row in reader:
-        values: dict[str, Any] = {c: (row.get(c) or "").strip() for c in COLUMNS}
+        values: dict[str, Any] = {c: _unescaped((row.get(c) or "").strip()) for c in COLUMNS}
         values["collected"] = values["collected"].lower() == "true"
         values["late"] = values["late"].lower() == "true"
         values["line"] = int(values["line"]) if values["line"].isdigit() else 0

@@ -43,3 +43,17 @@ def test_a_file_that_is_not_a_manifest_is_refused(tmp_path) -> None:
     (tmp_path / "x.csv").write_text("submission,total\n")
     with pytest.raises(ManifestError, match="not a collection manifest"):
         read_manifest(tmp_path / "x.csv")
+
+
+def test_no_cell_is_a_spreadsheet_formula_and_each_reads_back_as_it_was(tmp_path) -> None:
+    """A default branch or tag named ``=HYPERLINK(A1)`` or ``+cmd|x!A0`` is a valid git name,
+    chosen by the student; instructors open the manifest in spreadsheets."""
+    (tmp_path / "alice").mkdir()
+    records = [Record("alice", collected=True, commit="a" * 40, ref="+cmd|x!A0",
+                      repository="@SUM(1)", checkout="alice", line=2),
+               Record("bob", ref="=HYPERLINK(A1)", reason="-1+2", line=3),
+               Record("carol", ref="'=kept as written", line=4)]
+    path = write_manifest(tmp_path / MANIFEST, records)
+    for line in path.read_text().splitlines()[1:]:
+        assert not any(cell.startswith(("=", "+", "-", "@")) for cell in line.split(",")), line
+    assert read_manifest(path) == records
