@@ -24,6 +24,11 @@ submission but its package: a ``conftest.py``, ``pytest.ini``, ``sitecustomize.p
 ``PYTHONPATH`` are dropped, plugins are not auto-loaded, and a part passes only when pytest exits
 0 *and* its JUnit report shows tests that ran and none that failed. Code in the package can
 still lie about its own process (it runs with the tests): the official grader runs it sandboxed.
+What it leaves running is killed when its part ends (its process group, and on Linux whatever
+escaped it: this process adopts its orphans), so the outputs, written after, are never
+rewritten by it; an output path holding a file, a link or a folder before is replaced whole.
+Its output, echoed on GitHub Actions, is framed by ``::stop-commands::`` so that no line of it
+is read as a workflow command.
 
 Standard library only: it runs in the student's repository and in Classroom 50's bundle, where
 the grader is absent. Exit status: 0 every part passed, 1 a part did not, 2 it could not score.
@@ -32,11 +37,14 @@ the grader is absent. Exit status: 0 every part passed, 1 a part did not, 2 it c
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import datetime
 import json
 import math
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -44,7 +52,7 @@ import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +77,7 @@ EXIT_MESSAGES = {1: "a public test failed",
                  3: "pytest failed inside (an internal error): see the details",
                  4: "pytest was called wrongly: the public tests' material may be damaged"}
 MISSING_PACKAGE = "no {package}/ folder with an __init__.py in the submission"
+PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 36, 37  # Linux's prctl options
 
 
 class ScoreError(RuntimeError):
@@ -176,7 +185,7 @@ def child_env(work: Path) -> dict[str, str]:
 
 
 def _stop(proc: subprocess.Popen) -> None:
-    """Kill ``proc`` and whatever it started (its own process group)."""
+    """Kill ``proc`` and whatever it started (its own process group), and reap it."""
     try:
         if os.name == "posix":
             os.killpg(proc.pid, signal.SIGKILL)
@@ -185,6 +194,58 @@ def _stop(proc: subprocess.Popen) -> None:
     except (ProcessLookupError, PermissionError):
         pass
     proc.wait()
+
+
+@contextlib.contextmanager
+def adopting_orphans() -> Iterator[None]:
+    """On Linux, this process adopts the orphans of what it starts (``PR_SET_CHILD_SUBREAPER``)
+    while inside: a process a test starts in a session of its own (``setsid``, a double fork)
+    becomes this process's child when its parent ends, so ``_kill_strays`` finds it."""
+    libc = None
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+    before = ctypes.c_int(0)
+    if libc is None or libc.prctl(PR_GET_CHILD_SUBREAPER, ctypes.byref(before), 0, 0, 0) != 0:
+        yield
+        return
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    try:
+        yield
+    finally:
+        libc.prctl(PR_SET_CHILD_SUBREAPER, before.value, 0, 0, 0)
+
+
+def _children() -> set[int]:
+    """The processes whose parent is this one (Linux's /proc; none elsewhere)."""
+    me, found = os.getpid(), set()
+    with contextlib.suppress(OSError), os.scandir("/proc") as entries:
+        for entry in entries:
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as fh:
+                    fields = fh.read().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if len(fields) > 1 and fields[1] == str(me):
+                found.add(int(entry.name))
+    return found
+
+
+def _kill_strays(known: set[int]) -> None:
+    """Kill and reap this process's children that are not in ``known`` (adopted orphans of a
+    part's tests), until none is left."""
+    for _ in range(100):
+        strays = _children() - known
+        if not strays:
+            return
+        for pid in strays:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        for pid in strays:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
 
 
 def _report_counts(report: Path) -> tuple[int, int, int] | None:
@@ -219,16 +280,17 @@ def _details(output: str) -> tuple[str, ...]:
 def run_part(part: Part, work: Path, timeout: float, log: Path) -> Outcome:
     """Run ``part``'s public tests in ``work`` for at most ``timeout`` seconds."""
     report = log.with_suffix(".xml")
-    start = time.monotonic()
+    start, known = time.monotonic(), _children()
     with open(log, "w+", encoding="utf-8", errors="replace") as out:
         proc = subprocess.Popen(pytest_command(part.id, report), cwd=work, env=child_env(work),
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=os.name == "posix")
         try:
-            code = proc.wait(timeout=timeout)
+            code: int | None = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            _stop(proc)
             code = None
+        _stop(proc)  # whatever the tests left running, too
+        _kill_strays(known)
         out.seek(0)
         output = out.read()
     seconds = time.monotonic() - start
@@ -251,9 +313,9 @@ def run_part(part: Part, work: Path, timeout: float, log: Path) -> Outcome:
 
 def score(config: Config, material: Path, submission: Path, *, timeout: float = PART_TIMEOUT,
           budget: float = BUDGET, echo: bool = True) -> list[Outcome]:
-    """Every part's outcome, in the config's order. With ``echo``, pytest's output is printed,
-    each line indented (so that nothing it prints is read as a workflow command)."""
-    with tempfile.TemporaryDirectory(prefix="public-tests-") as tmp:
+    """Every part's outcome, in the config's order. With ``echo``, pytest's output is printed
+    (``echo_log``)."""
+    with tempfile.TemporaryDirectory(prefix="public-tests-") as tmp, adopting_orphans():
         work, logs = Path(tmp) / "work", Path(tmp) / "logs"
         work.mkdir()
         logs.mkdir()
@@ -274,9 +336,22 @@ def score(config: Config, material: Path, submission: Path, *, timeout: float = 
             if echo:
                 print(f"{_verdict(outcome)}  {part.id}  ({outcome.seconds:.1f} s)", flush=True)
                 if not outcome.passed:
-                    for line in log.read_text(errors="replace").splitlines():
-                        print(f"    {line}")
+                    echo_log(log.read_text(errors="replace"))
     return outcomes
+
+
+def echo_log(text: str) -> None:
+    """Print a part's pytest output, each line indented; on GitHub Actions between
+    ``::stop-commands::`` and its token (drawn now, after the tests ended), as GitHub's runner
+    reads ``::command`` after leading spaces and ``##[command]`` anywhere in a line."""
+    actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    token = secrets.token_hex(16)
+    if actions:
+        print(f"::stop-commands::{token}")
+    for line in text.splitlines():
+        print(f"    {line}")
+    if actions:
+        print(f"::{token}::", flush=True)
 
 
 # --------------------------------------------------------------------------------- outputs ----
@@ -379,6 +454,22 @@ def annotations(outcomes: Sequence[Outcome]) -> list[str]:
             "see the job summary" for o in outcomes if not o.passed]
 
 
+def clear(path: Path) -> None:
+    """Remove whatever is at ``path``: a file, a link (never its target) or a folder."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        path.unlink()
+
+
+def write_output(path: Path, text: str) -> None:
+    """``text`` as a new regular file at ``path``, in place of whatever was there."""
+    clear(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    with open(os.open(path, flags, 0o644), "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
 # ------------------------------------------------------------------------------------ main ----
 
 def parser() -> argparse.ArgumentParser:
@@ -407,12 +498,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(args.config)
         if args.result:
             _identity(os.environ)  # fail before running anything
+        for output in (args.result, args.release_body):
+            if output is not None:  # a result from before (committed, say) never stands
+                clear(output)
         outcomes = score(config, args.material.resolve(), args.submission.resolve(),
                          timeout=args.timeout, budget=args.budget)
         text = markdown(config, outcomes)
         if args.result:
             document = result_document(config, outcomes)
-            args.result.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+            write_output(args.result, json.dumps(document, indent=2) + "\n")
     except ScoreError as exc:
         print(f"public_scores: {exc}", file=sys.stderr)
         return 2
@@ -422,7 +516,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with open(summary, "a", encoding="utf-8") as out:
             out.write(text + "\n")
     if args.release_body:
-        args.release_body.write_text(text, encoding="utf-8")
+        write_output(args.release_body, text)
     got = sum(o.part.points for o in outcomes if o.passed)
     print(f"\npublic tests: {_points(got)} / {_points(sum(p.points for p in config.parts))} "
           "points (feedback; the grade comes from the course's grader)")

@@ -247,6 +247,81 @@ def test_main_writes_its_outputs_and_exits_1_when_a_part_fails(fake_material, tm
     assert ps.main([*args, "--no-summary"]) == 1 and not summary.exists()
 
 
+FORGER = """\
+import os, time
+VALUE = 0
+OTHER = 0
+target, forged = os.environ["FORGE_TARGET"], '{"score": 999}'
+if os.fork() == 0:  # a session of its own, out of pytest's process group, then orphaned
+    os.setsid()
+    if os.fork() == 0:
+        end = time.monotonic() + 20
+        while time.monotonic() < end:
+            try:
+                if os.path.exists(target) and open(target).read() != forged:
+                    open(target, "w").write(forged)
+            except OSError:
+                pass
+            time.sleep(0.01)
+    os._exit(0)
+raise RuntimeError("\\n::add-mask::VALUE\\n##[error]forged annotation")  # shown by pytest
+"""
+
+
+def _main_args(fake_material: Path, tmp_path: Path, submission: Path) -> list[str]:
+    config = tmp_path / "public_parts.json"
+    config.write_text(json.dumps({
+        "package": "convolutions", "material": ["tests/public", "pyproject.toml"],
+        "parts": [{"id": "p0", "kind": "auto", "points": 1, "summary": "zero"},
+                  {"id": "p1", "kind": "auto", "points": 1, "summary": "one"}]}))
+    return ["--config", str(config), "--material", str(fake_material), "--submission",
+            str(submission), "--result", str(tmp_path / "result.json"), "--release-body",
+            str(tmp_path / "body.md"), "--no-summary"]
+
+
+def test_nothing_the_tests_leave_running_rewrites_the_result(fake_material, tmp_path,
+                                                             monkeypatch, capsys) -> None:
+    """A package that leaves a process in a session of its own, waiting to rewrite
+    result.json once the scorer has written it, is killed first; what it prints is not read
+    as workflow commands."""
+    import time
+
+    for key, value in RUNNER_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("FORGE_TARGET", str(tmp_path / "result.json"))
+    submission = _submission(tmp_path, FORGER)
+    assert ps.main(_main_args(fake_material, tmp_path, submission)) == 1
+    time.sleep(0.3)  # the forger rewrote within 10 ms, were it alive
+    assert json.loads((tmp_path / "result.json").read_text())["score"] == 0
+    out = capsys.readouterr().out.splitlines()
+    stops = [i for i, line in enumerate(out) if line.startswith("::stop-commands::")]
+    assert stops
+    for i in stops:
+        token = out[i].removeprefix("::stop-commands::")
+        end = out.index(f"::{token}::", i)
+        assert any("##[error]forged" in line for line in out[i:end])
+    assert not any("forged" in line for i, line in enumerate(out)
+                   if not any(s < i < out.index(f"::{out[s][17:]}::", s) for s in stops))
+
+
+def test_an_output_path_holding_a_link_or_folder_is_replaced(fake_material, tmp_path,
+                                                              monkeypatch) -> None:
+    """A result.json committed as a link to a forged file (or a folder) is neither followed
+    nor left standing."""
+    for key, value in RUNNER_ENV.items():
+        monkeypatch.setenv(key, value)
+    forged = tmp_path / "forged.json"
+    forged.write_text('{"score": 999}')
+    (tmp_path / "result.json").symlink_to(forged)
+    (tmp_path / "body.md").mkdir()
+    submission = _submission(tmp_path, "VALUE = 1\nOTHER = 2\n")
+    assert ps.main(_main_args(fake_material, tmp_path, submission)) == 0
+    assert not (tmp_path / "result.json").is_symlink()
+    assert json.loads((tmp_path / "result.json").read_text())["score"] == 2
+    assert forged.read_text() == '{"score": 999}' and (tmp_path / "body.md").is_file()
+
+
 def test_a_broken_parts_file_is_an_error_that_says_what_to_do(tmp_path) -> None:
     config = tmp_path / "public_parts.json"
     config.write_text('{"parts": []}')
