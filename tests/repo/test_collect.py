@@ -303,3 +303,13 @@ def test_an_ext_url_runs_no_command_even_where_git_allows_it(tmp_path) -> None:
     status, rows = collect(tmp_path, f"username,repository\neve,ext::sh -c touch% {marker}\n")
     assert status == 1 and not marker.exists()
     assert "not allowed" in rows["eve"].reason
+
+
+def test_tags_on_a_tree_or_a_blob_are_not_submissions(tmp_path) -> None:
+    shas = remote(tmp_path, "ivan", [(-2 * HOUR, {"a.py": "1"}), (-HOUR, {"a.py": "2"})],
+                  tags={"submit/1": 0})
+    bare = tmp_path / "remotes" / "ivan.git"
+    _git("tag", "submit/9-tree", f"{shas[1]}^{{tree}}", cwd=bare)
+    _git("tag", "submit/9-blob", f"{shas[1]}:a.py", cwd=bare)
+    status, rows = collect(tmp_path, "username\nivan\n", "--tag", "submit/*")
+    assert status == 0 and (rows["ivan"].ref, rows["ivan"].commit) == ("submit/1", shas[0])
