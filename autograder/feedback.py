@@ -33,7 +33,8 @@ __all__ = [  # the sandbox's words, re-exported, and this module's own
     "MALFORMED_IMPORT_ERRORS", "MALFORMED_REPLY", "NOT_JUDGED", "OWN_EXCEPTION_CLASS",
     "UNCONFIRMED_RULE", "WRONG_REPLY", "budget_used", "check_time_out", "could_not_judge",
     "grader_failed", "import_failed", "not_run", "torch_replaced",
-    "incident_patterns", "module_not_imported", "not_implemented", "not_judged",
+    "incident_patterns", "is_not_implemented", "module_not_imported", "not_implemented",
+    "not_judged",
     "package_not_imported", "process_died", "process_restarted", "raised", "restarts_used",
     "rule_broken"]
 
@@ -115,8 +116,19 @@ DEVICE_HINT_INPUT = (" (a tensor was created on another device: create it from t
                      "X.new_zeros(...), or with device=X.device)")
 
 
+_NOT_IMPLEMENTED = "not implemented yet"
+
+
 def not_implemented(where: str) -> str:
-    return f"not implemented yet{where}"
+    """A check that reached a function still raising ``NotImplementedError`` (the stub's)."""
+    return f"{_NOT_IMPLEMENTED}{where}"
+
+
+def is_not_implemented(message: str) -> bool:
+    """Whether a check's (grader-worded, safe) message says it reached a function still left as
+    the stub: ``not_implemented``, alone or as the reason a property check was not judged."""
+    return (message.startswith(_NOT_IMPLEMENTED)
+            or f"{NOT_JUDGED} ({_NOT_IMPLEMENTED}" in message)
 
 
 def raised(what: str) -> str:

@@ -21,6 +21,8 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from autograder.feedback import is_not_implemented
+
 if TYPE_CHECKING:  # annotations only: importing this module must not import torch (the report
     from .bank import Bank  # reads results without it)
     from .runner import SubmissionResult
@@ -166,6 +168,17 @@ def score_line(result: SubmissionResult, bank: Bank) -> str:
     return line + (f" (+{extra:g} extra credit)" if extra else "")
 
 
+def attempted(result: SubmissionResult, bank: Bank) -> dict[str, bool]:
+    """part -> whether the submission attempted it: False when every check of the part failed
+    because it reached a function still raising the stub's ``NotImplementedError``
+    (``feedback.is_not_implemented``), True otherwise (a pass, any other failure, an error)."""
+    out: dict[str, bool] = {}
+    for r in result.results:
+        stub = not r.passed and is_not_implemented(r.message)
+        out[r.check.part] = out.get(r.check.part, False) or not stub
+    return {p: out[p] for p in result.part_scores(bank) if p in out}
+
+
 def _label(part: str, bank: Bank) -> str:
     return f"{part} (extra credit)" if part in bank.scheme.optional else part
 
@@ -189,6 +202,7 @@ def results_json(result: SubmissionResult, bank: Bank) -> dict[str, Any]:
         "extra_data": {"id": r.check.id, "seconds": round(r.seconds, 3)},
     } for r in result.results]
     parts = result.part_scores(bank)
+    tried = attempted(result, bank)
     error = result.submission.error
     return {
         "score": result.total(),
@@ -201,8 +215,9 @@ def results_json(result: SubmissionResult, bank: Bank) -> dict[str, Any]:
         "extra_data": {
             "submission": plain(result.submission.name, newlines=False),
             "source": plain(result.submission.source, newlines=False),
-            "parts": {p: {"score": s, "max_score": m} for p, s, m in
-                      ((p, *parts[p]) for p in parts)},
+            # "attempted": false for a part left as the stub (the class report's "not attempted")
+            "parts": {p: {"score": s, "max_score": m, "attempted": tried.get(p, True)}
+                      for p, (s, m) in parts.items()},
             "max_score": bank.scheme.auto_max,
             "manual": bank.scheme.manual,
             "isolation": result.isolation,

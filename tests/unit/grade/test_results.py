@@ -402,3 +402,25 @@ def test_recover_after_a_kill_at_every_step_leaves_old_or_new(tmp_path, monkeypa
     else:
         pytest.fail("write_raw never finished")
     assert outcomes == {False, True}
+
+
+# -- parts left as the stub
+
+
+def test_a_part_is_not_attempted_when_every_check_reached_the_stub() -> None:
+    from autograder import feedback
+
+    bank = _bank()
+    stub = feedback.not_implemented(" (at conv.py:3)")
+    unjudged = feedback.not_judged("dtype", stub)  # a property check on a stub's value
+    r = _result(bank, {"a.one": stub, "a.two": unjudged, "b.one": "wrong value",
+                       "x.one": feedback.not_implemented("")})
+    parts = results_json(r, bank)["extra_data"]["parts"]
+    assert {p: v["attempted"] for p, v in parts.items()} == \
+        {"part_a": False, "part_b": True, "extra": False}
+    # one function implemented (a check passes) or broken otherwise: attempted
+    half = _result(bank, {"a.one": stub})
+    assert results_json(half, bank)["extra_data"]["parts"]["part_a"]["attempted"] is True
+    # a student's own text cannot pass for the stub: only the grader's wording counts
+    assert not feedback.is_not_implemented(feedback.raised("ValueError"))
+    assert not feedback.is_not_implemented(feedback.rule_broken("not implemented yet"))
