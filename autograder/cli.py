@@ -1,5 +1,5 @@
 """The command line, every verb's options in one place:
-``python -m autograder {build,release,grade,collect,report} ...`` (and ``assign``, ``examples``: the
+``python -m autograder {build,release,grade,collect,export,report} ...`` (and ``assign``, ``examples``: the
 old names of ``build stubs`` and ``build examples``/``goldens``).
 
 Each verb's work is done elsewhere (``assign.build``, ``release``, ``grade.command``,
@@ -69,6 +69,15 @@ def add_grade_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--image", default=None,
                         help="grader image for --backend docker (default: "
                              "d2l-convolutions-grader:cpu, or :gpu with --device cuda)")
+    parser.add_argument("--roster", type=Path, default=None, metavar="ROSTER.csv",
+                        help="the class list (username or github_username, name, email, "
+                             "sis_id, section), joined to the submissions by username: its "
+                             "columns lead the gradebook, and a student without a submission "
+                             "gets a row saying so (kept in OUT for later rebuilds)")
+    parser.add_argument("--only", default=None, metavar="NAME",
+                        help="regrade only the submission written to OUT/NAME (give the same "
+                             "SUBMISSION... or --collection as before): the previous result "
+                             "is kept in OUT/NAME/previous/<time>/, the gradebook updated")
     parser.add_argument("--emit-json", action="store_true", help=argparse.SUPPRESS)
     add_cluster_arguments(parser)  # --scheduler, --cluster slurm and its job options
 
@@ -107,6 +116,18 @@ def add_collect_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--git-timeout", type=float, default=300.0, metavar="SECONDS",
                         help="limit on each git command (default: 300)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no table")
+
+
+def add_export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("format", choices=["canvas"],
+                        help="canvas: Canvas's gradebook import CSV")
+    parser.add_argument("out", type=Path, metavar="OUT",
+                        help="a grading output folder (python -m autograder grade ... -o OUT)")
+    parser.add_argument("file", type=Path, metavar="FILE", help="the CSV to write")
+    parser.add_argument("--roster", type=Path, default=None, metavar="ROSTER.csv",
+                        help="the class list (default: the one `grade --roster` kept in OUT)")
+    parser.add_argument("--assignment", default=paths.PACKAGE.capitalize(), metavar="NAME",
+                        help="the assignment's column name in Canvas (default: %(default)s)")
 
 
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:
@@ -178,6 +199,12 @@ def _collect(args: argparse.Namespace) -> int:
     return collect_command(args)
 
 
+def _export(args: argparse.Namespace) -> int:
+    from .grade.export import export_command
+
+    return export_command(args)
+
+
 def _report(args: argparse.Namespace) -> int:
     from .report.command import report_command
 
@@ -229,6 +256,10 @@ def build_parser() -> argparse.ArgumentParser:
                                                "DEST/collection.csv for `grade --collection`")
     add_collect_arguments(collect)
     collect.set_defaults(func=_collect)
+    export = verbs.add_parser("export", help="the gradebook of a grading output folder "
+                                             "in a format an LMS imports (canvas)")
+    add_export_arguments(export)
+    export.set_defaults(func=_export)
     report = verbs.add_parser("report", help="the class report of a grading output folder: "
                                              "OUT/report.html and OUT/report.json")
     add_report_arguments(report)
