@@ -150,6 +150,9 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
                         help="pairs shown side by side (default 5)")
     parser.add_argument("--no-similarity", action="store_true",
                         help="skip the similarity check (reads no code)")
+    parser.add_argument("--archive", nargs="+", type=Path, default=None, metavar="DIR",
+                        help="earlier terms' submissions (folders of submission folders or "
+                             "zips) to compare the class against; never reported themselves")
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -25,11 +25,17 @@ def report_command(args: argparse.Namespace) -> int:
                   "submission graded by an older grader; grade that submission again (it gets "
                   "another name) or move the folder away", file=sys.stderr)
             return 2
+    for folder in args.archive or []:
+        if not folder.is_dir():
+            print(f"error: --archive {folder} is not a folder", file=sys.stderr)
+            return 2
     report = build_report(args.out, submissions=args.submissions, stubs=args.stubs,
                           bank_dir=args.bank or BANK_DIR, similarity=not args.no_similarity,
-                          threshold=args.threshold, detail=max(0, args.pairs))
+                          threshold=args.threshold, detail=max(0, args.pairs),
+                          archive=args.archive)
     html_path, json_path = write_report(report)
     s = report.similarity
-    pairs = f"; {len(s.pairs)} similar pairs to review" if s is not None else ""
+    pairs = (f"; {len(s.rings)} rings of similar code to review ({len(s.pairs)} pairs)"
+             if s is not None else "")
     print(f"{len(report.graded)} submissions{pairs}: wrote {html_path} and {json_path}")
     return 0

@@ -18,6 +18,9 @@ from typing import Any
 
 from autograder.grade.results import GRADEBOOK, PROBLEMS, md_unescape, plain
 
+WRITTEN = "written.json"   # OUT/<name>/written.json: the written answers' scores (written merge)
+BATCH = "batch.json"       # OUT/batch.json: the grading run's wall time (grade)
+
 MAX_RESULTS_BYTES = 32 * 1024 * 1024  # one results.json (the grader's own are ~50 KiB)
 MAX_TEXT = 2000                       # characters kept of any one text
 MAX_ITEMS = 100                       # review flags or notes kept per submission
@@ -52,6 +55,8 @@ class Recorded:
     review: list[str] = field(default_factory=list)   # static scan flags
     notes: list[str] = field(default_factory=list)    # "Problems with the submission"
     source: str | None = None                   # where the grader read the code from
+    attempted: dict[str, bool] = field(default_factory=dict)  # part -> as results.json says
+    written: tuple[float, float] | None = None  # (score, max) from written.json; None: not yet
     isolation: str = ""
     problem: str | None = None                  # why results.json could not be read
     has_feedback: bool = False
@@ -145,14 +150,18 @@ def parse_results(name: str, data: Any) -> Recorded:
     data = _dict(data)
     extra = _dict(data.get("extra_data"))
     parts: dict[str, tuple[float, float]] = {}
+    attempted: dict[str, bool] = {}
     for part, value in list(_dict(extra.get("parts")).items())[:200]:
         value = _dict(value)
         parts[text(part, 200)] = (_number(value.get("score")), _number(value.get("max_score")))
+        if isinstance(value.get("attempted"), bool):
+            attempted[text(part, 200)] = value["attempted"]
     checks = [c for c in map(_check, _list(data.get("tests"))[:MAX_CHECKS]) if c is not None]
     error = extra.get("error")
     return Recorded(
         name=name, score=_number(data.get("score")), max_score=_number(extra.get("max_score")),
-        parts=parts, seconds=_number(data.get("execution_time")), checks=checks,
+        parts=parts, attempted=attempted, seconds=_number(data.get("execution_time")),
+        checks=checks,
         error=None if error in (None, "") else text(error),
         review=[text(r) for r in _list(extra.get("review"))[:MAX_ITEMS]],
         notes=notes_from_summary(data.get("output")),
@@ -173,9 +182,52 @@ def read_one(entry: Path) -> Recorded:
         graded = Recorded(name=entry.name,
                         problem=f"results.json cannot be read ({type(exc).__name__}: "
                                 f"{text(exc, 200)}); grade it again")
+    graded.written = read_written(entry)
     feedback = entry / "feedback.md"
     graded.has_feedback = feedback.is_file() and not feedback.is_symlink()
     return graded
+
+
+def _small_json(path: Path, limit: int = 1 << 20) -> Any:
+    """A small JSON file's content, or None where it is absent, a link, too large or broken."""
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > limit:
+            return None
+        return json.loads(path.read_text("utf-8", "replace"))
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
+def read_written(entry: Path) -> tuple[float, float] | None:
+    """(score, max) of ``entry/written.json`` (``written merge`` writes it), or None when the
+    written answers are not graded yet (no file, or one that cannot be read)."""
+    data = _dict(_small_json(entry / WRITTEN))
+    if "score" not in data:
+        return None
+    return _number(data.get("score")), _number(data.get("max_score"))
+
+
+@dataclass(frozen=True)
+class Batch:
+    """OUT/batch.json, written by ``grade`` at the end of a run."""
+
+    wall_seconds: float
+    submissions: int
+    started: str
+    finished: str
+    bank_digest: str
+
+
+def read_batch(out: Path) -> Batch | None:
+    """The last grading run's own record (its wall time), or None where there is none."""
+    data = _dict(_small_json(out / BATCH))
+    if not data or "wall_seconds" not in data:
+        return None
+    count = data.get("submissions")
+    return Batch(_number(data.get("wall_seconds")),
+                 count if isinstance(count, int) and not isinstance(count, bool) else 0,
+                 text(data.get("started"), 40), text(data.get("finished"), 40),
+                 text(data.get("bank_digest"), 100))
 
 
 def load_results(out: Path) -> list[Recorded]:

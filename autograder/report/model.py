@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .attempts import PartAttempts
 from .concepts import BankInfo
-from .load import Recorded
+from .load import Batch, Recorded
+from .lookhere import Lead
 from .similarity import Similarity
-from .stats import CheckStat, ConceptStat, Distribution, Incident
+from .stats import CheckStat, ConceptStat, Distribution, Incident, IncidentGroup
 
 
 @dataclass
@@ -24,6 +26,10 @@ class Report:
     similarity: Similarity | None
     similarity_note: str                  # why there is no similarity, or where code came from
     sources: dict[str, str | None]        # submission -> where its code was read (None: not)
+    attempts: list[PartAttempts] = field(default_factory=list)   # per part, tried or skipped
+    incident_groups: list[IncidentGroup] = field(default_factory=list)  # incidents by cause
+    batch: Batch | None = None            # OUT/batch.json: the grading run's wall time
+    leads: list[Lead] = field(default_factory=list)   # "look here first", most pressing first
     plots: dict[str, str] = field(default_factory=dict)   # name -> data: URI
     seconds: dict[str, float] = field(default_factory=dict)
 

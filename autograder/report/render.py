@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from urllib.parse import quote
 
+from .lookhere import LOW
 from .model import Report
 from .similarity import Pair
 from .stats import INCIDENT_KINDS, TOTAL, CheckStat
@@ -19,13 +20,18 @@ CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 MAX_CHECK_ROWS = 40     # rows of the check table shown before "all checks"
 MAX_CONCEPT_ROWS = 20   # rows of the concept table shown before the rest
 MAX_MESSAGE_CHECKS = 25  # checks whose common messages are listed
+MAX_LEADS = 25          # "look here first" lines shown before the rest
+MAX_NAMES = 8           # submissions named in one incident group before "and N more"
 
 STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
 max-width:1200px;padding:1em 2em;color:#222}
 h1{margin-bottom:.2em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}
 nav a{margin-right:1em}table{border-collapse:collapse;margin:.5em 0 1em}
-th,td{border:1px solid #ddd;padding:3px 7px;vertical-align:top;text-align:left}
+th,td{border:1px solid #ddd;padding:3px 7px;vertical-align:top;text-align:left;
+overflow-wrap:anywhere}.scroll{max-width:100%;overflow-x:auto}
+.scroll.tall{max-height:40em;overflow-y:auto}.scroll.tall thead th{position:sticky;top:0}
+ol.leads li{margin:.15em 0}
 th{background:#f4f4f4}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .meta,.note{color:#555}.note{max-width:60em}
 .bar{display:inline-block;height:.8em;background:#C44E52;vertical-align:middle;margin-right:.4em}
@@ -63,15 +69,18 @@ def _feedback_link(name: str, present: bool) -> str:
     return f'<a href="{e(quote(name, safe=""))}/feedback.md">{e(name)}</a>'
 
 
-def _table(head: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
-    """A table of already escaped cells; ``numeric`` columns are right-aligned."""
+def _table(head: list[str], rows: list[list[str]], numeric: set[int] = frozenset(),
+           tall: bool = False) -> str:
+    """A table of already escaped cells; ``numeric`` columns are right-aligned. It scrolls
+    inside its own box when wider than the page (and, ``tall``, when longer than 40 lines)."""
     cls = [' class="n"' if i in numeric else "" for i in range(len(head))]
-    out = ["<table><thead><tr>", *(f"<th{c}>{h}</th>" for c, h in zip(cls, head)),
+    out = [f'<div class="scroll{" tall" if tall else ""}"><table><thead><tr>',
+           *(f"<th{c}>{h}</th>" for c, h in zip(cls, head)),
            "</tr></thead><tbody>"]
     for row in rows:
         out.append("<tr>" + "".join(f"<td{c}>{cell}</td>" for c, cell in zip(cls, row))
                    + "</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 
@@ -111,17 +120,21 @@ def _check_row(c: CheckStat) -> list[str]:
 def _checks(r: Report) -> str:
     graded = sum(1 for g in r.graded if g.problem is None and g.error is None)
     out = ['<section id="checks"><h2>What the class missed</h2>',
-           f'<p class="note">Failure rates among the {graded} submissions the grader could run '
-           "(those not graded fail every check for one reason and are listed under "
-           "<a href=\"#incidents\">incidents</a>). A concept is a check of the hidden bank with "
-           "all its cases; its rate is the mean over the cases.</p>"]
+           f'<p class="note">Failure rates among the {graded} submissions the grader could run, '
+           "counting for each part only the students who <b>attempted</b> it: a part left as "
+           "the stub is not a misconception and is counted under "
+           "<a href=\"#attempts\">not attempted</a> (submissions not graded fail every check "
+           "for one reason and are listed under <a href=\"#incidents\">incidents</a>). A "
+           "concept is a check of the hidden bank with all its cases; its rate is the mean over "
+           "the cases.</p>", _attempts(r)]
     if "concepts" in r.plots:
         out.append(f'<p><img alt="failure rate of the most failed concepts" '
                    f'src="{r.plots["concepts"]}"></p>')
-    rows = [[_bar(c.fail_rate), f"{c.submissions_failing}", f"<code>{e(c.id)}</code>",
-             e(c.part), e(c.concept), str(c.cases)] for c in r.concepts if c.fail_rate > 0]
-    head = ["fail rate", "submissions failing a case", "check", "part", "what it tests",
-            "cases"]
+    rows = [[_bar(c.fail_rate), f"{c.submissions_failing} / {c.attempted}",
+             f"<code>{e(c.id)}</code>", e(c.part), e(c.concept), str(c.cases)]
+            for c in r.concepts if c.fail_rate > 0]
+    head = ["fail rate", "failing a case / attempted the part", "check", "part",
+            "what it tests", "cases"]
     out.append("<h3>Concepts to re-teach</h3>")
     out.append(_table(head, rows[:MAX_CONCEPT_ROWS], {1, 5}) if rows
                else "<p>No check failed.</p>")
@@ -141,6 +154,21 @@ def _checks(r: Report) -> str:
                        + "</details>")
     out.append("</section>")
     return "".join(out)
+
+
+def _attempts(r: Report) -> str:
+    """Per part: how many attempted it and how many left it as the stub."""
+    if not r.attempts:
+        return ""
+    rows = [[e(a.part) + (" (extra credit)" if a.optional else ""), str(a.attempted),
+             str(a.skipped), _bar(a.skip_rate)] for a in r.attempts]
+    skipped = sum(a.skipped for a in r.attempts)
+    return ('<h3 id="attempts">Not attempted (left as the stub)</h3>'
+            f'<p class="note">{skipped} part submissions were left as the stub (every function '
+            "of the part still raises NotImplementedError): counted here, not in the failure "
+            "rates below.</p>"
+            + _table(["part", "attempted", "not attempted", "share not attempted"], rows,
+                     {1, 2}))
 
 
 def _messages(r: Report) -> str:
@@ -164,29 +192,50 @@ def _messages(r: Report) -> str:
     return "".join(out)
 
 
+def _tags(kinds: list[str]) -> str:
+    return "".join(f'<span class="tag {e(k.replace(" ", "-"))}">{e(k)}</span>' for k in kinds)
+
+
+def _names(names: list[str], present: dict[str, bool]) -> str:
+    shown = ", ".join(_feedback_link(n, present.get(n, False)) for n in names[:MAX_NAMES])
+    return shown + (f" and {len(names) - MAX_NAMES} more" if len(names) > MAX_NAMES else "")
+
+
 def _incidents(r: Report) -> str:
     present = {g.name: g.has_feedback for g in r.graded}
-    legend = "".join(f'<li><span class="tag {e(k.replace(" ", "-"))}">{e(k)}</span> {e(v)}</li>'
-                     for k, v in INCIDENT_KINDS.items())
-    rows = [[_feedback_link(i.name, present.get(i.name, False)),
-             "".join(f'<span class="tag {e(k.replace(" ", "-"))}">{e(k)}</span>'
-                     for k in i.kinds),
-             "<br>".join(e(x) for x in i.evidence)] for i in r.incidents]
+    legend = "".join(f"<li>{_tags([k])} {e(v)}</li>" for k, v in INCIDENT_KINDS.items())
+    rows = [[_tags([x.kind]), f"<code>{e(x.cause)}</code><br>"
+             f'<span class="meta">e.g. {e(x.example)}</span>', str(len(x.submissions)),
+             _names(x.submissions, present),
+             e(", ".join(x.checks[:6]) + (f" and {len(x.checks) - 6} more"
+                                          if len(x.checks) > 6 else ""))]
+            for x in r.incident_groups]
     counts = {k: sum(k in i.kinds for i in r.incidents) for k in INCIDENT_KINDS}
     summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "none"
     return ('<section id="incidents"><h2>Crashes, time-outs, rules and the sandbox</h2>'
-            f'<p class="note">Submissions with more than wrong answers ({e(summary)}). The '
-            f"links open their feedback.</p><ul>{legend}</ul>"
-            + (_table(["submission", "what happened", "evidence (first lines)"], rows)
+            f'<p class="note">Submissions with more than wrong answers ({e(summary)}), grouped '
+            "by cause: one row per kind and message (numbers and names folded), with everyone "
+            "it happened to and the checks it happened in. The links open their feedback.</p>"
+            f"<ul>{legend}</ul>"
+            + (_table(["kind", "cause", "submissions", "who", "in checks"], rows, {2})
                if rows else "<p>None.</p>") + "</section>")
 
 
 def _times(r: Report) -> str:
     ok = sorted((g for g in r.graded if g.problem is None), key=lambda g: -g.seconds)
     total = sum(g.seconds for g in ok)
-    out = ['<section id="time"><h2>Time per submission</h2>',
-           f'<p class="note">Grading took {total:.1f} s in all over {len(ok)} submissions '
-           f"(the grader's wall-clock time per submission; jobs run in parallel).</p>"]
+    if r.batch is not None:
+        b = r.batch
+        said = (f"The last grading run took {b.wall_seconds:.1f} s of wall time for "
+                f"{b.submissions} submissions (from {e(b.started)} to {e(b.finished)}, "
+                f"<code>batch.json</code>); the per-submission times below add up to "
+                f"{total:.1f} s because jobs run in parallel.")
+    else:
+        said = (f"The sum of per-submission times is {total:.1f} s over {len(ok)} submissions "
+                "(each the grader's wall-clock time for one submission; jobs run in parallel, "
+                "so the batch took less: this folder has no <code>batch.json</code> recording "
+                "the run's own wall time).")
+    out = ['<section id="time"><h2>Time per submission</h2>', f'<p class="note">{said}</p>']
     if "time" in r.plots:
         out.append(f'<p><img alt="histogram of grading times" src="{r.plots["time"]}"></p>')
     rows = [[_feedback_link(g.name, g.has_feedback), f"{g.seconds:.2f}", e(g.isolation)]
@@ -218,16 +267,31 @@ def _similarity(r: Report) -> str:
         '<p class="note">Pairs whose student-written code is alike, to <b>look at</b>: '
         "similar code is not proof of copying (a shared idea, the book's code, a study group, "
         "one student helping another are all possible), and code that is not listed is not "
-        "proven original. The stubs' code is ignored as boilerplate, and so are passages more "
-        f"than {p['max_share']:g} submissions share. Similarity is copydetect's (winnowed "
+        "proven original. The code students were given (the stubs and the handout) is ignored "
+        f"as boilerplate, and so are passages more than {p['max_share']:g} submissions share "
+        f"(max({p['min_share']:g}, {_pct(p['share'])} of the class): an idiom most of the "
+        "class writes). Pairs at or above the threshold are joined into rings (connected "
+        "groups), so copies of one source are one finding whatever their number. "
+        "Similarity is copydetect's (winnowed "
         f"fingerprints of {p['k']:g}-character runs of normalised code, names and layout "
         "ignored): the mean over both submissions of the fraction of each one's student code "
         f"found in the other. Listed from {_pct(p['threshold'])}; {s.candidates} pairs shared "
         f"enough fingerprints to be compared, {s.compared} were (at most "
-        f"{p['max_compare']:g}), among {s.submissions} submissions read.</p>")
+        f"{p['max_compare']:g}; pairs inside a known ring are not compared again), among "
+        f"{s.submissions} submissions read"
+        + (f" and {s.archived} of earlier terms (never listed on their own)" if s.archived
+           else "") + ".</p>")
     if r.similarity_note:
         out.append(f'<p class="note">{e(r.similarity_note)}</p>')
+    if s.rings:
+        rows = [[str(len(ring.members)), f"{_pct(ring.similarity)}",
+                 "<br>".join(f"{e(m)}{' (earlier term)' if m in ring.archived else ''}: "
+                             f"{e(ring.reason(m))}" for m in ring.members)]
+                for ring in s.rings]
+        out.append(f"<h3>Rings ({len(s.rings)})</h3>"
+                   + _table(["size", "most similar pair", "members: why"], rows, {0, 1}))
     if s.pairs:
+        out.append("<h3>Pairs compared at or above the threshold</h3>")
         rows = [[f'<a href="#pair-{i}">{i}</a>' if p.files else str(i), e(p.a), e(p.b),
                  _pct(p.similarity), _pct(p.a_share), _pct(p.b_share)]
                 for i, p in enumerate(s.pairs, 1)]
@@ -249,22 +313,62 @@ def _students(r: Report) -> str:
     parts = r.parts
     flagged = {i.name: i.kinds for i in r.incidents}
     rows = []
+    blank = ["" for _ in parts]
     for g in r.graded:
         if g.problem is not None:
-            rows.append([_feedback_link(g.name, g.has_feedback), "", "", *["" for _ in parts],
-                         "", '<span class="tag unreadable">unreadable</span>'])
+            rows.append([_feedback_link(g.name, g.has_feedback), "", "", "", "", *blank, "",
+                         _tags(["unreadable"])])
             continue
         cells = []
         for part in parts:
             score, top = g.parts.get(part, (0.0, 0.0))
-            cells.append(f'<span class="zero">{score:g}</span>' if score == 0 else f"{score:g}")
-        rows.append([_feedback_link(g.name, g.has_feedback), f"{g.score:g}", f"{g.max_score:g}",
-                     *cells, f"{g.seconds:.2f}",
-                     "".join(f'<span class="tag {e(k.replace(" ", "-"))}">{e(k)}</span>'
-                             for k in flagged.get(g.name, []))])
-    head = ["submission", "total", "out of", *[e(p) for p in parts], "seconds", "flags"]
+            if part in g.attempted and not g.attempted[part]:
+                cells.append('<span class="zero" title="not attempted">–</span>')
+            else:
+                cells.append(f'<span class="zero">{score:g}</span>' if score == 0
+                             else f"{score:g}")
+        written = final = ""
+        if g.written is not None:
+            written = f"{g.written[0]:g}"
+            final = f"{g.score + g.written[0]:g}"
+        top = g.max_score + (g.written[1] if g.written is not None else 0.0)
+        rows.append([_feedback_link(g.name, g.has_feedback), f"{g.score:g}", written, final,
+                     f"{top:g}", *cells, f"{g.seconds:.2f}", _tags(flagged.get(g.name, []))])
+    head = ["submission", "autograded", "written", "final", "out of", *[e(p) for p in parts],
+            "seconds", "flags"]
     return (f'<section id="students"><h2>Every student ({len(r.graded)})</h2>'
-            + _table(head, rows, set(range(1, len(parts) + 4))) + "</section>")
+            '<p class="note">Autograded includes extra credit; written comes from each '
+            "<code>written.json</code> (empty: not graded yet); final = autograded + written; "
+            "\u2013: part not attempted. The table scrolls inside its box.</p>"
+            + _table(head, rows, set(range(1, len(parts) + 6)), tall=True) + "</section>")
+
+
+def _look(r: Report) -> str:
+    """The students to open first, one line each with why."""
+    present = {g.name: g.has_feedback for g in r.graded}
+
+    def line(lead) -> str:
+        score = "" if lead.score is None else f" ({lead.score:g} / {lead.max_score:g})"
+        return (f"<li>{_feedback_link(lead.name, present.get(lead.name, False))}{e(score)}: "
+                + "; ".join(e(x) for x in lead.reasons) + "</li>")
+
+    leads = r.leads
+    out = ['<section id="look"><h2>Look here first</h2>',
+           '<p class="note">Students with a finding, most pressing first: copy rings and '
+           "similar pairs, rules broken at run time, submissions not graded, review flags, "
+           "the sandbox stepping in, time-outs and crashes, and totals under "
+           f"{_pct(LOW)} of the maximum. Each is a reason to look, not a verdict.</p>"]
+    if not leads:
+        out.append("<p>Nothing to look at first.</p>")
+    else:
+        out.append('<ol class="leads">' + "".join(line(x) for x in leads[:MAX_LEADS])
+                   + "</ol>")
+        if len(leads) > MAX_LEADS:
+            out.append(f"<details><summary>{len(leads) - MAX_LEADS} more</summary>"
+                       f'<ol class="leads" start="{MAX_LEADS + 1}">'
+                       + "".join(line(x) for x in leads[MAX_LEADS:]) + "</ol></details>")
+    out.append("</section>")
+    return "".join(out)
 
 
 def _sources(r: Report) -> str:
@@ -280,10 +384,11 @@ def _sources(r: Report) -> str:
 
 def render(r: Report) -> str:
     """The whole page."""
-    sections = [_scores(r), _checks(r), _messages(r), _incidents(r), _times(r),
+    sections = [_look(r), _scores(r), _checks(r), _messages(r), _incidents(r), _times(r),
                 _similarity(r), _students(r), _sources(r)]
     nav = " ".join(f'<a href="#{i}">{t}</a>' for i, t in [
-        ("scores", "scores"), ("checks", "missed"), ("messages", "messages"),
+        ("look", "look here first"), ("scores", "scores"), ("checks", "missed"),
+        ("messages", "messages"),
         ("incidents", "incidents"), ("time", "time"), ("similarity", "similar"),
         ("students", "students")])
     unreadable = sum(g.problem is not None for g in r.graded)

@@ -4,9 +4,11 @@ Two stages, as MOSS does it:
 
 1. **Index** (every submission, O(n)): of each file that differs from its stub, the lines that
    are not the stub's are normalised (names become ``V``, numbers ``N``, strings, comments and
-   spaces go, keywords and punctuation stay), cut into k-grams, hashed and winnowed; the stubs'
-   own fingerprints are removed as boilerplate, and so are fingerprints that more than
-   ``max_share`` submissions have (a shared idiom is no evidence; MOSS's ``-m``). An inverted
+   spaces go, keywords and punctuation stay), cut into k-grams, hashed and winnowed; the
+   fingerprints of the stubs and of the handout (the code students were given) are removed as
+   boilerplate. A passage that more than ``share_limit(n)`` submissions have, max(10, half the
+   class), is ignored too (an idiom most of the class writes is no evidence; MOSS's ``-m``,
+   scaled with the class so that a leaked solution copied by many is still found). An inverted
    index from fingerprint to submissions then counts, for each pair that shares anything, how
    many fingerprints it shares: no pair that shares nothing is ever looked at, so 2 000
    submissions take seconds, not 2 million comparisons. This stage is vectorised with numpy
@@ -18,6 +20,14 @@ Two stages, as MOSS does it:
    over both submissions, of the fraction of each one's fingerprinted code found in the other.
    copydetect hashes k-grams with Python's salted ``hash``; a stable hash is used instead, so a
    report is the same every run.
+3. **Rings**: pairs at or above the threshold are joined into connected components, so that a
+   ring of copies of any size is one finding; a candidate whose two sides are already in one
+   ring is not compared again (a ring of 40 needs 39 comparisons, not 780). Each member's
+   evidence is the number of passages (fingerprints) it shares with the ring's other members.
+
+Submissions of earlier terms (``--archive``) take part in the index, the comparisons and the
+rings, but a pair of two archived submissions is never looked at, and they are never reported
+on their own: they are what a current submission is compared against.
 
 Nothing is executed: code is read as bytes with the grader's own safe reader (no links, size
 and count limits, zips checked) and tokenised as text.
@@ -26,6 +36,7 @@ and count limits, zips checked) and tokenised as text.
 from __future__ import annotations
 
 import keyword
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -36,11 +47,12 @@ import numpy as np
 
 K = 25            # copydetect's noise threshold: matches shorter than K characters are ignored
 WINDOW = 6        # copydetect's guarantee threshold 30 = K + WINDOW - 1
-MAX_SHARE = 10    # fingerprints found in more submissions than this are ignored (MOSS's -m)
+MIN_SHARE = 10    # passages in more submissions than max(MIN_SHARE, SHARE * n) are ignored
+SHARE = 0.5       # (MOSS's -m, scaled with the class: see share_limit)
 MIN_PRINTS = 20   # fewer fingerprints than this (after boilerplate) is too little code to judge
 CANDIDATE = 0.3   # stage 1 score (shared / smaller side) needed to be compared in stage 2
 THRESHOLD = 0.5   # stage 2 similarity from which a pair is listed for review
-MAX_COMPARE = 30  # candidate pairs compared in stage 2
+MAX_COMPARE = 300  # candidate pairs compared in stage 2 (pairs inside a known ring skipped)
 CONTEXT = 6       # lines of unshared code kept around shared code in the side-by-side view
 
 
@@ -54,6 +66,13 @@ class Code:
     files: dict[str, str] = field(default_factory=dict)   # "convolutions/x.py" -> text
     source: str | None = None                              # where it was read from
     problem: str | None = None                             # why it could not be read
+    archived: bool = False                                 # an earlier term's (--archive)
+
+
+def share_limit(n: int) -> int:
+    """How many of ``n`` submissions may share a passage before it counts as an idiom of the
+    class rather than evidence: max(10, half the class)."""
+    return max(MIN_SHARE, math.floor(SHARE * n))
 
 
 def read_stubs(stubs: Path) -> dict[str, str]:
@@ -62,6 +81,15 @@ def read_stubs(stubs: Path) -> dict[str, str]:
         return {}
     return {f"{stubs.name}/{p.relative_to(stubs).as_posix()}": p.read_text("utf-8", "replace")
             for p in sorted(stubs.rglob("*.py")) if "__pycache__" not in p.parts}
+
+
+def read_handout(path: Path) -> str:
+    """The handout's code (the notebook as a jupytext percent file; its Markdown is comments,
+    which fingerprints ignore), or "" where it is missing."""
+    try:
+        return path.read_text("utf-8", "replace") if path.is_file() else ""
+    except OSError:
+        return ""
 
 
 def read_code(name: str, path: Path | None, stubs: dict[str, str]) -> Code:
@@ -232,11 +260,12 @@ class Candidate:
     score: float    # shared fingerprints / the smaller side's fingerprints
 
 
-def candidate_pairs(who: np.ndarray, hashes: np.ndarray, n: int, max_share: int = MAX_SHARE,
-                    min_prints: int = MIN_PRINTS, minimum: float = CANDIDATE
-                    ) -> tuple[list[Candidate], np.ndarray]:
+def candidate_pairs(who: np.ndarray, hashes: np.ndarray, n: int, max_share: int,
+                    min_prints: int = MIN_PRINTS, minimum: float = CANDIDATE,
+                    archived: np.ndarray | None = None) -> tuple[list[Candidate], np.ndarray]:
     """Pairs that share fingerprints, from the inverted index (``who``/``hashes`` sorted by
-    hash): best first. Also each submission's count of fingerprints that count."""
+    hash): best first, no pair of two ``archived`` submissions. Also each submission's count
+    of fingerprints that count (those at most ``max_share`` submissions have)."""
     if not len(hashes):
         return [], np.zeros(n, np.int64)
     bounds = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1], True])
@@ -244,13 +273,14 @@ def candidate_pairs(who: np.ndarray, hashes: np.ndarray, n: int, max_share: int 
     member_size = np.repeat(sizes, sizes)
     counted = np.bincount(who[member_size <= max_share], minlength=n)
     keys = []
-    for s in range(2, max_share + 1):
+    for s in np.unique(sizes[(sizes >= 2) & (sizes <= max_share)]).tolist():
         groups = bounds[:-1][sizes == s]
-        if not len(groups):
-            continue
         members = who[groups[:, None] + np.arange(s)]          # (groups, s), sorted by who
         i, j = np.triu_indices(s, 1)
-        keys.append(members[:, i].ravel() * n + members[:, j].ravel())
+        pair_keys = members[:, i].ravel() * n + members[:, j].ravel()
+        if archived is not None:
+            pair_keys = pair_keys[~(archived[pair_keys // n] & archived[pair_keys % n])]
+        keys.append(pair_keys)
     if not keys:
         return [], counted
     pairs, shared = np.unique(np.concatenate(keys), return_counts=True)
@@ -262,6 +292,28 @@ def candidate_pairs(who: np.ndarray, hashes: np.ndarray, n: int, max_share: int 
     return ([Candidate(int(x), int(y), int(s), round(float(r), 4)) for x, y, s, r in
              zip(a[keep][order], b[keep][order], shared[keep][order], score[keep][order])],
             counted)
+
+
+def owners_per_row(hashes: np.ndarray) -> np.ndarray:
+    """For each row of the index (sorted by hash): how many submissions have its hash."""
+    bounds = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1], True])
+    sizes = np.diff(bounds)
+    return np.repeat(sizes, sizes)
+
+
+def shared_passages(who: np.ndarray, hashes: np.ndarray, owners: np.ndarray,
+                    members: list[int], max_share: int) -> dict[int, int]:
+    """For each of ``members``: how many of its counted fingerprints (passages, those at most
+    ``max_share`` submissions have) at least one other member has too."""
+    inside = np.isin(who, members) & (owners <= max_share)
+    w, h = who[inside], hashes[inside]
+    out = dict.fromkeys(members, 0)
+    if not len(h):
+        return out
+    in_ring = owners_per_row(h)
+    for m, count in zip(*np.unique(w[in_ring >= 2], return_counts=True)):
+        out[int(m)] = int(count)
+    return out
 
 
 # -- stage 2: copydetect on the candidates
@@ -415,57 +467,179 @@ def compare(a: Code, b: Code, prints: dict[str, dict[str, FilePrint]], stage1: f
 
 
 @dataclass
+class Ring:
+    """Submissions joined by pairs at or above the threshold (a connected component): copies of
+    one another, or of one source, whatever their number."""
+
+    members: list[str]                 # current submissions first, then archived ones
+    passages: dict[str, int]           # member -> passages shared with the others
+    similarity: float                  # the highest similarity of a pair in it
+    pairs: int                         # its pairs at or above the threshold that were compared
+    archived: list[str] = field(default_factory=list)   # members from earlier terms
+
+    def reason(self, name: str) -> str:
+        """Why ``name`` is in the ring, in one line."""
+        others = len(self.members) - 1
+        earlier = sum(m != name for m in self.archived)
+        where = f" ({earlier} from earlier terms)" if earlier else ""
+        return (f"shares {self.passages.get(name, 0)} passages with {others} "
+                f"other{'s' if others != 1 else ''}{where}")
+
+
+@dataclass
 class Similarity:
     pairs: list[Pair]                 # at or above the threshold, most similar first
     compared: int                     # pairs copydetect compared
     candidates: int                   # pairs the index proposed (above CANDIDATE)
-    submissions: int                  # submissions whose code was read
+    submissions: int                  # submissions whose code was read (current term)
     missing: dict[str, str]           # submission -> why its code was not compared
     seconds: dict[str, float]
     params: dict[str, float]
+    rings: list[Ring] = field(default_factory=list)   # largest first; pairs are rings of 2
+    archived: int = 0                 # earlier terms' submissions compared against
+
+    def ring_of(self, name: str) -> Ring | None:
+        return next((r for r in self.rings if name in r.members), None)
+
+
+class _Components:
+    """Union-find over submission indices."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        root = x
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        while x != root:
+            self.parent[x], x = root, self.parent.get(x, x)
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        self.parent.setdefault(a, a)
+        self.parent.setdefault(b, b)
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+    def groups(self) -> list[list[int]]:
+        out: dict[int, list[int]] = {}
+        for x in list(self.parent):
+            out.setdefault(self.find(x), []).append(x)
+        return [sorted(g) for g in out.values() if len(g) > 1]
 
 
 def find_similar(codes: list[Code], stubs: dict[str, str], *, threshold: float = THRESHOLD,
-                 max_compare: int = MAX_COMPARE, detail: int = 5, max_share: int = MAX_SHARE,
-                 min_prints: int = MIN_PRINTS) -> Similarity:
-    """Stage 1 over all ``codes``, stage 2 on the best candidates; side-by-side views for the
-    ``detail`` most similar pairs."""
+                 max_compare: int = MAX_COMPARE, detail: int = 5, max_share: int | None = None,
+                 min_prints: int = MIN_PRINTS, handout: str = "") -> Similarity:
+    """Stage 1 over all ``codes`` (archived ones included), stage 2 on the best candidates,
+    rings from the pairs at or above ``threshold``; side-by-side views for the ``detail``
+    most similar pairs. Boilerplate: the ``stubs`` and the ``handout``'s code."""
     clock = time.perf_counter()
-    missing = {c.name: c.problem for c in codes if c.problem is not None}
+    missing = {c.name: c.problem for c in codes if c.problem is not None and not c.archived}
     present = [c for c in codes if c.problem is None]
+    current = sum(not c.archived for c in present)
+    limit = share_limit(len(present)) if max_share is None else max_share
     texts, owners = [], []
     stub_lines = {rel: set(text.splitlines()) for rel, text in stubs.items()}
     for i, c in enumerate(present):
         for rel in sorted(c.files):
             texts.append(_without(c.files[rel], stub_lines.get(rel, set())))
             owners.append(i)
-    boilerplate = class_fingerprints(list(stubs.values()))[1]
+    given = [*stubs.values(), *([handout] if handout else [])]
+    boilerplate = class_fingerprints(given)[1]
     who, hashes = class_fingerprints(texts, owners, boilerplate)
-    candidates, counted = candidate_pairs(who, hashes, len(present), max_share, min_prints)
+    archived = np.array([c.archived for c in present], bool)
+    candidates, counted = candidate_pairs(who, hashes, len(present), limit, min_prints,
+                                          archived=archived if archived.any() else None)
     for i, c in enumerate(present):
+        if c.archived:
+            continue
         if not c.files:
             missing[c.name] = "no code of its own: every file is the stub's"
         elif counted[i] < min_prints:
             missing[c.name] = "too little code of its own to compare"
     indexed = time.perf_counter()
 
-    chosen = candidates[:max_compare]
-    involved = sorted({i for c in chosen for i in (c.a, c.b)})
-    base = stub_prints(stubs)
-    prints = {present[i].name: {rel: file_print(rel, student_part(stubs.get(rel), text), base)
-                                for rel, text in present[i].files.items()} for i in involved}
-    pairs = [compare(present[c.a], present[c.b], prints, c.score) for c in chosen]
-    pairs = sorted((p for p in pairs if p.similarity >= threshold),
-                   key=lambda p: (-p.similarity, p.a, p.b))
+    base = stub_prints({**stubs, **({"handout.py": handout} if handout else {})})
+    prints: dict[str, dict[str, FilePrint]] = {}
+
+    def printed(i: int) -> None:
+        c = present[i]
+        if c.name not in prints:
+            prints[c.name] = {rel: file_print(rel, student_part(stubs.get(rel), text), base)
+                              for rel, text in c.files.items()}
+
+    rings = _Components()
+    pairs, compared = [], 0
+    for cand in candidates:
+        if compared >= max_compare:
+            break
+        if rings.find(cand.a) == rings.find(cand.b):
+            continue  # already joined through others: no comparison needed to know the ring
+        printed(cand.a)
+        printed(cand.b)
+        pair = compare(present[cand.a], present[cand.b], prints, cand.score)
+        compared += 1
+        if pair.similarity >= threshold:
+            pairs.append(pair)
+            rings.union(cand.a, cand.b)
+    pairs.sort(key=lambda p: (-p.similarity, p.a, p.b))
     by_name = {c.name: c for c in present}
     pairs[:detail] = [compare(by_name[p.a], by_name[p.b], prints, p.stage1, detail=True)
                       for p in pairs[:detail]]
+    index = {c.name: i for i, c in enumerate(present)}
+    best: dict[int, float] = {}
+    edges: dict[int, int] = {}
+    for p in pairs:
+        root = rings.find(index[p.a])
+        best[root] = max(best.get(root, 0.0), p.similarity)
+        edges[root] = edges.get(root, 0) + 1
+    row_owners = owners_per_row(hashes) if len(hashes) else np.zeros(0, np.int64)
+    found = []
+    for group in rings.groups():
+        passages = shared_passages(who, hashes, row_owners, group, limit)
+        now = [present[i].name for i in group if not present[i].archived]
+        old = [present[i].name for i in group if present[i].archived]
+        if not now:
+            continue
+        root = rings.find(group[0])
+        found.append(Ring(now + old, {present[i].name: passages[i] for i in group},
+                          best.get(root, 0.0), edges.get(root, 0), old))
+    found.sort(key=lambda r: (-len(r.members), -r.similarity, r.members[0]))
+    for ring in found:
+        ring.similarity = float(ring.similarity)
     done = time.perf_counter()
-    return Similarity(pairs, len(chosen), len(candidates), len(present), missing,
+    return Similarity(pairs, compared, len(candidates), current, missing,
                       {"index": round(indexed - clock, 3), "compare": round(done - indexed, 3)},
-                      {"k": K, "window": WINDOW, "max_share": max_share,
-                       "min_prints": min_prints, "candidate": CANDIDATE,
-                       "threshold": threshold, "max_compare": max_compare})
+                      {"k": K, "window": WINDOW, "max_share": limit, "share": SHARE,
+                       "min_share": MIN_SHARE, "min_prints": min_prints,
+                       "candidate": CANDIDATE, "threshold": threshold,
+                       "max_compare": max_compare}, found, len(present) - current)
+
+
+def read_archive(dirs: list[Path], stubs: dict[str, str]) -> list[Code]:
+    """Earlier terms' submissions (``--archive``): each folder is one submission (it holds
+    ``convolutions/``) or a folder of them (folders or zips), named ``<folder>/<submission>``;
+    an unreadable one is left out (it is never reported)."""
+    codes = []
+    for folder in dirs:
+        if (folder / "convolutions").is_dir():
+            entries = [folder]
+        elif folder.is_dir():
+            entries = sorted(q for q in folder.iterdir() if not q.name.startswith(".")
+                             and not q.is_symlink()
+                             and (q.is_dir() or q.suffix.lower() == ".zip"))
+        else:
+            entries = []
+        for entry in entries:
+            name = f"{folder.name}/{entry.name}" if entry != folder else folder.name
+            code = read_code(f"archive:{name}", entry, stubs)
+            if code.problem is None:
+                code.archived = True
+                codes.append(code)
+    return codes
 
 
 def locate(graded_sources: dict[str, str | None], given: list[Path] | None,

@@ -10,9 +10,10 @@ from functools import lru_cache
 
 from autograder import feedback
 
+from .attempts import attempted, runnable
 from .concepts import BankInfo, base_id
+from .grouping import MessageGroup, group_messages, normalise
 from .load import Recorded
-from .grouping import MessageGroup, group_messages
 
 TOTAL = "total"
 
@@ -41,7 +42,8 @@ class Distribution:
 
 @dataclass
 class CheckStat:
-    """How often one check failed, among the submissions the grader could run."""
+    """How often one check failed, among the submissions the grader could run that attempted
+    its part (``skipped``: those that left the part as the stub)."""
 
     id: str
     part: str
@@ -51,6 +53,7 @@ class CheckStat:
     graded: int
     messages: list[MessageGroup] = field(default_factory=list)
     distinct_messages: int = 0
+    skipped: int = 0
 
     @property
     def fail_rate(self) -> float:
@@ -59,14 +62,16 @@ class CheckStat:
 
 @dataclass(frozen=True)
 class ConceptStat:
-    """A base check (all its cases): the mean failure rate of its cases."""
+    """A base check (all its cases): the mean failure rate of its cases, among the students who
+    attempted its part."""
 
     id: str
     part: str
     concept: str
     cases: int
     fail_rate: float
-    submissions_failing: int   # failed at least one case
+    submissions_failing: int   # failed at least one case (of those who attempted the part)
+    attempted: int = 0         # submissions that attempted its part
 
 
 # -- incidents: how results.json records what went wrong beyond a wrong answer
@@ -151,18 +156,21 @@ def _bins_for(top: float) -> int:
 
 def check_stats(graded: list[Recorded], bank: BankInfo, top_messages: int = 3
                 ) -> list[CheckStat]:
-    """Every check's failure rate among graded submissions (those with an error or unreadable
-    results fail everything for one reason and are left out), most failed first, with its
-    most common failure messages."""
-    runnable = [g for g in graded if g.problem is None and g.error is None]
+    """Every check's failure rate among the graded submissions that attempted its part (those
+    with an error or unreadable results fail everything for one reason, and a part left as the
+    stub fails every check for one reason: both are counted apart), most failed first, with
+    its most common failure messages."""
     stats: dict[str, CheckStat] = {}
     failures: dict[str, list[tuple[str, str]]] = {}
-    for g in runnable:
+    for g in runnable(graded):
         for c in g.checks:
             stat = stats.get(c.id)
             if stat is None:
                 stat = stats[c.id] = CheckStat(c.id, c.part, c.name,
                                                bank.concept(c.id, c.name), 0, 0)
+            if not attempted(g, c.part):
+                stat.skipped += 1
+                continue
             stat.graded += 1
             if not c.passed:
                 stat.failed += 1
@@ -180,14 +188,13 @@ def concept_stats(checks: list[CheckStat], graded: list[Recorded]) -> list[Conce
     for c in checks:
         groups.setdefault(base_id(c.id), []).append(c)
     failing: dict[str, set[str]] = {}
-    for g in graded:
-        if g.problem is None and g.error is None:
-            for c in g.checks:
-                if not c.passed:
-                    failing.setdefault(base_id(c.id), set()).add(g.name)
+    for g in runnable(graded):
+        for c in g.checks:
+            if not c.passed and attempted(g, c.part):
+                failing.setdefault(base_id(c.id), set()).add(g.name)
     out = [ConceptStat(key, cs[0].part, cs[0].concept, len(cs),
                        round(statistics.fmean(c.fail_rate for c in cs), 4),
-                       len(failing.get(key, ())))
+                       len(failing.get(key, ())), max(c.graded for c in cs))
            for key, cs in groups.items()]
     return sorted(out, key=lambda s: (-s.fail_rate, s.part, s.id))
 
@@ -223,3 +230,51 @@ def incidents(graded: list[Recorded], per_submission: int = 4) -> list[Incident]
         if kinds:
             out.append(Incident(g.name, list(kinds), evidence))
     return out
+
+
+@dataclass
+class IncidentGroup:
+    """One cause of incidents: the same kind and message pattern, whoever it happened to and
+    in however many checks (one line of evidence instead of one per student and check)."""
+
+    kind: str
+    cause: str                   # the normalised message (numbers and names folded)
+    example: str                 # one real message of the group
+    submissions: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)   # base ids of the checks it happened in
+
+
+def incident_groups(graded: list[Recorded]) -> list[IncidentGroup]:
+    """Every incident's evidence grouped by (kind, normalised message): most submissions first
+    within the order of ``INCIDENT_KINDS``."""
+    groups: dict[tuple[str, str], IncidentGroup] = {}
+
+    def add(kind: str, message: str, name: str, check: str | None = None) -> None:
+        key = (kind, normalise(message))
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = IncidentGroup(kind, key[1], message)
+        if not group.submissions or group.submissions[-1] != name:
+            group.submissions.append(name)
+        if check is not None and check not in group.checks:
+            group.checks.append(check)
+
+    for g in graded:
+        if g.problem is not None:
+            add("unreadable", g.problem, g.name)
+        if g.error is not None:
+            add("not graded", g.error, g.name)
+        else:
+            for note in g.notes:
+                kind = classify(note)
+                if kind:
+                    add(kind, note, g.name)
+            for c in g.checks:
+                kind = None if c.passed else classify(c.message)
+                if kind:
+                    add(kind, c.message, g.name, base_id(c.id))
+        for flag in g.review:
+            add("review", flag, g.name)
+    order = {k: i for i, k in enumerate(INCIDENT_KINDS)}
+    return sorted(groups.values(), key=lambda x: (order.get(x.kind, 99), -len(x.submissions),
+                                                  x.cause))
