@@ -77,13 +77,15 @@ def _shipped(path: Path) -> bool:
             and not path.name.startswith("."))
 
 
+def shipped_files(root: Path) -> list[Path]:
+    """The files under ``root`` (or ``root`` itself, a file) that ship: no caches, no hidden
+    files; in order."""
+    return [p for p in ([root] if root.is_file() else sorted(root.rglob("*"))) if _shipped(p)]
+
+
 def grader_files() -> list[Path]:
     """The files of ``GRADER_BUNDLE`` (no caches, no hidden files), in order."""
-    out = []
-    for item in GRADER_BUNDLE:
-        root = paths.REPO / item
-        out += [p for p in ([root] if root.is_file() else sorted(root.rglob("*"))) if _shipped(p)]
-    return out
+    return [p for item in GRADER_BUNDLE for p in shipped_files(paths.REPO / item)]
 
 
 def kernel_files() -> list[Path]:

@@ -9,7 +9,9 @@ weights.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
 import re
 import sys
 import tomllib
@@ -72,6 +74,9 @@ class GradingScheme:
 class Bank:
     scheme: GradingScheme
     checks: list[Check] = field(default_factory=list)
+    # "sha256:..." of the bank's files and the scheme's points (``bank_digest``): which version
+    # of the checks graded a result; "" for a bank not loaded from a folder
+    digest: str = ""
 
     def by_part(self) -> dict[str, list[Check]]:
         out: dict[str, list[Check]] = {}
@@ -138,6 +143,23 @@ def load_scheme(path: Path) -> GradingScheme:
                     settings=limits)
 
 
+def bank_digest(directory: Path, scheme: GradingScheme) -> str:
+    """``sha256:<hex>`` over the bank's files (those the grader bundle ships from ``directory``:
+    ``bundle.shipped_files``, by path relative to it and content) and the scheme's points per
+    part: the same wherever the same bank grades (a checkout, a container, a cluster worker,
+    Gradescope), different when a check, an oracle, a limit or a part's points change."""
+    from autograder.bundle import shipped_files
+
+    sha = hashlib.sha256()
+    for path in shipped_files(directory):
+        data = path.read_bytes()
+        sha.update(f"{path.relative_to(directory).as_posix()}\0{len(data)}\0".encode())
+        sha.update(data)
+    points = {"auto": scheme.parts, "optional": scheme.optional, "manual": scheme.manual}
+    sha.update(json.dumps(points, sort_keys=True).encode())
+    return "sha256:" + sha.hexdigest()
+
+
 def load_bank(directory: Path = BANK_DIR, only: Callable[[Check], bool] | None = None) -> Bank:
     """Import every ``checks_*.py`` of the bank, then assign points from the manifest."""
     scheme = load_scheme(directory / paths.MANIFEST.name)
@@ -167,5 +189,5 @@ def load_bank(directory: Path = BANK_DIR, only: Callable[[Check], bool] | None =
                                                / weights[c.part], 4),
                  "timeout": c.timeout or scheme.settings.check_seconds})
         for c in checks if only is None or only(c)
-    ])
+    ], digest=bank_digest(directory, scheme))
     return bank

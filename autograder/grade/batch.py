@@ -18,6 +18,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,6 +28,7 @@ from autograder import feedback
 from .bank import Bank
 from .intake import Submission
 from .results import (
+    BATCH,
     RESERVED,
     feedback_markdown,
     plain,
@@ -36,6 +38,7 @@ from .results import (
     write_raw,
     write_submission,
 )
+from .results import _write as write_file
 from .runner import CheckResult, SubmissionResult, failed_everything
 
 log = logging.getLogger("autograder")
@@ -159,11 +162,14 @@ class Batch:
     Thread-safe: backends may write rows from several threads."""
 
     def __init__(self, paths: list[Path], out: Path, bank: Bank, *, progress: bool,
-                 collection: list[dict[str, Any]] | None = None) -> None:
+                 collection: list[dict[str, Any]] | None = None,
+                 names: list[str] | None = None, keep_previous: bool = False) -> None:
         self.paths, self.out, self.bank = paths, out, bank
         # what `collect` recorded of each submission, written into its results.json
         self.collection = collection
-        self.names = output_names(paths)
+        # (``grade --only``: the name the whole batch gave the one submission regraded)
+        self.names = output_names(paths) if names is None else names
+        self.keep_previous = keep_previous  # earlier results kept in previous/ (--only)
         self.rows: dict[int, Row] = {}
         self.bar = progress_bar(len(paths), progress)
         self.lock = threading.RLock()  # rows, and writing them
@@ -192,13 +198,15 @@ class Batch:
         """Write and keep ``result``; if that fails, an error result in its place."""
         with self.lock:  # one write at a time, whichever thread graded it
             try:
-                write_submission(self.out, result, self.bank, self.collected(i))
+                write_submission(self.out, result, self.bank, self.collected(i),
+                                 keep_previous=self.keep_previous)
             except Exception as exc:  # noqa: BLE001 - e.g. text the encoder chokes on
                 fallback = self.fault(i, "writing your results", exc)
             else:
                 return self._record(i, Row(result))
             try:
-                write_submission(self.out, fallback, self.bank, self.collected(i))
+                write_submission(self.out, fallback, self.bank, self.collected(i),
+                                 keep_previous=self.keep_previous)
             except Exception:  # noqa: BLE001 - OUT itself is broken: in the log, batch goes on
                 log.exception("%s: cannot write even an error result to %s", self.names[i],
                               self.out)
@@ -215,7 +223,7 @@ class Batch:
         with self.lock:
             try:
                 write_raw(self.out, self.names[i], with_collection(results, self.collected(i)),
-                          feedback)
+                          feedback, keep_previous=self.keep_previous)
             except Exception as exc:  # noqa: BLE001 - e.g. text the encoder chokes on
                 fault = self.fault(i, "writing your results", exc)
             else:
@@ -255,12 +263,15 @@ class Backend(Protocol):
 
 
 def grade_batch(paths: list[Path], out: Path, bank: Bank, backend: Backend, *, progress: bool,
-                collection: list[dict[str, Any]] | None = None) -> list[Row]:
+                collection: list[dict[str, Any]] | None = None,
+                names: list[str] | None = None, keep_previous: bool = False) -> list[Row]:
     """Grade every submission with ``backend``; one row per path, in the order given (with
-    ``collection[i]``, what `collect` recorded of path ``i``, in its results).
+    ``collection[i]``, what `collect` recorded of path ``i``, in its results; ``names``: the
+    output names, by default ``output_names(paths)``; ``keep_previous``: see ``write_raw``).
     ``CannotGrade`` (from the backend) before anything is written."""
     with backend as grader:
-        batch = Batch(paths, out, bank, progress=progress, collection=collection)
+        batch = Batch(paths, out, bank, progress=progress, collection=collection, names=names,
+                      keep_previous=keep_previous)
         try:
             grader.grade(batch)
         finally:
@@ -268,10 +279,26 @@ def grade_batch(paths: list[Path], out: Path, bank: Bank, backend: Backend, *, p
     return batch.in_order()
 
 
-def finish(out: Path, bank: Bank, rows: list[Row], *, quiet: bool, emit_json: bool) -> int:
-    """After a batch: the gradebook, the rows as JSON lines (``--emit-json``: a container's
-    reply), the score table; ``grade``'s exit status."""
-    write_gradebook(out, bank)
+def write_batch_record(out: Path, bank: Bank, started: datetime, seconds: float,
+                       submissions: int) -> Path:
+    """``OUT/batch.json``: when the run started and finished (UTC, ISO 8601), its wall time
+    (measured around the whole batch, not summed over submissions), the bank's digest and how
+    many submissions it wrote. The class report reads it."""
+    record = {"started": started.isoformat(timespec="seconds"),
+              "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+              "wall_seconds": round(seconds, 3), "bank_digest": bank.digest or None,
+              "submissions": submissions}
+    path = out / BATCH
+    write_file(path, json.dumps(record, indent=2) + "\n")
+    return path
+
+
+def finish(out: Path, bank: Bank, rows: list[Row], *, quiet: bool, emit_json: bool,
+           roster: Path | None = None) -> int:
+    """After a batch: the gradebook (joined to ``roster``, or the one kept in ``out``), the rows
+    as JSON lines (``--emit-json``: a container's reply), the score table; ``grade``'s exit
+    status."""
+    write_gradebook(out, bank, roster)
     if emit_json:
         for row in rows:
             print(row.json_line(bank))

@@ -12,12 +12,12 @@ control characters, escaped for Markdown (results.json's texts are Markdown too,
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
 import re
 import shutil
+from datetime import datetime, UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,10 +38,16 @@ TRUNCATED = "[... truncated]"
 PROBLEMS = "Problems with the submission:"
 
 GRADEBOOK = "gradebook.csv"
+BATCH = "batch.json"    # when the last `grade` run started and ended, and its bank's digest
+ROSTER = "roster.csv"   # the roster `grade --roster` was given, kept for later rebuilds
+# What a submission's folder holds beside results.json and feedback.md, carried over when it is
+# graded again: the written part's scores (`written merge`), and earlier results (`grade --only`)
+CARRIED = ("written.json",)
+PREVIOUS = "previous"
 COLLECTION = "collection"  # results.json's extra_data key for what `collect` recorded
 REPORT_HTML, REPORT_JSON = "report.html", "report.json"  # `autograder report` (report/build.py)
 # Every file a command writes at OUT's top level, beside the submissions' folders.
-TOP_LEVEL = (GRADEBOOK, REPORT_HTML, REPORT_JSON)
+TOP_LEVEL = (GRADEBOOK, BATCH, ROSTER, REPORT_HTML, REPORT_JSON)
 # Their names and temporary names, in lower case: no submission's folder may be named so
 # (``grade.batch.output_names`` renames it, ``intake.read_submission`` says so in a note).
 RESERVED = frozenset(n for f in TOP_LEVEL for n in (f.lower(), f.lower() + ".tmp"))
@@ -220,6 +226,7 @@ def results_json(result: SubmissionResult, bank: Bank) -> dict[str, Any]:
                       for p, (s, m) in parts.items()},
             "max_score": bank.scheme.auto_max,
             "manual": bank.scheme.manual,
+            "bank_digest": bank.digest or None,  # the version of the checks and points
             "isolation": result.isolation,
             "part_start_seconds": round(result.part_start_seconds, 3),
             "devices": result.devices,
@@ -299,11 +306,12 @@ def with_collection(results: dict[str, Any], collection: dict[str, Any] | None
 
 
 def write_submission(out: Path, result: SubmissionResult, bank: Bank,
-                     collection: dict[str, Any] | None = None) -> Path:
+                     collection: dict[str, Any] | None = None, *,
+                     keep_previous: bool = False) -> Path:
     """Replace ``out/<name>/`` with this result, atomically (stage, then swap)."""
     return write_raw(out, result.submission.name,
                      with_collection(results_json(result, bank), collection),
-                     feedback_markdown(result, bank))
+                     feedback_markdown(result, bank), keep_previous=keep_previous)
 
 
 def check_name(name: str) -> None:
@@ -312,9 +320,13 @@ def check_name(name: str) -> None:
         raise ValueError(f"unsafe output name {name!r}")
 
 
-def write_raw(out: Path, name: str, results: dict[str, Any], feedback: str) -> Path:
-    """Replace ``out/<name>/`` with these files, atomically (stage, then swap). A symlink planted
-    at any of the names used is removed or moved aside, never followed."""
+def write_raw(out: Path, name: str, results: dict[str, Any], feedback: str, *,
+              keep_previous: bool = False) -> Path:
+    """Replace ``out/<name>/`` with these files, atomically (stage, then swap). What the folder
+    held that grading does not write (``written.json``, ``previous/``) is carried over; with
+    ``keep_previous`` (``grade --only``), the results it replaces are kept in
+    ``previous/<when they were written>/``. A symlink planted at any of the names used is
+    removed or moved aside, never followed (nor carried over)."""
     check_name(name)
     final, staged, old = out / name, out / f".{name}.new", out / f".{name}.old"
     out.mkdir(parents=True, exist_ok=True)
@@ -322,12 +334,41 @@ def write_raw(out: Path, name: str, results: dict[str, Any], feedback: str) -> P
     staged.mkdir()  # fails rather than reuse anything that appeared meanwhile
     _write(staged / "results.json", json.dumps(results, indent=2))
     _write(staged / "feedback.md", cap_bytes(feedback))
+    if final.is_dir() and not final.is_symlink():
+        _carry_over(final, staged, keep_previous)
     _remove(old)
     if final.is_symlink() or final.exists():
         final.rename(old)  # renames a link itself, not its target
     staged.rename(final)
     _remove(old, quiet=True)
     return final
+
+
+def _plain_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
+
+
+def _carry_over(final: Path, staged: Path, keep_previous: bool) -> None:
+    """Copy into ``staged`` what ``final`` holds beside the grading's files (``CARRIED``), and
+    with ``keep_previous`` its results and feedback into ``previous/<UTC time>/`` (the time its
+    results.json was written). Copies, so a run killed meanwhile leaves ``final`` whole."""
+    for name in CARRIED:
+        if _plain_file(final / name):
+            _write(staged / name, (final / name).read_text(encoding="utf-8", errors="replace"))
+    history = final / PREVIOUS
+    if history.is_dir() and not history.is_symlink():
+        shutil.copytree(history, staged / PREVIOUS, symlinks=True)  # links copied, not followed
+    if not keep_previous or not _plain_file(final / "results.json"):
+        return
+    when = datetime.fromtimestamp((final / "results.json").stat().st_mtime, UTC)
+    stamp, n = when.strftime("%Y%m%dT%H%M%SZ"), 2
+    target = staged / PREVIOUS / stamp
+    while target.exists():
+        target, n = staged / PREVIOUS / f"{stamp}-{n}", n + 1
+    target.mkdir(parents=True)
+    for name in ("results.json", "feedback.md", *CARRIED):
+        if _plain_file(final / name):
+            _write(target / name, (final / name).read_text(encoding="utf-8", errors="replace"))
 
 
 def recover(out: Path) -> None:
@@ -366,61 +407,9 @@ def _write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _cell(value: object) -> str:
-    """A gradebook cell: one capped line that no spreadsheet takes for a formula."""
-    text = cap(plain(value, newlines=False), MAX_CELL)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+def write_gradebook(out: Path, bank: Bank, roster: Path | None = None) -> Path:
+    """Rebuild ``out/gradebook.csv`` from every ``out/*/results.json`` (and ``written.json``):
+    ``grade.gradebook.write_gradebook``, kept here by name for its callers."""
+    from .gradebook import write_gradebook as write
 
-
-def _row(results: Path, parts: list[str], manual: list[str]) -> list[Any]:
-    name = results.parent.name
-    try:
-        data = json.loads(results.read_text(encoding="utf-8"))
-        extra = data.get("extra_data", {})
-        scores = extra.get("parts", {})
-        review = extra.get("review") or []
-        return [name, data["score"], extra.get("max_score", ""),
-                *[scores.get(p, {}).get("score", "") for p in parts], *["" for _ in manual],
-                _cell(extra.get("error") or ""), _cell("; ".join(map(str, review)))]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        return [name, "", "", *["" for _ in parts], *["" for _ in manual],
-                _cell(f"{results} cannot be read ({type(exc).__name__}); grade it again"), ""]
-
-
-def _collection(results: Path) -> dict[str, Any]:
-    """What the collection recorded of this submission (``{}`` when nothing, or unreadable)."""
-    try:
-        found = json.loads(results.read_text(encoding="utf-8"))["extra_data"][COLLECTION]
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
-    return found if isinstance(found, dict) else {}
-
-
-def _collected_cell(value: object) -> str:
-    return ("true" if value else "false") if isinstance(value, bool) else _cell(value)
-
-
-def write_gradebook(out: Path, bank: Bank) -> Path:
-    """One row per submission directory in ``out``: total and per-part scores, the error that
-    kept it from being graded, and the flags for review; then, when submissions were graded
-    from a collection (``grade --collection``), its columns (username, commit, ...)."""
-    parts = [*bank.scheme.parts, *bank.scheme.optional]
-    manual = list(bank.scheme.manual)
-    rows: list[tuple[list[Any], dict[str, Any]]] = []
-    for entry in sorted(out.iterdir()):
-        results = entry / "results.json"
-        # our own directories only: not hidden staging, not links planted to elsewhere
-        if entry.name.startswith(".") or entry.is_symlink() or not entry.is_dir() \
-                or results.is_symlink() or not results.is_file():
-            continue
-        rows.append((_row(results, parts, manual), _collection(results)))
-    collected = list(dict.fromkeys(key for _, c in rows for key in c))
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["submission", "total", "max_score", *parts, *manual, "error", "review",
-                     *collected])
-    for row, collection in rows:
-        writer.writerow([*row, *[_collected_cell(collection.get(k, "")) for k in collected]])
-    path = out / GRADEBOOK
-    _write(path, buf.getvalue())
-    return path
+    return write(out, bank, roster)

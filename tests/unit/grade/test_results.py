@@ -175,8 +175,9 @@ def test_review_flags_in_feedback_results_and_gradebook(tmp_path) -> None:
     data = json.loads((tmp_path / "bob" / "results.json").read_text())
     assert data["extra_data"]["review"] == flagged.review
     rows = list(csv.reader(io.StringIO(write_gradebook(tmp_path, bank).read_text())))
-    assert rows[0] == ["submission", "total", "max_score", "part_a", "part_b", "extra",
-                       "written", "oral", "error", "review"]
+    assert rows[0] == ["submission", "autograded", "extra_credit", "written", "written_graded",
+                       "final", "max_score", "part_a", "part_b", "extra", "oral", "error",
+                       "review"]
     by_name = {row[0]: row for row in rows[1:]}
     assert by_name["bob"][-1] == "reads tests/hidden; =HYPERLINK(\"http://x\")"
     assert by_name["carol"][-2:] == ["", ""]
