@@ -1,6 +1,6 @@
 """The command line, every verb's options in one place:
-``python -m autograder {build,release,grade,collect,export,report} ...`` (and ``assign``, ``examples``: the
-old names of ``build stubs`` and ``build examples``/``goldens``).
+``python -m autograder {build,release,grade,collect,export,report,written} ...`` (and ``assign``,
+``examples``: the old names of ``build stubs`` and ``build examples``/``goldens``).
 
 Each verb's work is done elsewhere (``assign.build``, ``release``, ``grade.command``,
 ``report.command``), imported only when that verb runs.
@@ -155,6 +155,39 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
                              "zips) to compare the class against; never reported themselves")
 
 
+def add_written_arguments(parser: argparse.ArgumentParser) -> None:
+    commands = parser.add_subparsers(dest="written_command", required=True)
+    collect = commands.add_parser(
+        "collect", help="read every graded submission's notebook: one page per question, one "
+                        "per student, and the scores sheet (OUT/written/)")
+    collect.add_argument("out", type=Path, metavar="OUT", help="a grading output folder")
+    collect.add_argument("--submissions", nargs="+", type=Path, metavar="PATH",
+                         help="the paths given to `grade` (folders, zips, or a folder of them); "
+                              "default: the path each results.json records")
+    collect.add_argument("--anonymise", "--anonymize", action="store_true",
+                         help="show students as random ids; the key goes to "
+                              "OUT/written-key.csv (or --key), outside the pages' folder")
+    collect.add_argument("--output", type=Path, default=None, metavar="DIR",
+                         help="where the pages and scores.csv go (default: OUT/written)")
+    collect.add_argument("--key", type=Path, default=None, metavar="FILE",
+                         help="the anonymisation key (default: OUT/written-key.csv; reused if "
+                              "it exists, so ids stay put)")
+    collect.set_defaults(func=_written_collect)
+    merge = commands.add_parser(
+        "merge", help="validate a filled-in scores sheet and merge it into OUT: written.json "
+                      "and feedback.md per student, and the gradebook")
+    merge.add_argument("scores", type=Path, metavar="SCORES.csv")
+    merge.add_argument("out", type=Path, metavar="OUT", help="the grading output folder")
+    merge.add_argument("--key", type=Path, default=None, metavar="FILE",
+                       help="the anonymisation key (default: OUT/written-key.csv if it exists)")
+    merge.add_argument("--partial", action="store_true",
+                       help="merge the students whose rows have no problem even when others "
+                            "have (the exit status is still 1)")
+    merge.add_argument("--check", action="store_true",
+                       help="validate only: report every problem, write nothing")
+    merge.set_defaults(func=_written_merge)
+
+
 def _build(args: argparse.Namespace) -> int:
     from .assign.build import build
 
@@ -206,6 +239,18 @@ def _export(args: argparse.Namespace) -> int:
     from .grade.export import export_command
 
     return export_command(args)
+
+
+def _written_collect(args: argparse.Namespace) -> int:
+    from .written.command import collect_command
+
+    return collect_command(args)
+
+
+def _written_merge(args: argparse.Namespace) -> int:
+    from .written.command import merge_command
+
+    return merge_command(args)
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -267,6 +312,10 @@ def build_parser() -> argparse.ArgumentParser:
                                              "OUT/report.html and OUT/report.json")
     add_report_arguments(report)
     report.set_defaults(func=_report)
+    written = verbs.add_parser("written", help="written answers graded by hand: `collect` them "
+                                               "into pages and a scores sheet, `merge` the "
+                                               "filled-in sheet into OUT")
+    add_written_arguments(written)
     return parser
 
 
