@@ -32,7 +32,12 @@ _INSPECT = """JSON.stringify({
   rows: document.querySelectorAll('#students tbody tr').length,
   scripts: document.scripts.length,
   title: document.title,
-  height: document.documentElement.scrollHeight
+  height: document.documentElement.scrollHeight,
+  overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  boxes: Object.fromEntries(Array.from(document.querySelectorAll('section[id]')).map(s => {
+    const r = s.getBoundingClientRect();
+    return [s.id, [r.left + window.scrollX, r.top + window.scrollY, r.width, r.height]];
+  }))
 })"""
 
 
@@ -149,9 +154,12 @@ class _Pipe:
 
 def check_page(page: Path, screenshot: Path | None = None, *, width: int = 1280,
                height: int | None = None, exe: str | None = None,
-               timeout: float = 60.0) -> PageCheck:
-    """Load ``page`` in headless Chromium; collect errors; optionally save a PNG of its first
-    ``height`` pixels (the whole page when None)."""
+               timeout: float = 60.0, sections: dict[str, Path] | None = None,
+               section_height: int = 1200) -> PageCheck:
+    """Load ``page`` in headless Chromium; collect errors and how far the page is wider than
+    the window (``info["overflow"]``, pixels); optionally save a PNG of its first ``height``
+    pixels (the whole page when None), and of each section named in ``sections`` (its first
+    ``section_height`` pixels)."""
     exe = exe or find_chromium()
     if exe is None:
         raise FileNotFoundError("no Chromium found (apt-get install chromium, or set CHROMIUM)")
@@ -175,11 +183,13 @@ def check_page(page: Path, screenshot: Path | None = None, *, width: int = 1280,
                              session=session, timeout=timeout)
             result.info = json.loads(info["result"]["value"])
             result.broken_images = result.info.pop("broken")
-            if screenshot is not None:
+            boxes = result.info.pop("boxes")
+            if screenshot is not None or sections:
                 shot_height = min(height or result.info["height"], 16000)
                 pipe.send("Emulation.setDeviceMetricsOverride",
                           {"width": width, "height": shot_height, "deviceScaleFactor": 1,
                            "mobile": False}, session=session)
+            if screenshot is not None:
                 shot = pipe.send("Page.captureScreenshot",
                                  {"format": "png", "captureBeyondViewport": True,
                                   "clip": {"x": 0, "y": 0, "width": width,
@@ -187,6 +197,16 @@ def check_page(page: Path, screenshot: Path | None = None, *, width: int = 1280,
                                  session=session, timeout=timeout)
                 screenshot.parent.mkdir(parents=True, exist_ok=True)
                 screenshot.write_bytes(base64.b64decode(shot["data"]))
+            for section, target_path in (sections or {}).items():
+                left, top, box_width, box_height = boxes[section]
+                shot = pipe.send("Page.captureScreenshot",
+                                 {"format": "png", "captureBeyondViewport": True,
+                                  "clip": {"x": left, "y": top, "width": box_width,
+                                           "height": min(box_height, section_height),
+                                           "scale": 1}},
+                                 session=session, timeout=timeout)
+                target_path.parent.mkdir(parents=True, exist_ok=True)
+                target_path.write_bytes(base64.b64decode(shot["data"]))
         finally:
             pipe.close()
     for event in pipe.events:
@@ -218,8 +238,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=None,
                         help="pixels of the page in the screenshot (default: all of it)")
+    parser.add_argument("--section", nargs=2, action="append", default=[],
+                        metavar=("ID", "PNG"),
+                        help="also save the section with this id (look, similarity, "
+                             "incidents, students, ...) as a PNG; repeatable")
     args = parser.parse_args(argv)
-    found = check_page(args.page, args.screenshot, width=args.width, height=args.height)
+    found = check_page(args.page, args.screenshot, width=args.width, height=args.height,
+                       sections={i: Path(p) for i, p in args.section})
     print(json.dumps({"ok": found.ok, "console_errors": found.console_errors,
                       "broken_images": found.broken_images, "requests": found.requests,
                       **found.info}, indent=1))

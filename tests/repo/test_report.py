@@ -327,12 +327,20 @@ def test_report_command_writes_the_page_and_the_json(graded_out, classroom) -> N
     assert {pairs[0]["a"], pairs[0]["b"]} == {"partial", "partial-renamed"}
     assert all(0 <= p["similarity"] <= 1 and {p["a"], p["b"]} <= set(names) for p in pairs)
     assert data["sources"]["partial"] == str(classroom / "partial")
+    ring = next(r for r in data["rings"] if "partial-renamed" in r["members"])
+    assert "partial" in ring["members"] and not {"pixels", "offsets"} & set(ring["members"])
+    assert re.fullmatch(r"shares \d+ passages with \d+ others?",
+                        ring["reasons"]["partial-renamed"])
+    leads = {x["name"]: x for x in data["look_here_first"]}
+    assert {"ring", "pair"} & set(leads["partial-renamed"]["kinds"])
+    assert data["attempts"]["cross_correlation"]["attempted"] + \
+        data["attempts"]["cross_correlation"]["not_attempted"] == len(names)
     assert [i["kinds"] for i in data["incidents"] if i["name"] == "stubs-again"] == [["timeout"]]
     html = (graded_out / "report.html").read_text()
     for name in names:
         assert f'href="{name}/feedback.md"' in html
     assert html.count("data:image/png;base64,") >= 3
-    for section in ("scores", "checks", "messages", "incidents", "time", "similarity",
+    for section in ("look", "scores", "checks", "messages", "incidents", "time", "similarity",
                     "students"):
         assert f'<section id="{section}">' in html
     assert "to review" in html and "not proof of copying" in html
@@ -349,12 +357,16 @@ def test_report_page_in_headless_chromium(graded_out, tmp_path) -> None:
 
         write_report(build_report(graded_out))
     shot = tmp_path / "report.png"
-    found = check_page(page, shot, height=1600)
+    new = {s: tmp_path / f"{s}.png" for s in ("look", "incidents", "similarity", "students")}
+    found = check_page(page, shot, height=1600, width=1280, sections=new)
     assert found.ok, (found.console_errors, found.broken_images, found.requests)
+    assert found.info["overflow"] <= 0, "the page is wider than 1280 px: something overflows"
     assert found.info["images"] >= 3 and found.info["scripts"] == 0
     assert found.info["rows"] == len(load_results(graded_out))
-    assert {"scores", "checks", "similarity", "students"} <= set(found.info["sections"])
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert {"look", "scores", "checks", "incidents", "similarity", "students"} <= \
+        set(found.info["sections"])
+    for png in [shot, *new.values()]:
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", png
 
 
 def test_a_page_that_breaks_is_caught(tmp_path) -> None:
