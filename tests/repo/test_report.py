@@ -377,9 +377,11 @@ def test_a_page_that_breaks_is_caught(tmp_path) -> None:
         pytest.skip("no Chromium or Chrome found (apt-get install chromium, or set CHROMIUM)")
     page = tmp_path / "bad.html"
     page.write_text('<!DOCTYPE html><html><body><img alt="broken" src="data:image/png;base64,'
-                    'AAAA"><script>undefinedFunction()</script></body></html>')
+                    'AAAA"><script>undefinedFunction()</script><table><tr><td style="white-space:'
+                    'nowrap">' + "wide " * 400 + "</td></tr></table></body></html>")
     found = check_page(page)
     assert found.broken_images == ["broken"]
+    assert found.info["overflow"] > 0   # a table wider than the window is seen
     assert any("undefinedFunction" in e for e in found.console_errors)
 
 
