@@ -31,12 +31,12 @@ __all__ = [  # the sandbox's words, re-exported, and this module's own
     "out_of_memory", "output_flood", "sandbox_failed", "time_out",
     "CALLED_EXIT", "DEVICE_HINT_INPUT", "DEVICE_HINT_KWARG", "GRADER_FAULT", "MALFORMED_HELLO",
     "MALFORMED_IMPORT_ERRORS", "MALFORMED_REPLY", "NOT_JUDGED", "OWN_EXCEPTION_CLASS",
-    "UNCONFIRMED_RULE", "WRONG_REPLY", "budget_used", "check_time_out", "could_not_judge",
-    "grader_failed", "import_failed", "not_run", "torch_replaced",
-    "incident_patterns", "is_not_implemented", "module_not_imported", "not_implemented",
-    "not_judged",
-    "package_not_imported", "process_died", "process_restarted", "raised", "restarts_used",
-    "rule_broken"]
+    "UNCONFIRMED_RULE", "UNJUDGED_NOTE", "WRONG_REPLY", "budget_used", "check_time_out",
+    "could_not_judge", "grader_failed", "import_failed", "not_run", "torch_replaced",
+    "incident_patterns", "is_not_implemented", "module_not_imported", "not_attempted",
+    "not_implemented", "not_judged", "package_not_imported", "process_died",
+    "process_restarted", "raised", "restarts_used", "rule_broken", "same_reason",
+    "unjudged_reason"]
 
 # -- time (a time-out itself: ``time_out``, the sandbox's words)
 
@@ -153,6 +153,30 @@ def not_judged(what: str, why: str) -> str:
     """A property check whose value is wrong (``why``) judges nothing else."""
     return f"{what}: {NOT_JUDGED} ({why})"
 
+
+def unjudged_reason(message: str) -> str | None:
+    """What a property check that was ``not_judged`` found wrong with the value (the reason
+    inside its parentheses), or None for any other message."""
+    marker = f": {NOT_JUDGED} ("
+    at = message.find(marker)
+    if at < 0 or not message.endswith(")"):
+        return None
+    return message[at + len(marker):-1]
+
+
+# -- the feedback file's grouping (``grade/results.py``: ``feedback_markdown``)
+
+def not_attempted(title: str) -> str:
+    """A part whose every check reached a function still left as the stub: one line."""
+    return f"not attempted: {title} (its functions still raise the stub's NotImplementedError)"
+
+
+def same_reason(checks: int) -> str:
+    """The lead of a reason several checks of a part failed for, shown once above them."""
+    return f"{checks} checks failed for this reason"
+
+
+UNJUDGED_NOTE = "not judged: its value is wrong for the reason above"
 
 _INSTRUCTOR_TOLD = "your instructor has been told and will grade it again"
 

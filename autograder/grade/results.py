@@ -21,11 +21,12 @@ from datetime import datetime, UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autograder.feedback import is_not_implemented
+from autograder.feedback import (UNJUDGED_NOTE, is_not_implemented, not_attempted, same_reason,
+                                 unjudged_reason)
 
 if TYPE_CHECKING:  # annotations only: importing this module must not import torch (the report
     from .bank import Bank  # reads results without it)
-    from .runner import SubmissionResult
+    from .runner import CheckResult, SubmissionResult
 
 MAX_OUTPUT = 8000            # characters of the student's printed output kept in results.json
 MAX_CHECK_TEXT = 1500        # characters of one check's feedback
@@ -281,17 +282,58 @@ def feedback_markdown(result: SubmissionResult, bank: Bank) -> str:
         out.write("\n## Checks that failed\n\n")
         out.write("Hidden checks use inputs you have not seen; their messages say what went "
                   "wrong without giving the expected values.\n")
-        order = {p: i for i, p in enumerate([*bank.scheme.parts, *bank.scheme.optional])}
-        part = None  # one heading per part, whichever file of the bank its checks come from
-        for r in sorted(failed, key=lambda r: order.get(r.check.part, len(order))):
-            if r.check.part != part:
-                part = r.check.part
-                out.write(f"\n### {md_inline(part)}\n\n")
-            out.write(f"- **{md_inline(r.check.name)}** ({_points(r.check.points)}): "
-                      f"{md_inline(r.feedback(), MAX_CHECK_TEXT)}\n")
+        _write_failures(out, failed, result, bank)
     else:
         out.write("\nEvery check passed.\n")
     return cap_bytes(out.getvalue())
+
+
+def _titles() -> dict[str, str]:
+    """part id -> its title (Markdown from the parts registry, which the instructor writes)."""
+    from autograder import parts
+
+    return {p.id: p.title or p.summary for p in parts.load()}
+
+
+def _write_failures(out: io.StringIO, failed: list[CheckResult], result: SubmissionResult,
+                    bank: Bank) -> None:
+    """The failed checks, part by part: a part left as the stub in one line
+    (``feedback.not_attempted``); in the others, a reason several checks failed for once, with
+    the checks it applies to (a property check not judged for that reason is listed under it)."""
+    order = {p: i for i, p in enumerate([*bank.scheme.parts, *bank.scheme.optional])}
+    by_part: dict[str, list[CheckResult]] = {}
+    for r in sorted(failed, key=lambda r: order.get(r.check.part, len(order))):
+        by_part.setdefault(r.check.part, []).append(r)  # whichever file of the bank it is in
+    tried, titles = attempted(result, bank), _titles()
+    skipped = [p for p in by_part if not tried.get(p, True)]
+    if skipped:
+        out.write("\n")
+    for part in skipped:
+        title = titles.get(part) or md_inline(part)
+        lost = sum(r.check.points for r in by_part[part])
+        out.write(f"- **{md_inline(part)}** ({_points(round(lost, 2))}): "
+                  f"{not_attempted(title)}\n")
+    for part, checks in by_part.items():
+        if part in skipped:
+            continue
+        out.write(f"\n### {md_inline(part)}\n\n")
+        groups: dict[str, list[CheckResult]] = {}
+        for r in checks:
+            text = r.feedback()
+            groups.setdefault(unjudged_reason(text) or text, []).append(r)
+        for reason, members in groups.items():
+            if len(members) == 1 and members[0].feedback() == reason:
+                r = members[0]
+                out.write(f"- **{md_inline(r.check.name)}** ({_points(r.check.points)}): "
+                          f"{md_inline(reason, MAX_CHECK_TEXT)}\n")
+                continue
+            lost = round(sum(r.check.points for r in members), 2)
+            out.write(f"- {md_block_start(reason, MAX_CHECK_TEXT)}: "
+                      f"**{same_reason(len(members))}** ({_points(lost)}):\n")
+            for r in members:
+                note = "" if r.feedback() == reason else f"; {UNJUDGED_NOTE}"
+                out.write(f"  - {md_block_start(r.check.name)} ({_points(r.check.points)}"
+                          f"{note})\n")
 
 
 def with_collection(results: dict[str, Any], collection: dict[str, Any] | None

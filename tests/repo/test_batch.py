@@ -180,9 +180,10 @@ def test_grader_faults_cost_only_their_submission(fake, tmp_path, monkeypatch) -
     book = _gradebook(out)
     assert set(book) == set(names)
     for name in ("ok1", "ok2", "surrogate"):
-        assert float(book[name]["total"]) == 2 and book[name]["error"] == "", name
+        assert float(book[name]["autograded"]) == 2 and book[name]["error"] == "", name
     for name, what in (("deep", "reading"), ("memory", "grading"), ("recursion", "grading")):
-        assert float(book[name]["total"]) == 0 and f"failed while {what}" in book[name]["error"]
+        assert float(book[name]["autograded"]) == 0
+        assert f"failed while {what}" in book[name]["error"]
         data = json.loads((out / name / "results.json").read_text())
         assert all(t["status"] == "failed" and "grader failed" in t["output"]
                    for t in data["tests"])
@@ -273,7 +274,7 @@ def test_a_broken_container_still_gives_its_row(tmp_path, monkeypatch) -> None:
     assert batch.finish(tmp_path / "out", BANK, rows, quiet=True, emit_json=False) == 0
     book = _gradebook(tmp_path / "out")
     assert set(book) == {"good", "garbled", "killed"}
-    assert book["good"]["error"] == "" and float(book["good"]["total"]) == 2
+    assert book["good"]["error"] == "" and float(book["good"]["autograded"]) == 2
     assert "no results and feedback" in book["garbled"]["error"]
     assert "exited with 137" in book["killed"]["error"]
 
@@ -336,7 +337,7 @@ def test_hostile_text_end_to_end(tmp_path) -> None:
     html = mdit.MarkdownIt("commonmark").render(text)
     assert "<a " not in html and "<script" not in html and "<img" not in html
     assert len(text) < 70_000
-    assert float(book["good"]["total"]) > 0
+    assert float(book["good"]["autograded"]) > 0
 
 
 # -- fail closed: no isolation, no grading (unless the instructor says --isolation none)
@@ -417,7 +418,8 @@ def test_submissions_named_like_the_grader_s_files_grade_and_report(tmp_path) ->
     assert proc.returncode == 0, proc.stderr[-3000:]
     book = _gradebook(out)
     assert set(book) == {"report.html-2", "gradebook.csv-2", "report.json-2", "alice"}
-    assert len({row["total"] for row in book.values()}) == 1 and float(book["alice"]["total"]) > 0
+    assert len({row["autograded"] for row in book.values()}) == 1
+    assert float(book["alice"]["autograded"]) > 0
     feedback = (out / "report.html-2" / "feedback.md").read_text()
     assert "its results are under report.html-2" in feedback
     proc = subprocess.run([PY, "-m", "autograder", "report", str(out), "--no-similarity"],

@@ -210,7 +210,7 @@ def test_grade_collection_carries_the_commit_into_results_and_gradebook(tmp_path
     assert set(book) == {"alice", "bob", "ghost"}
     assert (book["alice"]["commit"], book["alice"]["late"]) == (shas[0], "false")
     assert book["alice"]["commit_date"] == (DEADLINE - HOUR).isoformat()
-    assert float(book["ghost"]["total"]) == 0
+    assert float(book["ghost"]["autograded"]) == 0
     assert book["ghost"]["error"].startswith("not collected: cannot clone")
     assert book["ghost"]["username"] == "ghost" and book["ghost"]["commit"] == ""
     assert not (tmp_path / "dest" / "alice" / MANIFEST).exists()

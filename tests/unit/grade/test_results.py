@@ -152,7 +152,7 @@ def test_four_megabytes_of_notes_give_a_small_feedback() -> None:
 def test_the_whole_feedback_is_capped_with_a_marker() -> None:
     checks = [Check(f"c.{i}", "part_a", f"check {i}", _noop, points=0.1) for i in range(200)]
     bank = Bank(GradingScheme({"part_a": 20}, {}, {}), checks)
-    r = _result(bank, {c.id: "z" * 5000 for c in checks})
+    r = _result(bank, {c.id: f"{c.id} " + "z" * 5000 for c in checks})  # distinct reasons
     text = feedback_markdown(r, bank)
     assert len(text.encode()) <= MAX_FEEDBACK
     assert text.rstrip().endswith("longer than 64 KiB")
