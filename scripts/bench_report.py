@@ -6,11 +6,12 @@ result from out/examples, or a generated one), with failures, messages, errors, 
 review flags drawn at random; and each submission's code: the stubs with every TODO replaced by
 generated code of its own (random statements over random names, about 8 KB a student), a share
 of the class writing one common idiom (which the index must ignore), and ``--copies`` planted
-pairs where one student's code is another's with every name renamed and comments changed. Then
-runs the report as the instructor would, in a fresh interpreter, and prints its wall time, its
-own per-stage times, and whether the planted pairs were found.
+pairs where one student's code is another's with every name renamed and comments changed, and a
+ring of ``--ring`` students sharing one solution (half verbatim, half renamed). Then runs the
+report as the instructor would, in a fresh interpreter, and prints its wall time, its own
+per-stage times, and whether the planted pairs and the ring were found.
 
-    python scripts/bench_report.py [--n 2000] [--copies 10] [--keep DIR]
+    python scripts/bench_report.py [--n 2000] [--copies 10] [--ring 12] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -183,7 +184,8 @@ def renamed(files: dict[str, str], rng: random.Random) -> dict[str, str]:
     return out
 
 
-def make_class(root: Path, n: int, copies: int, seed: int = 0) -> list[tuple[str, str]]:
+def make_class(root: Path, n: int, copies: int, ring: int = 0, seed: int = 0
+               ) -> tuple[list[tuple[str, str]], list[str]]:
     rng = random.Random(seed)
     tests = template_tests()
     out, subs = root / "out", root / "submissions"
@@ -196,6 +198,9 @@ def make_class(root: Path, n: int, copies: int, seed: int = 0) -> list[tuple[str
         a, b = names[2 * i], names[n - 1 - 2 * i]
         code[b] = renamed(code[a], rng)
         planted.append((a, b))
+    members = names[2 * copies:2 * copies + ring]
+    for k, name in enumerate(members[1:]):
+        code[name] = code[members[0]] if k % 2 else renamed(code[members[0]], rng)
     for name in names:
         pkg = subs / name / "convolutions"
         pkg.mkdir(parents=True)
@@ -206,20 +211,25 @@ def make_class(root: Path, n: int, copies: int, seed: int = 0) -> list[tuple[str
         (out / name).mkdir(parents=True)
         (out / name / "results.json").write_text(json.dumps(results))
         (out / name / "feedback.md").write_text(f"# Feedback for `{name}`\n")
-    return planted
+    return planted, members
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--copies", type=int, default=10)
+    parser.add_argument("--limit", type=float, default=30.0,
+                        help="fail (exit status 1) when the report takes longer, in seconds "
+                             "(default 30)")
+    parser.add_argument("--ring", type=int, default=12,
+                        help="students in a planted copy ring (default 12)")
     parser.add_argument("--keep", type=Path, default=None,
                         help="write the class here and keep it (default: a temporary folder)")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="bench-report-"))
     try:
         start = time.perf_counter()
-        planted = make_class(root, args.n, args.copies)
+        planted, ring = make_class(root, args.n, args.copies, args.ring)
         print(f"wrote {args.n} synthetic submissions in {time.perf_counter() - start:.1f} s")
         start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run([sys.executable, "-m", "autograder", "report", str(root / "out")],
@@ -236,11 +246,17 @@ def main() -> int:
               f"interpreter, imports included; load average {os.getloadavg()[0]:.1f}); "
               f"stages {data['seconds']}; similarity {sim['seconds']} ({sim['candidates']} "
               f"candidate pairs, {sim['compared']} compared)")
-        print(f"planted copies found: {hits} of {len(planted)}; pairs listed: "
+        rings = [set(r["members"]) for r in data["rings"]]
+        whole = any(set(ring) <= r for r in rings)
+        print(f"planted copies found: {hits} of {len(planted)}; planted ring of {len(ring)} "
+              f"found whole: {whole}; rings listed: {len(rings)}, pairs listed: "
               f"{len(data['similar_pairs'])}; report.html {html / 1e6:.1f} MB")
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
+    if wall > args.limit:
+        print(f"too slow: {wall:.1f} s, over the {args.limit:g} s limit", file=sys.stderr)
+        return 1
     return 0
 
 
