@@ -32,14 +32,18 @@ from .rubric import Rubric, RubricQuestion
 WRITTEN_JSON = "written.json"
 FEEDBACK = "feedback.md"
 BEGIN, END = "<!-- written-answers:begin -->", "<!-- written-answers:end -->"
-_SECTION = re.compile(rf"\n*{re.escape(BEGIN)}.*?(?:{re.escape(END)}|\Z)\n*", re.DOTALL)
+# The section, from its markers on lines of their own (escaped text quoting them never starts a
+# line: every line of feedback.md that quotes anyone starts with Markdown of ours).
+_SECTION = re.compile(rf"\n*^{re.escape(BEGIN)}$.*?(?:^{re.escape(END)}$|\Z)\n*",
+                      re.DOTALL | re.MULTILINE)
 
 
 @dataclass(frozen=True)
 class Problem:
     line: int | None      # the sheet's line (None: the sheet as a whole)
     message: str
-    student: str | None = None  # the submission it keeps from being merged (None: all)
+    student: str | None = None  # the submission it keeps from being merged (None: no one's)
+    whole: bool = False         # the sheet as a whole is wrong (its header): nothing merges
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}" if self.line else self.message
@@ -64,7 +68,7 @@ class Merged:
     @property
     def fatal(self) -> bool:
         """Whether a problem concerns the sheet as a whole (nothing can be merged)."""
-        return any(p.student is None for p in self.problems)
+        return any(p.whole for p in self.problems)
 
     def mergeable(self) -> dict[str, dict[str, QuestionScore]]:
         """The students without problems."""
@@ -78,22 +82,24 @@ def _columns(head: list[str], rubric: Rubric, merged: Merged) -> dict[str, int]:
     where: dict[str, int] = {}
     for i, name in enumerate(head):
         if name in where:
-            merged.problems.append(Problem(1, f"column {name!r} appears twice"))
+            merged.problems.append(Problem(1, f"column {name!r} appears twice", whole=True))
         elif name.startswith(sheet.ITEM_PREFIX):
             item = name[len(sheet.ITEM_PREFIX):].strip()
             if item not in items:
                 merged.problems.append(Problem(1, f"column {name!r}: no question's rubric has "
                                                   f"an item {item!r} (items: "
-                                                  f"{', '.join(rubric.item_ids())})"))
+                                                  f"{', '.join(rubric.item_ids())})",
+                                                  whole=True))
             where[name] = i
         elif name not in known:
             merged.problems.append(Problem(1, f"unknown column {name!r} (the sheet's columns: "
-                                              f"{', '.join(sheet.header(rubric.item_ids()))})"))
+                                              f"{', '.join(sheet.header(rubric.item_ids()))})",
+                                              whole=True))
         else:
             where[name] = i
     for needed in (sheet.STUDENT, sheet.QUESTION):
         if needed not in where:
-            merged.problems.append(Problem(1, f"no {needed!r} column"))
+            merged.problems.append(Problem(1, f"no {needed!r} column", whole=True))
     return where
 
 
@@ -161,7 +167,7 @@ def validate(text: str, rubric: Rubric, students: Sequence[str],
     merged = Merged()
     head, rows = sheet.read(text)
     if not head:
-        merged.problems.append(Problem(None, "the sheet is empty (no header)"))
+        merged.problems.append(Problem(None, "the sheet is empty (no header)", whole=True))
         return merged
     where = _columns(head, rubric, merged)
     if merged.fatal:
