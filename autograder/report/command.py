@@ -35,7 +35,7 @@ def report_command(args: argparse.Namespace) -> int:
                           archive=args.archive)
     html_path, json_path = write_report(report)
     s = report.similarity
-    pairs = (f"; {len(s.rings)} rings of similar code to review ({len(s.pairs)} pairs)"
-             if s is not None else "")
+    pairs = (f"; {len(s.rings)} ring{'s' * (len(s.rings) != 1)} of similar code to review "
+             f"({len(s.pairs)} pairs)" if s is not None else "")
     print(f"{len(report.graded)} submissions{pairs}: wrote {html_path} and {json_path}")
     return 0

@@ -29,14 +29,14 @@ max-width:1200px;padding:1em 2em;color:#222}
 h1{margin-bottom:.2em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}
 nav a{margin-right:1em}table{border-collapse:collapse;margin:.5em 0 1em}
 th,td{border:1px solid #ddd;padding:3px 7px;vertical-align:top;text-align:left;
-overflow-wrap:anywhere}.scroll{max-width:100%;overflow-x:auto}
+overflow-wrap:break-word}.scroll{max-width:100%;overflow-x:auto}
 .scroll.tall{max-height:40em;overflow-y:auto}.scroll.tall thead th{position:sticky;top:0}
 ol.leads li{margin:.15em 0}
 th{background:#f4f4f4}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .meta,.note{color:#555}.note{max-width:60em}
 .bar{display:inline-block;height:.8em;background:#C44E52;vertical-align:middle;margin-right:.4em}
 .tag{display:inline-block;border-radius:3px;padding:0 .4em;margin:0 .2em .1em 0;font-size:12px;
-background:#eee}.tag.timeout,.tag.crash{background:#fde2c8}
+background:#eee;white-space:nowrap}.tag.timeout,.tag.crash{background:#fde2c8}
 .tag.rule,.tag.sandbox{background:#f8c9c9}
 .tag.review{background:#e4dcf5}.tag.not-graded,.tag.unreadable{background:#f3b0b0}
 code,pre{font:12px/1.35 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
@@ -204,8 +204,9 @@ def _names(names: list[str], present: dict[str, bool]) -> str:
 def _incidents(r: Report) -> str:
     present = {g.name: g.has_feedback for g in r.graded}
     legend = "".join(f"<li>{_tags([k])} {e(v)}</li>" for k, v in INCIDENT_KINDS.items())
-    rows = [[_tags([x.kind]), f"<code>{e(x.cause)}</code><br>"
-             f'<span class="meta">e.g. {e(x.example)}</span>', str(len(x.submissions)),
+    rows = [[_tags([x.kind]), f"<code>{e(x.cause)}</code>"
+             + (f'<br><span class="meta">e.g. {e(x.example)}</span>' if x.example != x.cause
+                else ""), str(len(x.submissions)),
              _names(x.submissions, present),
              e(", ".join(x.checks[:6]) + (f" and {len(x.checks) - 6} more"
                                           if len(x.checks) > 6 else ""))]
@@ -334,8 +335,8 @@ def _students(r: Report) -> str:
         top = g.max_score + (g.written[1] if g.written is not None else 0.0)
         rows.append([_feedback_link(g.name, g.has_feedback), f"{g.score:g}", written, final,
                      f"{top:g}", *cells, f"{g.seconds:.2f}", _tags(flagged.get(g.name, []))])
-    head = ["submission", "autograded", "written", "final", "out of", *[e(p) for p in parts],
-            "seconds", "flags"]
+    head = ["submission", "autograded", "written", "final", "out of",
+            *[e(p).replace("_", "_<wbr>") for p in parts], "seconds", "flags"]
     return (f'<section id="students"><h2>Every student ({len(r.graded)})</h2>'
             '<p class="note">Autograded includes extra credit; written comes from each '
             "<code>written.json</code> (empty: not graded yet); final = autograded + written; "
