@@ -218,11 +218,11 @@ def test_a_failed_write_becomes_an_error_result(fake, tmp_path, monkeypatch) -> 
     real = batch.write_submission
     calls: list[str] = []
 
-    def flaky(out, result, bank, *collection):
+    def flaky(out, result, bank, *collection, **options):
         calls.append(result.submission.name)
         if result.submission.name == "bad" and calls.count("bad") == 1:
             raise UnicodeEncodeError("utf-8", "\udcff", 0, 1, "surrogates not allowed")
-        return real(out, result, bank, *collection)
+        return real(out, result, bank, *collection, **options)
 
     monkeypatch.setattr(batch, "write_submission", flaky)
     _grade(fake("good", "bad"), tmp_path / "out")
