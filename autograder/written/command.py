@@ -57,7 +57,8 @@ def merge_command(args: argparse.Namespace) -> int:
     key = {sid: name for name, sid in read_key(key_path).items()}
     merged = validate(text, rubric, names, key)
     for problem in merged.problems:
-        print(f"{args.scores}:{problem}", file=sys.stderr)
+        where = f"{args.scores}:{problem.line}" if problem.line else str(args.scores)
+        print(f"{where}: {problem.message}", file=sys.stderr)
     chosen = merged.mergeable() if args.partial and not merged.fatal else \
         ({} if merged.problems else merged.scores)
     if args.check:
