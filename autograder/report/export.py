@@ -21,6 +21,7 @@ def to_json(r: Report) -> dict[str, Any]:
     total = next(d for d in r.distributions if d.part == TOTAL)
     s = r.similarity
     times = [g.seconds for g in r.graded if g.problem is None]
+    manual = bool(r.bank.scheme and r.bank.scheme.manual)   # final waits for the written part
     return {
         "version": VERSION,
         "generated": r.generated,
@@ -54,7 +55,8 @@ def to_json(r: Report) -> dict[str, Any]:
                       "parts": {p: sc for p, (sc, _) in g.parts.items()},
                       "not_attempted": [p for p, tried in g.attempted.items() if not tried],
                       "written": g.written[0] if g.written else None,
-                      "final": g.score + g.written[0] if g.written else None,
+                      "final": (g.score + g.written[0] if g.written
+                                else None if manual else g.score),
                       "seconds": g.seconds, "error": g.error, "review": g.review,
                       "feedback": f"{g.name}/feedback.md" if g.has_feedback else None}
                      for g in r.graded],

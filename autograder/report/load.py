@@ -16,10 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from autograder.grade.results import GRADEBOOK, PROBLEMS, md_unescape, plain
-
-WRITTEN = "written.json"   # OUT/<name>/written.json: the written answers' scores (written merge)
-BATCH = "batch.json"       # OUT/batch.json: the grading run's wall time (grade)
+from autograder.grade.gradebook import WRITTEN   # OUT/<name>/written.json (written merge)
+from autograder.grade.results import BATCH, GRADEBOOK, PROBLEMS, md_unescape, plain
 
 MAX_RESULTS_BYTES = 32 * 1024 * 1024  # one results.json (the grader's own are ~50 KiB)
 MAX_TEXT = 2000                       # characters kept of any one text

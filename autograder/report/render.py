@@ -315,6 +315,7 @@ def _students(r: Report) -> str:
     flagged = {i.name: i.kinds for i in r.incidents}
     rows = []
     blank = ["" for _ in parts]
+    manual = sum(r.bank.scheme.manual.values()) if r.bank.scheme else 0.0   # points by hand
     for g in r.graded:
         if g.problem is not None:
             rows.append([_feedback_link(g.name, g.has_feedback), "", "", "", "", *blank, "",
@@ -328,18 +329,20 @@ def _students(r: Report) -> str:
             else:
                 cells.append(f'<span class="zero">{score:g}</span>' if score == 0
                              else f"{score:g}")
-        written = final = ""
+        written, final = "", "" if manual else f"{g.score:g}"
         if g.written is not None:
             written = f"{g.written[0]:g}"
             final = f"{g.score + g.written[0]:g}"
-        top = g.max_score + (g.written[1] if g.written is not None else 0.0)
+        top = g.max_score + (manual or (g.written[1] if g.written is not None else 0.0))
         rows.append([_feedback_link(g.name, g.has_feedback), f"{g.score:g}", written, final,
                      f"{top:g}", *cells, f"{g.seconds:.2f}", _tags(flagged.get(g.name, []))])
     head = ["submission", "autograded", "written", "final", "out of",
             *[e(p).replace("_", "_<wbr>") for p in parts], "seconds", "flags"]
     return (f'<section id="students"><h2>Every student ({len(r.graded)})</h2>'
             '<p class="note">Autograded includes extra credit; written comes from each '
-            "<code>written.json</code> (empty: not graded yet); final = autograded + written; "
+            "<code>written.json</code> (empty: not graded yet); final = autograded + written "
+            "(empty while the written part is not graded, as in the gradebook); out of: the "
+            "autograded maximum and the points graded by hand; "
             "\u2013: part not attempted. The table scrolls inside its box.</p>"
             + _table(head, rows, set(range(1, len(parts) + 6)), tall=True) + "</section>")
 

@@ -86,10 +86,13 @@ def test_batch_wall_time_and_written_scores_are_read(tmp_path) -> None:
              "extra_data": {"parts": {}, "max_score": 90}}))
     (out / "ann" / "written.json").write_text(json.dumps(
         {"score": 7.5, "max_score": 10, "questions": {}, "source": "scores.csv"}))
-    page = render(build_report(out, similarity=False, bank_dir=Path("/nonexistent")))
+    page = render(build_report(out, similarity=False))   # the real scheme: 10 points by hand
     assert "The sum of per-submission times is 60.0 s" in page
     assert "<td class=\"n\">7.5</td><td class=\"n\">87.5</td><td class=\"n\">100</td>" in page
-    assert "<td class=\"n\">40</td><td class=\"n\"></td><td class=\"n\"></td>" in page
+    assert ("<td class=\"n\">40</td><td class=\"n\"></td><td class=\"n\"></td>"
+            "<td class=\"n\">100</td>") in page   # not graded yet: no final, one maximum
+    page = render(build_report(out, similarity=False, bank_dir=Path("/nonexistent")))
+    assert "<td class=\"n\">40</td><td class=\"n\"></td><td class=\"n\">40</td>" in page
     (out / "batch.json").write_text(json.dumps(
         {"started": "2026-09-01T10:00:00+00:00", "finished": "2026-09-01T10:00:41+00:00",
          "wall_seconds": 41.0, "bank_digest": "sha256:ab", "submissions": 2}))
