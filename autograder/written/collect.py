@@ -203,9 +203,9 @@ def collect(out: Path, output: Path | None = None, *, submissions: Sequence[Path
         write_text(output / pages.question_file(q.id),
                    pages.question_page(q, prompts[q.id], entries, anonymous=anonymous))
     for s in order:
-        notes = [] if anonymous else [*([s.path] if s.path else []), *s.notes]
+        notes = [] if anonymous else [*([f"notebook: {s.path}"] if s.path else []), *s.notes]
         write_text(output / pages.student_file(shown[s.name]),
-                   pages.student_page(shown[s.name], rubric, prompts, s.answers, notes))
+                   pages.student_page(shown[s.name], rubric, s.answers, notes))
     text = sheet.write(sheet_rows(order, shown, rubric, anonymous), rubric.item_ids())
     target = output / SHEET
     if target.is_file() and target.read_text(encoding="utf-8") != text:

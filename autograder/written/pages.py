@@ -42,7 +42,7 @@ details { margin: 1rem 0; } summary { cursor: pointer; font-weight: 600; }
 @media print {
   body { max-width: none; font-size: 12px; } a { color: inherit; text-decoration: none; }
   .layout { display: block; } .rubric { position: static; max-height: none; }
-  details > *:not(summary) { display: block; } nav { display: none; }
+  nav { display: none; }
 }
 """
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'"
@@ -122,16 +122,15 @@ def question_page(q: RubricQuestion, prompt: str, entries: Sequence[Entry], *,
     return _page(f"Written question {q.id}", body)
 
 
-def student_page(student: str, rubric: Rubric, prompts: dict[str, str],
-                 answers: dict[str, Answer], notes: Sequence[str]) -> str:
-    """All of one student's answers, one question after the other (for print or PDF)."""
+def student_page(student: str, rubric: Rubric, answers: dict[str, Answer],
+                 notes: Sequence[str]) -> str:
+    """All of one student's answers, one question after the other, each under its heading
+    (for print or PDF: nothing folded, no navigation on paper)."""
     parts = []
     for q in rubric.questions:
         a = answers.get(q.id, Answer(q.id, "missing-cell"))
         parts.append(f'<section class="answer"><h2>{escape(q.id)}: {escape(q.title)} '
                      f"({escape(_points(q.points))})</h2>"
-                     f"<details><summary>The question</summary>"
-                     f"{_pre(prompts.get(q.id, ''))}</details>"
                      f"{_status(a, [])}{_pre(a.text) if a.text else ''}</section>")
     shown = "".join(f"<li>{escape(n)}</li>" for n in notes)
     body = (f'<nav><a href="index.html">index</a></nav>'
