@@ -397,6 +397,8 @@ def _carry_over(final: Path, staged: Path, keep_previous: bool) -> None:
     for name in CARRIED:
         if _plain_file(final / name):
             _write(staged / name, (final / name).read_text(encoding="utf-8", errors="replace"))
+    if _plain_file(final / "written.json") and _plain_file(final / "feedback.md"):
+        _carry_written_section(final / "feedback.md", staged / "feedback.md")
     history = final / PREVIOUS
     if history.is_dir() and not history.is_symlink():
         shutil.copytree(history, staged / PREVIOUS, symlinks=True)  # links copied, not followed
@@ -411,6 +413,19 @@ def _carry_over(final: Path, staged: Path, keep_previous: bool) -> None:
     for name in ("results.json", "feedback.md", *CARRIED):
         if _plain_file(final / name):
             _write(target / name, (final / name).read_text(encoding="utf-8", errors="replace"))
+
+
+def _carry_written_section(old: Path, new: Path) -> None:
+    """The "Written answers" section ``written merge`` added to the old feedback.md (between
+    its markers, on lines of their own), added to the new one as well."""
+    from autograder.written.merge import BEGIN, END, with_section
+
+    lines = old.read_text(encoding="utf-8", errors="replace").splitlines()
+    if BEGIN not in lines or END not in lines[lines.index(BEGIN):]:
+        return
+    start = lines.index(BEGIN)
+    section = "\n".join(lines[start:lines.index(END, start) + 1]) + "\n"
+    _write(new, cap_bytes(with_section(new.read_text(encoding="utf-8"), section)))
 
 
 def recover(out: Path) -> None:

@@ -229,6 +229,20 @@ def test_regrading_carries_written_over_and_keeps_the_previous_result(tmp_path) 
     assert [p.name for p in (folder / "previous").iterdir()] == [kept.name]
 
 
+def test_regrading_keeps_the_written_answers_section_of_the_feedback(tmp_path) -> None:
+    from autograder.written.merge import BEGIN, END, with_section
+
+    bank = _bank()
+    write_submission(tmp_path, _result(bank, "alice"), bank)
+    _written(tmp_path, "alice", 6)
+    feedback = tmp_path / "alice" / "feedback.md"
+    section = f"{BEGIN}\n## Written answers\n\n6 / 10\n{END}\n"
+    feedback.write_text(with_section(feedback.read_text(), section))
+    write_submission(tmp_path, _result(bank, "alice", {"a.one": "wrong"}), bank)
+    text = feedback.read_text()
+    assert text.count(BEGIN) == 1 and "6 / 10" in text and "wrong" in text
+
+
 # -- feedback
 
 
