@@ -70,9 +70,14 @@ def merge_command(args: argparse.Namespace) -> int:
               + ("" if args.partial else " (--partial merges the students without problems)"),
               file=sys.stderr)
         return 1
-    for name, scores in sorted(chosen.items()):
-        write_student(args.out / name, scores, rubric, args.scores.name)
-    gradebook = write_gradebook(args.out, Bank(scheme))
+    try:
+        for name, scores in sorted(chosen.items()):
+            write_student(args.out / name, scores, rubric, args.scores.name)
+        gradebook = write_gradebook(args.out, Bank(scheme))
+    except OSError as exc:
+        print(f"written merge: {exc} (merge again once it is fixed: merging is idempotent)",
+              file=sys.stderr)
+        return 1
     absent = f"; {len(merged.absent)} graded submission(s) not in the sheet (their written " \
              "score stays empty)" if merged.absent else ""
     print(f"written merge: {len(chosen)} student(s) merged into {args.out}{absent}; "

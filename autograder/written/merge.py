@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autograder.grade.gradebook import WRITTEN as WRITTEN_JSON  # the name its readers use
 from autograder.grade.results import md_inline, plain
 
 from . import sheet
 from .files import write_text
 from .rubric import Rubric, RubricQuestion
 
-WRITTEN_JSON = "written.json"
 FEEDBACK = "feedback.md"
 BEGIN, END = "<!-- written-answers:begin -->", "<!-- written-answers:end -->"
 # The section, from its markers on lines of their own (escaped text quoting them never starts a
