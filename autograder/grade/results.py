@@ -418,7 +418,7 @@ def _carry_over(final: Path, staged: Path, keep_previous: bool) -> None:
 def _carry_written_section(old: Path, new: Path) -> None:
     """The "Written answers" section ``written merge`` added to the old feedback.md (between
     its markers, on lines of their own), added to the new one as well."""
-    from autograder.written.merge import BEGIN, END, with_section
+    from autograder.written.section import BEGIN, END, with_section
 
     lines = old.read_text(encoding="utf-8", errors="replace").splitlines()
     if BEGIN not in lines or END not in lines[lines.index(BEGIN):]:

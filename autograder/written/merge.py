@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,13 +28,9 @@ from autograder.grade.results import md_inline, plain
 from . import sheet
 from .files import write_text
 from .rubric import Rubric, RubricQuestion
+from .section import BEGIN, END, with_section
 
 FEEDBACK = "feedback.md"
-BEGIN, END = "<!-- written-answers:begin -->", "<!-- written-answers:end -->"
-# The section, from its markers on lines of their own (escaped text quoting them never starts a
-# line: every line of feedback.md that quotes anyone starts with Markdown of ours).
-_SECTION = re.compile(rf"\n*^{re.escape(BEGIN)}$.*?(?:^{re.escape(END)}$|\Z)\n*",
-                      re.DOTALL | re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -245,12 +240,6 @@ def feedback_section(scores: dict[str, QuestionScore], rubric: Rubric) -> str:
         lines += ["", "Comments from your grader:", ""]
         lines += [f"- **{qid}**: {md_inline(text, sheet.MAX_COMMENT)}" for qid, text in comments]
     return "\n".join([*lines, END]) + "\n"
-
-
-def with_section(feedback: str, section: str) -> str:
-    """``feedback`` with its written-answers section (if any) replaced by ``section``."""
-    kept = _SECTION.sub("\n\n", feedback).rstrip("\n")
-    return f"{kept}\n\n{section}" if kept else section
 
 
 def write_student(folder: Path, scores: dict[str, QuestionScore], rubric: Rubric,
