@@ -84,7 +84,9 @@ def test_feedback_never_reveals_hidden_expected_values(runs) -> None:
         hidden_outputs = [t["output"] for t in r["tests"] if t["visibility"] != "visible"]
         assert not any(reveal.search(o) for o in hidden_outputs)
     assert "Every check passed" in (out / "reference" / "feedback.md").read_text()
-    assert "not implemented yet" in (out / "stubs" / "feedback.md").read_text()
+    stubs = (out / "stubs" / "feedback.md").read_text()  # one line per part left as the stub
+    assert "not implemented yet" not in stubs and stubs.count("not attempted: ") == len(
+        results["stubs"]["extra_data"]["parts"])
 
 
 def test_feedback_holds_no_answer(runs) -> None:
