@@ -34,10 +34,10 @@ from .results import (
     plain,
     results_json,
     with_collection,
-    write_gradebook,
     write_raw,
     write_submission,
 )
+from .gradebook import write_gradebook
 from .results import _write as write_file
 from .runner import CheckResult, SubmissionResult, failed_everything
 

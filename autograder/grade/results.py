@@ -462,11 +462,3 @@ def _write(path: Path, text: str) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-
-
-def write_gradebook(out: Path, bank: Bank, roster: Path | None = None) -> Path:
-    """Rebuild ``out/gradebook.csv`` from every ``out/*/results.json`` (and ``written.json``):
-    ``grade.gradebook.write_gradebook``, kept here by name for its callers."""
-    from .gradebook import write_gradebook as write
-
-    return write(out, bank, roster)

@@ -39,7 +39,7 @@ def collect_command(args: argparse.Namespace) -> int:
 
 def merge_command(args: argparse.Namespace) -> int:
     from autograder.grade.bank import Bank
-    from autograder.grade.results import write_gradebook
+    from autograder.grade.gradebook import write_gradebook
 
     try:
         rubric = load_rubric()

@@ -10,7 +10,7 @@ For each student merged: ``OUT/<name>/written.json`` (the format every reader sh
 ``written_json``), a "Written answers" section in ``OUT/<name>/feedback.md`` (between two
 markers, replaced on every merge, so merging twice gives the same file; it shows scores and
 comments, never the graders-only rubric), then the gradebook rebuilt
-(``grade.results.write_gradebook``).
+(``grade.gradebook.write_gradebook``).
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 import autograder.sandbox
 from autograder.grade import batch, local
 from autograder.grade.bank import Bank, Check, GradingScheme
-from autograder.grade.results import RESERVED, SAFE_NAME, write_gradebook
+from autograder.grade.gradebook import write_gradebook
+from autograder.grade.results import RESERVED, SAFE_NAME
 from autograder.grade.runner import CheckResult, SubmissionResult
 from conftest import PY, REPO
 

@@ -279,7 +279,8 @@ def graded_out(classroom, tmp_path_factory) -> Path:
     feedback.md, gradebook.csv) from made-up verdicts; the sources point at ``classroom``."""
     from autograder.grade.bank import Bank, Check, GradingScheme
     from autograder.grade.intake import Submission
-    from autograder.grade.results import write_gradebook, write_submission
+    from autograder.grade.gradebook import write_gradebook
+    from autograder.grade.results import write_submission
     from autograder.grade.runner import CheckResult, SubmissionResult
 
     def noop(student) -> None:

@@ -17,7 +17,8 @@ from autograder.grade.batch import write_batch_record
 from autograder.grade.export import ExportError, canvas_csv
 from autograder.grade.gradebook import entries, max_score
 from autograder.grade.intake import Submission
-from autograder.grade.results import feedback_markdown, write_gradebook, write_raw, \
+from autograder.grade.gradebook import write_gradebook
+from autograder.grade.results import feedback_markdown, write_raw, \
     write_submission
 from autograder.grade.roster import Join, RosterError, Student, read_roster
 from autograder.grade.runner import CheckResult, SubmissionResult

@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 from autograder.grade.bank import Bank, Check, GradingScheme
 from autograder.grade.intake import Submission
 from autograder.grade import results as results_module
+from autograder.grade.gradebook import write_gradebook
 from autograder.grade.results import (MAX_CELL, MAX_FEEDBACK, MAX_NOTE, MAX_OUTPUT, TRUNCATED,
                                       code_span, feedback_markdown, md_block_start, md_inline,
                                       md_unescape, plain, recover, results_json, summary_text,
-                                      write_gradebook, write_raw, write_submission)
+                                      write_raw, write_submission)
 from autograder.grade.runner import CheckResult, SubmissionResult
 from tests.unit.strategies import HOSTILE_EXAMPLES, untrusted_text
 
