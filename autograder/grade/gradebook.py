@@ -33,13 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .results import COLLECTION, GRADEBOOK, MAX_CELL, ROSTER, _write, cap, plain
+from .results import COLLECTION, GRADEBOOK, MAX_CELL, ROSTER, WRITTEN, _write, cap, plain
 from .roster import SHOWN, Join, Student, read_roster, roster_text
 
 if TYPE_CHECKING:
     from .bank import Bank
 
-WRITTEN = "written.json"  # OUT/<name>/written.json: `written merge`'s scores (autograder/written)
 NO_SUBMISSION = "no submission"
 
 

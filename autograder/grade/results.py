@@ -43,12 +43,15 @@ BATCH = "batch.json"    # when the last `grade` run started and ended, and its b
 ROSTER = "roster.csv"   # the roster `grade --roster` was given, kept for later rebuilds
 # What a submission's folder holds beside results.json and feedback.md, carried over when it is
 # graded again: the written part's scores (`written merge`), and earlier results (`grade --only`)
-CARRIED = ("written.json",)
+WRITTEN = "written.json"  # OUT/<name>/written.json: `written merge`'s scores (autograder/written)
+CARRIED = (WRITTEN,)
 PREVIOUS = "previous"
 COLLECTION = "collection"  # results.json's extra_data key for what `collect` recorded
 REPORT_HTML, REPORT_JSON = "report.html", "report.json"  # `autograder report` (report/build.py)
+# `written collect`'s pages and sheet, and its anonymisation key (autograder/written/collect.py)
+WRITTEN_PAGES, WRITTEN_KEY = "written", "written-key.csv"
 # Every file a command writes at OUT's top level, beside the submissions' folders.
-TOP_LEVEL = (GRADEBOOK, BATCH, ROSTER, REPORT_HTML, REPORT_JSON)
+TOP_LEVEL = (GRADEBOOK, BATCH, ROSTER, REPORT_HTML, REPORT_JSON, WRITTEN_PAGES, WRITTEN_KEY)
 # Their names and temporary names, in lower case: no submission's folder may be named so
 # (``grade.batch.output_names`` renames it, ``intake.read_submission`` says so in a note).
 RESERVED = frozenset(n for f in TOP_LEVEL for n in (f.lower(), f.lower() + ".tmp"))

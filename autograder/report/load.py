@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from autograder.grade.gradebook import WRITTEN   # OUT/<name>/written.json (written merge)
+from autograder.grade.results import WRITTEN   # OUT/<name>/written.json (written merge)
 from autograder.grade.results import BATCH, GRADEBOOK, PROBLEMS, md_unescape, plain
 
 MAX_RESULTS_BYTES = 32 * 1024 * 1024  # one results.json (the grader's own are ~50 KiB)

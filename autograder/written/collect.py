@@ -22,6 +22,7 @@ from pathlib import Path
 
 from autograder import paths
 from autograder.frontends.handout import load_handout
+from autograder.grade.results import WRITTEN_KEY, WRITTEN_PAGES
 
 from . import pages, sheet
 from .files import safe_folder, write_text
@@ -30,8 +31,8 @@ from .rubric import Rubric
 
 SHEET = "scores.csv"
 NEW_SHEET = "scores.new.csv"
-KEY = "written-key.csv"
-OUTPUT = "written"
+KEY = WRITTEN_KEY  # at OUT's top level, reserved there (grade.results.TOP_LEVEL)
+OUTPUT = WRITTEN_PAGES
 KEY_HEADER = ["id", "submission"]
 
 

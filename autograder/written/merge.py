@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.grade.gradebook import WRITTEN as WRITTEN_JSON  # the name its readers use
+from autograder.grade.results import WRITTEN as WRITTEN_JSON  # the name its readers use
 from autograder.grade.results import md_inline, plain
 
 from . import sheet
