@@ -99,18 +99,19 @@ def read_key(path: Path) -> dict[str, str]:
 
 def anonymise(names: Sequence[str], key: dict[str, str]) -> dict[str, str]:
     """name -> id: the key's ids kept, new students given the next free ``S<n>`` in an order
-    drawn at random (the ids say nothing of the names' order)."""
+    drawn at random (the ids say nothing of the names' order); never a submission's name (a
+    student named ``S001`` would make an id ambiguous), in any case."""
     out = {n: key[n] for n in names if n in key}
-    used = set(key.values())
+    used = {v.lower() for v in key.values()} | {n.lower() for n in names}
     new = [n for n in names if n not in out]
     secrets.SystemRandom().shuffle(new)
-    width = max(3, len(str(len(used) + len(new))))
+    width = max(3, len(str(len(key) + len(new))))
     number = 1
     for name in new:
-        while f"S{number:0{width}d}" in used:
+        while f"s{number:0{width}d}" in used:
             number += 1
         out[name] = f"S{number:0{width}d}"
-        used.add(out[name])
+        used.add(out[name].lower())
     return out
 
 

@@ -180,6 +180,12 @@ def validate(text: str, rubric: Rubric, students: Sequence[str],
         raw = cells[where[sheet.STUDENT]].strip() if where[sheet.STUDENT] < len(cells) else ""
         qid = cells[where[sheet.QUESTION]].strip() if where[sheet.QUESTION] < len(cells) else ""
         name = raw if raw in known else key.get(raw, "")
+        if raw in known and key.get(raw, raw) != raw:
+            merged.problems.append(Problem(line, f"{raw}: both a submission graded into OUT "
+                                                 f"and the key's id of {key[raw]}: give one of "
+                                                 "them another id in the key, collect again",
+                                                 raw))
+            continue
         if name not in known:
             merged.problems.append(Problem(line, f"unknown student {raw!r}: not a submission "
                                                  "graded into OUT" + (" nor an id of the key"
