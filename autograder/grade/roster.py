@@ -7,7 +7,8 @@ A roster has one row per student: a GitHub username column (any of ``collect``'s
 "ID"). Headers are read case-insensitively; other columns are ignored.
 
 A submission is joined to a student by the username ``collect`` recorded for it (``grade
---collection``), else by its name: the username itself, with a ``-main`` or ``-master`` suffix
+--collection``; then by that alone: a recorded username outside the roster joins no one), else by
+its name: the username itself, with a ``-main`` or ``-master`` suffix
 (a branch's zip from GitHub), or a repository name ending in ``-<username>`` (Classroom 50's
 ``<classroom>-<assignment>-<username>``, plain GitHub's ``conv-<username>``); the longest
 username that fits wins, case-insensitively (GitHub's usernames are).
@@ -102,9 +103,10 @@ class Join:
 
     def student(self, name: str, username: str | None = None) -> Student | None:
         """The student whose submission is named ``name`` (``username``: what ``collect``
-        recorded, tried first); None when no student fits."""
-        if username and username.lower() in self.by_name:
-            return self.by_name[username.lower()]
+        recorded: then the only key, so a repository named after another student never takes
+        that student's row); None when no student fits."""
+        if username:
+            return self.by_name.get(username.lower())
         key = name.lower()
         if key in self.by_name:
             return self.by_name[key]

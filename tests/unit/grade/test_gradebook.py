@@ -268,3 +268,30 @@ def test_a_repeated_reason_is_shown_once_with_its_checks() -> None:
     assert f"{feedback.same_reason(2)}** (9 points):" in text
     assert f"  - two (4.5 points; {feedback.UNJUDGED_NOTE})" in text
     assert "  - one (4.5 points)" in text and "  - b two (0 points)" in text
+
+
+# -- hostile students, careless instructors
+
+
+def test_a_recorded_username_outside_the_roster_never_takes_anothers_row(tmp_path) -> None:
+    # collect recorded mallory (not in the roster): a repository named after bob is not bob's
+    join = Join(_students(tmp_path))
+    assert join.student("conv-bob", "mallory") is None
+    assert join.student("conv-bob", "BOB").username == "bob"
+
+
+def test_formulas_in_the_roster_reach_no_spreadsheet(tmp_path) -> None:
+    bank = _bank()
+    out = tmp_path / "out"
+    write_submission(out, _result(bank, "alice"), bank)
+    _written(out, "alice", 10)
+    roster = tmp_path / "roster.csv"
+    roster.write_text('username,name,email,sis_id,section,sis_login_id\n'
+                      'alice,"=HYPERLINK(""http://x"")",+1@u.edu,-2,@SUM(A1),"\t=1+1"\n'
+                      'bob,"\r=cmd|\' /C calc\'!A0",b@u.edu,3,"\n=2",x\n')
+    text = write_gradebook(out, bank, roster).read_text()
+    exported = canvas_csv(entries(out, bank, read_roster(roster)), "Conv", 20, True)
+    for csv_text in (text, exported):
+        for row in csv.reader(io.StringIO(csv_text)):
+            for value in row:
+                assert value.lstrip()[:1] not in ("=", "+", "-", "@"), (value, row)
