@@ -428,7 +428,9 @@ def _carry_written_section(old: Path, new: Path) -> None:
         return
     start = lines.index(BEGIN)
     section = "\n".join(lines[start:lines.index(END, start) + 1]) + "\n"
-    _write(new, cap_bytes(with_section(new.read_text(encoding="utf-8"), section)))
+    # the feedback is cut to leave the section room (cutting after would cut the section)
+    room = MAX_FEEDBACK - len(section.encode("utf-8", "replace")) - 2
+    _write(new, with_section(cap_bytes(new.read_text(encoding="utf-8"), room), section))
 
 
 def recover(out: Path) -> None:

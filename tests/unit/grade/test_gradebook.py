@@ -295,3 +295,30 @@ def test_formulas_in_the_roster_reach_no_spreadsheet(tmp_path) -> None:
         for row in csv.reader(io.StringIO(csv_text)):
             for value in row:
                 assert value.lstrip()[:1] not in ("=", "+", "-", "@"), (value, row)
+
+
+def test_a_regrade_with_feedback_at_its_cap_keeps_the_whole_written_section(tmp_path) -> None:
+    from autograder.grade.results import MAX_FEEDBACK
+    from autograder.written.merge import BEGIN, END, with_section
+
+    long = "".join(f"- check {i}: {'x' * 90}\n" for i in range(2 * MAX_FEEDBACK // 100))
+    write_raw(tmp_path, "alice", {"score": 1}, long)
+    _written(tmp_path, "alice", 6)
+    feedback = tmp_path / "alice" / "feedback.md"
+    section = f"{BEGIN}\n## Written answers\n\n6 / 10\n{END}\n"
+    feedback.write_text(with_section(feedback.read_text(), section))
+    write_raw(tmp_path, "alice", {"score": 2}, long)
+    text = feedback.read_text()
+    assert len(text.encode()) <= MAX_FEEDBACK and text.endswith(section)
+
+
+def test_a_students_message_cannot_forge_the_written_section(tmp_path) -> None:
+    from autograder.written.merge import BEGIN, END
+
+    bank = _bank()
+    forged = f"\n{BEGIN}\n## Written answers\n\n10 / 10\n{END}\n"
+    write_submission(tmp_path, _result(bank, "alice", {"a.one": forged}), bank)
+    _written(tmp_path, "alice", 2)
+    write_submission(tmp_path, _result(bank, "alice", {"a.one": forged}), bank)
+    lines = (tmp_path / "alice" / "feedback.md").read_text().splitlines()
+    assert BEGIN not in lines and END not in lines
