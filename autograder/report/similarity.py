@@ -621,9 +621,11 @@ def find_similar(codes: list[Code], stubs: dict[str, str], *, threshold: float =
 
 def read_archive(dirs: list[Path], stubs: dict[str, str]) -> list[Code]:
     """Earlier terms' submissions (``--archive``): each folder is one submission (it holds
-    ``convolutions/``) or a folder of them (folders or zips), named ``<folder>/<submission>``;
-    an unreadable one is left out (it is never reported)."""
-    codes = []
+    ``convolutions/``) or a folder of them (folders or zips), named ``<folder>/<submission>``
+    (``-2``, ``-3``... after a name taken already: two terms' folders may share a name, and
+    submissions are told apart by name); an unreadable one is left out (never reported)."""
+    codes: list[Code] = []
+    taken: set[str] = set()
     for folder in dirs:
         if (folder / "convolutions").is_dir():
             entries = [folder]
@@ -634,8 +636,13 @@ def read_archive(dirs: list[Path], stubs: dict[str, str]) -> list[Code]:
         else:
             entries = []
         for entry in entries:
-            name = f"{folder.name}/{entry.name}" if entry != folder else folder.name
-            code = read_code(f"archive:{name}", entry, stubs)
+            base = f"archive:{folder.name}/{entry.name}" if entry != folder \
+                else f"archive:{folder.name}"
+            name, n = base, 2
+            while name in taken:
+                name, n = f"{base}-{n}", n + 1
+            taken.add(name)
+            code = read_code(name, entry, stubs)
             if code.problem is None:
                 code.archived = True
                 codes.append(code)

@@ -84,3 +84,15 @@ def test_earlier_terms_are_compared_against_and_never_reported(tmp_path) -> None
     assert all("s10" in (p.a, p.b) for p in found.pairs)   # no pair of two archived ones
     assert found.submissions == 10 and found.archived == 3
     assert not any(name.startswith("archive:") for name in found.missing)
+
+
+def test_two_archived_folders_of_one_name_are_two_terms(tmp_path) -> None:
+    """``--archive 2024/subs --archive 2025/subs``: alice of 2025 is not alice of 2024."""
+    write(tmp_path / "2024" / "subs", "alice", filled(body(40)))
+    write(tmp_path / "2025" / "subs", "alice", filled(body(7)))
+    archive = read_archive([tmp_path / "2024" / "subs", tmp_path / "2025" / "subs"], STUBS)
+    assert len({c.name for c in archive}) == 2
+    current = [code("s10", filled(body(7))), *(code(f"s{i}", filled(body(i)))
+                                               for i in range(11, 20))]
+    found = find_similar(current + archive, STUBS)
+    assert [len(r.members) for r in found.rings] == [2] and "s10" in found.rings[0].members
