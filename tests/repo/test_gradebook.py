@@ -53,3 +53,12 @@ def test_grade_only_regrades_one_submission_and_keeps_the_previous(tmp_path) -> 
     assert {p.name: p.stat().st_mtime_ns for p in (out / "reference").iterdir()} == other
     assert json.loads((out / "batch.json").read_text())["submissions"] == 1
     assert main(["grade", *given, "-o", str(out), "--only", "nobody", *ARGS]) == 2
+
+
+def test_grade_only_takes_no_path_option_or_reserved_name(tmp_path) -> None:
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    shutil.copytree(EXAMPLES / "stubs", subs / "stubs")
+    for name in ("../stubs", "stubs/..", "-x", "gradebook.csv", "written", ".stubs.new", ""):
+        assert main(["grade", str(subs / "stubs"), "-o", str(out), f"--only={name}",
+                     *ARGS]) == 2, name
+    assert list(out.iterdir()) == []  # created (writable), nothing written in it
