@@ -61,3 +61,23 @@ def test_bom_crlf_and_a_name_in_another_case():
     merged = validate(shouted, RUBRIC, ["alice"])
     (unknown, *_) = [p for p in merged.problems if "ALICE" in p.message]
     assert unknown.line == 2 + len(RUBRIC.ids) and "unknown student" in unknown.message
+
+
+def test_a_zipped_notebook_that_is_a_link_or_a_bomb_is_not_read(tmp_path, monkeypatch):
+    import stat
+    import zipfile
+
+    from autograder.written import notebooks
+    monkeypatch.setattr(notebooks, "MAX_NOTEBOOK", 1000)
+    link, bomb = tmp_path / "link.zip", tmp_path / "bomb.zip"
+    with zipfile.ZipFile(link, "w") as zf:
+        zf.writestr("convolutions/__init__.py", "")
+        info = zipfile.ZipInfo("convolutions.ipynb")
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zf.writestr(info, "/etc/passwd")
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("convolutions/__init__.py", "")
+        zf.writestr("convolutions.ipynb", b"{" + b" " * 1_000_000)
+    for path, why in ((link, "is a link"), (bomb, "bytes (limit 1000)")):
+        data, _, status, note = notebooks.find_notebook(path)
+        assert data is None and status == UNREADABLE and why in note
