@@ -140,6 +140,7 @@ LONGEST_FIRST = (
     "tests/repo/test_classroom50.py",
     "tests/repo/test_gradescope.py",
     "tests/repo/test_cluster.py",
+    "tests/repo/test_term.py",
 )
 
 
