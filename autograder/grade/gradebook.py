@@ -19,7 +19,8 @@ Columns, in order:
 - one column per part (required, then optional), then each manual part not shown already;
 - ``error``: why the submission was not graded (``no submission`` for a roster student without
   one); ``review``: the flags for a look by hand;
-- with ``grade --collection``: what ``collect`` recorded (username, commit, commit date, late...).
+- with ``grade --collection``: what ``collect`` recorded (username, commit, commit date, late...;
+  ``collected_username`` when a roster's ``username`` column is there too).
 
 Every cell is one capped line that no spreadsheet takes for a formula.
 """
@@ -189,9 +190,12 @@ def write_gradebook(out: Path, bank: Bank, roster: Path | None = None) -> Path:
     top = max_score(bank)
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["submission", *(SHOWN if students is not None else ()), "autograded",
-                     "extra_credit", "written", "written_graded", "final", "max_score", *parts,
-                     *manual, "error", "review", *collected])
+    shown = SHOWN if students is not None else ()
+    # a column of what was collected named as a roster column (username) is told apart: one
+    # header, one column, for spreadsheets and CSV readers
+    writer.writerow(["submission", *shown, "autograded", "extra_credit", "written",
+                     "written_graded", "final", "max_score", *parts, *manual, "error", "review",
+                     *(f"collected_{k}" if k in shown else k for k in collected)])
     for row in rows:
         who = row.student.cells() if row.student is not None else {}
         writer.writerow([

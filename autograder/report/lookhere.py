@@ -15,8 +15,10 @@ from .similarity import Similarity
 from .stats import Incident, classify
 
 LOW = 0.4          # a total under this share of the maximum is a low score
-WEIGHTS = {        # what each finding weighs
-    "ring": 6, "pair": 5, "rule": 5, "not graded": 4, "unreadable": 4, "review": 3,
+# What each finding weighs. Similar code outweighs a review flag with a low score (3 + 2), and
+# a ring ties with a rule broken by a low score (5 + 2; then the lower score comes first).
+WEIGHTS = {
+    "ring": 7, "pair": 6, "rule": 5, "not graded": 4, "unreadable": 4, "review": 3,
     "sandbox": 2, "low": 2, "timeout": 1, "crash": 1,
 }
 MAX_WHY = 160      # characters of one piece of evidence in a line
@@ -45,6 +47,14 @@ def _evidence(incident: Incident, kind: str) -> str:
         if classify(message) == kind or classify(line) == kind:
             return _short(message)
     return ""
+
+
+def graded_maximum(g: Recorded) -> float:
+    """The points ``g`` could have had in this run: its maximum, or less when only some parts
+    were graded (``grade --part``), so that a partial run does not make everyone "low"."""
+    if not g.parts:
+        return g.max_score
+    return min(g.max_score, sum(maximum for _, maximum in g.parts.values()))
 
 
 def look_here_first(graded: list[Recorded], incidents: list[Incident],
@@ -89,10 +99,10 @@ def look_here_first(graded: list[Recorded], incidents: list[Incident],
                 why = (g.error or g.problem or "") if g else ""
                 add(incident.name, kind, f"{kind}: {_short(why)}")
     for g in graded:
-        if g.problem is None and g.error is None and g.max_score \
-                and g.score < low * g.max_score:
+        maximum = graded_maximum(g)
+        if g.problem is None and g.error is None and maximum and g.score < low * maximum:
             skipped = skipped_parts(g)
-            add(g.name, "low", f"low score {g.score:g} / {g.max_score:g}"
+            add(g.name, "low", f"low score {g.score:g} / {maximum:g}"
                 + (f" ({len(skipped)} parts not attempted)" if skipped else ""))
     return sorted(leads.values(), key=lambda x: (-x.weight, x.score if x.score is not None
                                                  else -1.0, x.name))

@@ -322,3 +322,19 @@ def test_a_students_message_cannot_forge_the_written_section(tmp_path) -> None:
     write_submission(tmp_path, _result(bank, "alice", {"a.one": forged}), bank)
     lines = (tmp_path / "alice" / "feedback.md").read_text().splitlines()
     assert BEGIN not in lines and END not in lines
+
+
+def test_a_collected_username_beside_a_rosters_is_its_own_column(tmp_path: Path) -> None:
+    """With --roster and --collection both, the header names each column once."""
+    from autograder.grade.gradebook import write_gradebook as write
+
+    out = tmp_path / "out"
+    (out / "alice").mkdir(parents=True)
+    (out / "alice" / "results.json").write_text(json.dumps(
+        {"score": 1, "tests": [], "extra_data": {"collection": {"username": "alice",
+                                                                "commit": "abc"}}}))
+    roster = tmp_path / "roster.csv"
+    roster.write_text("username,name\nalice,Alice A\n")
+    header = write(out, _bank(), roster).read_text().splitlines()[0].split(",")
+    assert len(header) == len(set(header)), header
+    assert "collected_username" in header and header.count("username") == 1

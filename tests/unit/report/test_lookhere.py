@@ -99,3 +99,14 @@ def test_batch_wall_time_and_written_scores_are_read(tmp_path) -> None:
     report = build_report(out, similarity=False, bank_dir=Path("/nonexistent"))
     assert "took 41.0 s of wall time for 2 submissions" in render(report)
     assert [g.name for g in report.graded] == ["ann", "bob"]   # batch.json is no submission
+
+
+def test_a_run_of_some_parts_is_judged_on_those_parts() -> None:
+    """grade --part: a submission's maximum is the graded parts', not the whole scheme's."""
+    from autograder.report.lookhere import graded_maximum
+
+    full = recorded("full-marks-on-one-part", {"a": [None, None]})
+    full.max_score = 90.0  # the scheme's, as results.json records it even under --part
+    fill_attempts([full])
+    assert graded_maximum(full) == sum(m for _, m in full.parts.values()) < 90
+    assert look_here_first([full], incidents([full]), None) == []
