@@ -22,6 +22,7 @@ from pathlib import Path
 
 from autograder import paths
 from autograder.frontends.handout import load_handout
+from autograder.grade.gradebook import folders
 from autograder.grade.results import WRITTEN_KEY, WRITTEN_PAGES
 
 from . import pages, sheet
@@ -47,11 +48,8 @@ class Graded:
 def graded_submissions(out: Path) -> list[Graded]:
     """Every folder of ``out`` holding a results.json (not hidden, not a link), by name."""
     found = []
-    for entry in sorted(out.iterdir()):
+    for entry in folders(out):
         results = entry / "results.json"
-        if entry.name.startswith(".") or entry.is_symlink() or not entry.is_dir() \
-                or results.is_symlink() or not results.is_file():
-            continue
         try:
             data = json.loads(results.read_text(encoding="utf-8"))
             source = data.get("extra_data", {}).get("source")
