@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
+
+from autograder.grade.results import write_atomically
 
 from .roster import USERNAME
 
@@ -77,12 +78,7 @@ def write_manifest(path: Path, records: list[Record]) -> Path:
     writer.writerow(COLUMNS)
     for record in records:
         writer.writerow([_text(v) for v in asdict(record).values()])
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-    with open(fd, "w", encoding="utf-8", newline="") as fh:
-        fh.write(buf.getvalue())
-    os.replace(tmp, path)
+    write_atomically(path, buf.getvalue())
     return path
 
 

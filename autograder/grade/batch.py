@@ -34,11 +34,11 @@ from .results import (
     plain,
     results_json,
     with_collection,
+    write_atomically,
     write_raw,
     write_submission,
 )
 from .gradebook import write_gradebook
-from .results import _write as write_file
 from .runner import CheckResult, SubmissionResult, failed_everything
 
 log = logging.getLogger("autograder")
@@ -289,7 +289,7 @@ def write_batch_record(out: Path, bank: Bank, started: datetime, seconds: float,
               "wall_seconds": round(seconds, 3), "bank_digest": bank.digest or None,
               "submissions": submissions}
     path = out / BATCH
-    write_file(path, json.dumps(record, indent=2) + "\n")
+    write_atomically(path, json.dumps(record, indent=2) + "\n")
     return path
 
 

@@ -27,7 +27,7 @@ import io
 import sys
 
 from .gradebook import Entry, cell, entries, load_roster, max_score
-from .results import _write
+from .results import write_atomically
 from .roster import RosterError
 
 HEADER = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -92,7 +92,7 @@ def export_command(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        _write(args.file, text)
+        write_atomically(args.file, text)
     except OSError as exc:
         print(f"error: cannot write {args.file}: {exc}", file=sys.stderr)
         return 2

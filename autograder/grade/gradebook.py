@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .results import COLLECTION, GRADEBOOK, MAX_CELL, ROSTER, WRITTEN, _write, cap, plain
+from .results import (COLLECTION, GRADEBOOK, MAX_CELL, ROSTER, WRITTEN, cap, plain,
+                      write_atomically)
 from .roster import SHOWN, Join, Student, read_roster, roster_text
 
 if TYPE_CHECKING:
@@ -135,7 +136,7 @@ def load_roster(out: Path, roster: Path | None) -> list[Student] | None:
     ``RosterError`` when the one given cannot be read."""
     if roster is not None:
         students = read_roster(roster)
-        _write(out / ROSTER, roster_text(students))
+        write_atomically(out / ROSTER, roster_text(students))
         return students
     kept = out / ROSTER
     if kept.is_file() and not kept.is_symlink():
@@ -206,5 +207,5 @@ def write_gradebook(out: Path, bank: Bank, roster: Path | None = None) -> Path:
             cell(row.error), cell(row.review),
             *(_flag(row.collection.get(k, "")) for k in collected)])
     path = out / GRADEBOOK
-    _write(path, buf.getvalue())
+    write_atomically(path, buf.getvalue())
     return path

@@ -377,8 +377,8 @@ def write_raw(out: Path, name: str, results: dict[str, Any], feedback: str, *,
     out.mkdir(parents=True, exist_ok=True)
     _remove(staged)
     staged.mkdir()  # fails rather than reuse anything that appeared meanwhile
-    _write(staged / "results.json", json.dumps(results, indent=2))
-    _write(staged / "feedback.md", cap_bytes(feedback))
+    write_atomically(staged / "results.json", json.dumps(results, indent=2))
+    write_atomically(staged / "feedback.md", cap_bytes(feedback))
     if final.is_dir() and not final.is_symlink():
         _carry_over(final, staged, keep_previous)
     _remove(old)
@@ -397,10 +397,14 @@ def _carry_over(final: Path, staged: Path, keep_previous: bool) -> None:
     """Copy into ``staged`` what ``final`` holds beside the grading's files (``CARRIED``), and
     with ``keep_previous`` its results and feedback into ``previous/<UTC time>/`` (the time its
     results.json was written). Copies, so a run killed meanwhile leaves ``final`` whole."""
-    for name in CARRIED:
+    def copy(name: str, into: Path) -> None:
         if _plain_file(final / name):
-            _write(staged / name, (final / name).read_text(encoding="utf-8", errors="replace"))
-    if _plain_file(final / "written.json") and _plain_file(final / "feedback.md"):
+            write_atomically(into / name,
+                             (final / name).read_text(encoding="utf-8", errors="replace"))
+
+    for name in CARRIED:
+        copy(name, staged)
+    if _plain_file(final / WRITTEN) and _plain_file(final / "feedback.md"):
         _carry_written_section(final / "feedback.md", staged / "feedback.md")
     history = final / PREVIOUS
     if history.is_dir() and not history.is_symlink():
@@ -414,8 +418,7 @@ def _carry_over(final: Path, staged: Path, keep_previous: bool) -> None:
         target, n = staged / PREVIOUS / f"{stamp}-{n}", n + 1
     target.mkdir(parents=True)
     for name in ("results.json", "feedback.md", *CARRIED):
-        if _plain_file(final / name):
-            _write(target / name, (final / name).read_text(encoding="utf-8", errors="replace"))
+        copy(name, target)
 
 
 def _carry_written_section(old: Path, new: Path) -> None:
@@ -430,7 +433,7 @@ def _carry_written_section(old: Path, new: Path) -> None:
     section = "\n".join(lines[start:lines.index(END, start) + 1]) + "\n"
     # the feedback is cut to leave the section room (cutting after would cut the section)
     room = MAX_FEEDBACK - len(section.encode("utf-8", "replace")) - 2
-    _write(new, with_section(cap_bytes(new.read_text(encoding="utf-8"), room), section))
+    write_atomically(new, with_section(cap_bytes(new.read_text(encoding="utf-8"), room), section))
 
 
 def recover(out: Path) -> None:
@@ -457,12 +460,15 @@ def _remove(path: Path, *, quiet: bool = False) -> None:
             raise
 
 
-def _write(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` (UTF-8, line ends as given: CSV writers choose theirs):
+    written to ``<path>.tmp``, then renamed over ``path``, so a reader sees the old file or the
+    new one, and a link planted at ``path`` is replaced, never followed."""
     tmp = path.with_name(path.name + ".tmp")
     _remove(tmp)
     # O_EXCL | O_NOFOLLOW: a file or link planted at the temporary name is an error, not a target
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-    with open(fd, "w", encoding="utf-8", errors="replace") as fh:
+    with open(fd, "w", encoding="utf-8", errors="replace", newline="") as fh:
         fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())

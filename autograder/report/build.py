@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from autograder import paths
-from autograder.grade.results import REPORT_HTML, REPORT_JSON
+from autograder.grade.results import REPORT_HTML, REPORT_JSON, write_atomically
 
 from . import plots
 from .concepts import BANK_DIR, read_bank
@@ -24,16 +23,6 @@ from .similarity import (find_similar, locate, read_archive, read_code, read_han
 from .stats import (check_stats, concept_stats, distributions, incident_groups, incidents)
 
 HTML, JSON = REPORT_HTML, REPORT_JSON  # (declared with the grader's other files of OUT)
-
-
-def _write(path: Path, text: str) -> None:
-    """Write atomically; a link planted at ``path`` is replaced, never followed."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-    with open(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def build_report(out: Path, *, submissions: list[Path] | None = None,
@@ -107,6 +96,6 @@ def write_report(report: Report) -> tuple[Path, Path]:
     page = render(report)
     report.seconds["render"] = round(time.perf_counter() - start, 3)
     html_path, json_path = report.out / HTML, report.out / JSON
-    _write(html_path, page)
-    _write(json_path, json.dumps(to_json(report), indent=1, ensure_ascii=False))
+    write_atomically(html_path, page)
+    write_atomically(json_path, json.dumps(to_json(report), indent=1, ensure_ascii=False))
     return html_path, json_path

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from autograder.grade.results import write_atomically
 
 
 def safe_folder(folder: Path) -> None:
@@ -17,14 +18,6 @@ def safe_folder(folder: Path) -> None:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` (UTF-8): written to a temporary name that must not exist
-    and is never a link, then renamed over it (a link at ``path`` is replaced, not followed)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-    with open(fd, "w", encoding="utf-8", errors="replace", newline="") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    """Replace ``path`` with ``text`` (UTF-8), atomically; a link at ``path`` is replaced, not
+    followed (``grade.results.write_atomically``, as every file of OUT is written)."""
+    write_atomically(path, text)
