@@ -53,6 +53,25 @@ def say(message: str) -> None:
     print(f"image: {message}", file=sys.stderr, flush=True)
 
 
+def image_id(name: str, docker: str = "docker") -> str | None:
+    """The id of the image ``name`` names now, or None where there is none."""
+    proc = subprocess.run([docker, "image", "inspect", "--format", "{{.Id}}", name],
+                          capture_output=True, text=True, check=False)
+    return (proc.stdout.strip() or None) if proc.returncode == 0 else None
+
+
+def remove_replaced(old_id: str | None, tag: str, docker: str = "docker") -> None:
+    """Remove the image ``tag`` named before this build, now untagged: with the vfs storage
+    driver every rebuild left a whole copy behind (tens of GB after a few, and CI ran out of
+    disk). Only that image goes, never another; one still in use by a container stays."""
+    if old_id is None or old_id == image_id(tag, docker):
+        return
+    proc = subprocess.run([docker, "image", "rm", old_id], capture_output=True, text=True,
+                          check=False)
+    if proc.returncode == 0:
+        say(f"removed the image {tag} replaced ({old_id[:19]})")
+
+
 def has_image(name: str, docker: str = "docker") -> bool:
     proc = subprocess.run([docker, "image", "inspect", name], capture_output=True, check=False)
     return proc.returncode == 0
@@ -141,12 +160,15 @@ def build(device: str, base: str, *, frontends: bool = True, torch_index: str | 
     if frontends:
         targets.append(("frontends", FRONTEND_IMAGES[device]))
     env = builder_env()
+    replaced = {tag: image_id(tag) for _, tag in targets}
     for target, tag in targets:
         start = time.perf_counter()
         say(f"building {tag} (target {target}, base {base})")
         cmd = build_command(context, device=device, base=base, target=target, tag=tag)
         subprocess.run(cmd, check=True, env=env)
         say(f"{tag} built in {time.perf_counter() - start:.0f} s")
+    for tag in reversed(replaced):  # the frontends image is a child of the grader image
+        remove_replaced(replaced[tag], tag)
     return [tag for _, tag in targets]
 
 
