@@ -13,12 +13,17 @@ from pathlib import Path
 import tomllib
 
 from autograder import parts, paths
+from autograder.wrong_answers import part_files as wrong_answer_files
 
 # What tests/public/support.py loads from the grader, by path: the rule guard the grader runs
 # student code under and the assignment's rules it enforces, the tolerances it compares with,
-# and the parts registry. The Python files import only torch (or nothing).
+# the parts registry, and the misconception library with the recogniser and the public wrong
+# answers. The Python files import only torch (or nothing).
 PUBLIC_GRADER_FILES = ("autograder/sandbox/guards.py", "autograder/rules.py",
-                       "autograder/tolerances.py", "autograder/parts.py", "autograder/parts.toml")
+                       "autograder/tolerances.py", "autograder/parts.py", "autograder/parts.toml",
+                       "autograder/misconceptions.py", "autograder/misconceptions.toml",
+                       "autograder/recognise.py",
+                       *(p.relative_to(paths.REPO).as_posix() for p in wrong_answer_files()))
 
 
 def pytest_config() -> str:

@@ -29,11 +29,15 @@ BANK_DIR = paths.HIDDEN
 
 class CheckFailed(AssertionError):
     """A check's verdict. ``message`` is safe for every student; ``detail`` may reveal expected
-    values and is shown only for visible checks."""
+    values and is shown only for visible checks; ``misconception`` names the known wrong answer
+    the result was recognised as (``autograder/recognise.py``), if any."""
 
-    def __init__(self, message: str, detail: str | None = None) -> None:
+    def __init__(self, message: str, detail: str | None = None,
+                 misconception: str | None = None) -> None:
         super().__init__(message)
         self.message, self.detail = message, detail
+        # the id of the known wrong answer the result equals (autograder/misconceptions.toml)
+        self.misconception = misconception
 
 
 @dataclass(frozen=True)

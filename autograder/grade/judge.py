@@ -6,6 +6,11 @@ a list) fails with a message that says what came back. Messages in ``CheckFailed
 never contain expected values or inputs, nor numbers from text the student's process chose
 (``mask_numbers``); ``detail`` may (shown for visible checks only). A check of one property
 (dtype, device, ...) judges it only once the value is right (``value_first``).
+
+A value that fails is compared with the known wrong answers the check names (``suspects``:
+``autograder/recognise.py``); the failure then carries the one it equals
+(``CheckFailed.misconception``), and a dtype or device that fails carries the default-dtype or
+default-device misconception where it fits. Scores never depend on it.
 """
 
 from __future__ import annotations
@@ -14,12 +19,13 @@ import contextlib
 import contextvars
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import torch
 
 from autograder.feedback import not_judged
+from autograder.recognise import Suspect, recognise, recognise_layout
 from autograder.sandbox import codec, wire
 from autograder.tolerances import TOLERANCES  # (rtol, atol) per dtype, shared with public tests
 
@@ -84,7 +90,7 @@ def as_tensor(obs: Any, what: str) -> torch.Tensor:
 
 def expect_tensor(obs: Any, expected: torch.Tensor, what: str, *, device: str | None = None,
                   rtol: float | None = None, atol: float | None = None,
-                  layout: bool = False) -> torch.Tensor:
+                  layout: bool = False, suspects: Sequence[Suspect] = ()) -> torch.Tensor:
     """Check that ``obs`` is a tensor of ``expected``'s shape and values (within the tolerance
     of ``expected``'s dtype).
 
@@ -92,8 +98,35 @@ def expect_tensor(obs: Any, expected: torch.Tensor, what: str, *, device: str | 
     the checks whose property they are), so a systematic dtype or device slip costs those
     checks, not every value check; a value failure says when the dtype or device differ too.
     ``device`` defaults to the run's device; on ``meta`` there are no values, so the layout is
-    what is judged there."""
+    what is judged there. ``suspects``: the known wrong answers of this call, recognised in a
+    wrong value (``recognise.suspects``)."""
     device = DEVICE.get() if device is None else device
+    try:
+        return _expect_tensor(obs, expected, what, device, rtol, atol, layout)
+    except CheckFailed as failure:
+        if failure.misconception is None and suspects:
+            failure.misconception = _recognised(obs, expected, suspects, rtol, atol)
+        raise
+
+
+def _recognised(obs: Any, expected: torch.Tensor, suspects: Sequence[Suspect],
+                rtol: float | None, atol: float | None) -> str | None:
+    """The misconception among ``suspects`` whose wrong answer ``obs`` equals, if any."""
+    if not isinstance(obs, dict) or obs.get("kind") != "tensor":
+        return None
+    try:
+        actual = as_tensor(obs, "result") if "value" in obs else None
+    except CheckFailed:
+        return None
+    shape = obs.get("shape") if isinstance(obs.get("shape"), list) else None
+    if shape is None or not all(type(n) is int for n in shape):
+        return None
+    rtol, atol = _tolerances(expected, actual, rtol, atol)
+    return recognise(actual, shape, expected, suspects, rtol, atol)
+
+
+def _expect_tensor(obs: Any, expected: torch.Tensor, what: str, device: str,
+                   rtol: float | None, atol: float | None, layout: bool) -> torch.Tensor:
     if layout or torch.device(device).type == "meta":
         expect_layout(obs, tuple(expected.shape), expected.dtype, device, what)
         if torch.device(device).type == "meta":
@@ -127,7 +160,8 @@ def value_first(what: str) -> Iterator[None]:
         def why(text: str) -> str:
             return not_judged(what, text.removeprefix(what + ": "))
         raise CheckFailed(why(failure.message),
-                          None if failure.detail is None else why(failure.detail)) from None
+                          None if failure.detail is None else why(failure.detail),
+                          failure.misconception) from None
 
 
 def tolerance(dtype: torch.dtype) -> tuple[float, float]:
@@ -143,7 +177,8 @@ def expect_dtype(obs: Any, dtype: torch.dtype, what: str) -> None:
     want = codec.dtype_name(dtype)
     if obs.get("dtype") != want:
         raise CheckFailed(f"{what}: dtype {mask_numbers(obs.get('dtype'), 40)}, expected {want} "
-                          "(the output must keep the input's dtype)")
+                          "(the output must keep the input's dtype)",
+                          misconception=recognise_layout(obs.get("dtype"), want, None, None))
 
 
 def _layout_note(obs: dict, dtype: torch.dtype, device: str) -> str:
@@ -168,28 +203,37 @@ def expect_layout(obs: Any, shape: tuple[int, ...], dtype: torch.dtype | None, d
     want_dtype = codec.dtype_name(dtype)
     if dtype is not None and obs.get("dtype") != want_dtype:
         raise CheckFailed(f"{what}: dtype {mask_numbers(obs.get('dtype'), 40)}, expected "
-                          f"{want_dtype} (the output must keep the input's dtype)")
+                          f"{want_dtype} (the output must keep the input's dtype)",
+                          misconception=recognise_layout(obs.get("dtype"), want_dtype, None,
+                                                         None))
     try:
         got_device = torch.device(obs.get("device", "?")).type
     except (RuntimeError, TypeError):
         got_device = "an unknown device"
     if got_device != torch.device(device).type:
         raise CheckFailed(f"{what}: tensor on device {got_device}, but the input was on "
-                          f"{device} (create new tensors with device=X.device, or X.new_zeros)")
+                          f"{device} (create new tensors with device=X.device, or X.new_zeros)",
+                          misconception=recognise_layout(None, None, got_device, device))
     if tuple(obs.get("shape", ())) != tuple(shape):
         raise CheckFailed(f"{what}: shape {tuple(obs.get('shape', ()))}, expected "
                           f"{tuple(shape)}")
 
 
+def _tolerances(expected: torch.Tensor, actual: torch.Tensor | None, rtol: float | None,
+                atol: float | None) -> tuple[float, float]:
+    """(rtol, atol): as given, else the coarser of the two dtypes' tolerances (a result in a
+    less precise dtype is judged on its values at that precision, and on its dtype by the
+    checks that judge dtypes)."""
+    tols = [TOLERANCES.get(codec.dtype_name(t.dtype), (0.0, 0.0))
+            for t in (expected, actual) if t is not None]
+    return (max(t[0] for t in tols) if rtol is None else rtol,
+            max(t[1] for t in tols) if atol is None else atol)
+
+
 def compare_values(actual: torch.Tensor, expected: torch.Tensor, what: str, *,
                    rtol: float | None = None, atol: float | None = None, note: str = "") -> None:
     """Values equal within tolerance; the message gives count, first index and max error."""
-    # The coarser of the two dtypes' tolerances: a result in a less precise dtype is judged on
-    # its values at that precision here, and on its dtype by the checks that judge dtypes.
-    tols = [TOLERANCES.get(codec.dtype_name(t.dtype), (0.0, 0.0))
-            for t in (expected, actual)]
-    rtol = max(t[0] for t in tols) if rtol is None else rtol
-    atol = max(t[1] for t in tols) if atol is None else atol
+    rtol, atol = _tolerances(expected, actual, rtol, atol)
     a = actual.detach().to(torch.float64)
     e = expected.detach().to(torch.float64)
     if a.shape != e.shape:

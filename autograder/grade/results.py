@@ -21,6 +21,7 @@ from datetime import datetime, UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from autograder import misconceptions
 from autograder.feedback import (UNJUDGED_NOTE, is_not_implemented, not_attempted, same_reason,
                                  unjudged_reason)
 
@@ -206,10 +207,11 @@ def results_json(result: SubmissionResult, bank: Bank) -> dict[str, Any]:
         "max_score": r.check.points,
         "status": "passed" if r.passed else "failed",
         "visibility": r.check.visibility,
-        "output": md_inline(r.feedback(), MAX_CHECK_TEXT),
+        "output": md_inline(_with_misconception(r), MAX_CHECK_TEXT),
         "output_format": "md",
         "tags": [r.check.part],
-        "extra_data": {"id": r.check.id, "seconds": round(r.seconds, 3)},
+        "extra_data": {"id": r.check.id, "seconds": round(r.seconds, 3),
+                       **({"misconception": r.misconception} if r.misconception else {})},
     } for r in result.results]
     parts = result.part_scores(bank)
     tried = attempted(result, bank)
@@ -239,6 +241,22 @@ def results_json(result: SubmissionResult, bank: Bank) -> dict[str, Any]:
             "student_output": cap(plain(result.output), MAX_OUTPUT),
         },
     }
+
+
+def _with_misconception(r: CheckResult) -> str:
+    """A check's feedback, and the known mistake its result was recognised as (if any)."""
+    if not r.misconception:
+        return r.feedback()
+    return f"{r.feedback()}\n\n{misconceptions.feedback(r.misconception)}"
+
+
+def recognised(checks: list[CheckResult]) -> dict[str, list[CheckResult]]:
+    """misconception id -> the failed checks that recognised it, in check order."""
+    out: dict[str, list[CheckResult]] = {}
+    for r in checks:
+        if not r.passed and r.misconception:
+            out.setdefault(r.misconception, []).append(r)
+    return out
 
 
 def summary_text(result: SubmissionResult, bank: Bank) -> str:
@@ -320,6 +338,9 @@ def _write_failures(out: io.StringIO, failed: list[CheckResult], result: Submiss
         if part in skipped:
             continue
         out.write(f"\n### {md_inline(part)}\n\n")
+        for mid, members in recognised(checks).items():
+            out.write(f"- {md_inline(misconceptions.feedback(mid), MAX_CHECK_TEXT)} "
+                      f"({_recognised_in(len(members))})\n")
         groups: dict[str, list[CheckResult]] = {}
         for r in checks:
             text = r.feedback()
@@ -337,6 +358,10 @@ def _write_failures(out: io.StringIO, failed: list[CheckResult], result: Submiss
                 note = "" if r.feedback() == reason else f"; {UNJUDGED_NOTE}"
                 out.write(f"  - {md_block_start(r.check.name)} ({_points(r.check.points)}"
                           f"{note})\n")
+
+
+def _recognised_in(checks: int) -> str:
+    return "recognised in 1 check below" if checks == 1 else f"recognised in {checks} checks below"
 
 
 def with_collection(results: dict[str, Any], collection: dict[str, Any] | None

@@ -27,6 +27,7 @@ class CheckResult:
     message: str = ""           # safe for every student
     detail: str | None = None   # may reveal expected values: visible checks only
     seconds: float = 0.0
+    misconception: str | None = None  # the known wrong answer recognised (misconceptions.toml)
 
     @property
     def score(self) -> float:
@@ -100,7 +101,8 @@ def _run_check(student: StudentBase, check: Check, left: float, budget: float) -
         check.fn(student)
         result = CheckResult(check, True)
     except CheckFailed as failure:
-        result = CheckResult(check, False, failure.message, failure.detail)
+        result = CheckResult(check, False, failure.message, failure.detail,
+                             misconception=failure.misconception)
     except Exception as exc:  # noqa: BLE001 - a fault in a check must not stop the batch
         log.error("check %s raised %s\n%s", check.id, exc, traceback.format_exc())
         result = CheckResult(check, False, feedback.GRADER_FAULT)

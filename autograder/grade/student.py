@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from autograder import feedback, paths
+from autograder.recognise import DEFAULT_DEVICE
 from autograder.sandbox import wire
 from autograder.sandbox.codec import encode_inputs
 from autograder.sandbox.protocol import MessageError, Reply, Request
@@ -68,8 +69,10 @@ def _verdict(message: Any, request: Request | None = None,
             raise CheckFailed(feedback.CALLED_EXIT)
         hint = _device_hint(request) if "device" in text and ("meta" in text or "cuda" in text) \
             else ""
+        # a tensor made on the CPU beside the input's device: the default-device misconception
         raise CheckFailed(feedback.raised(f"{secrecy.exception_class(kind)}{where}{hint}"),
-                          feedback.raised(f"{text[:600]}{hint}"))
+                          feedback.raised(f"{text[:600]}{hint}"),
+                          misconception=DEFAULT_DEVICE if hint else None)
     assert reply.ok is not None  # (a reply holds one or the other)
     return reply.ok
 

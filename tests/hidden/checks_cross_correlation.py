@@ -4,13 +4,20 @@ from typing import Any
 
 import torch
 
+from autograder import wrong_answers
 from autograder.grade.bank import check
 from autograder.grade.judge import (array, expect_dtype, expect_tensor, expect_unchanged,
                                     tolerance, value_first)
 from contracts import Problems, contract, fits, like, pair, shape_of, tensor
+from autograder.recognise import suspects
 from oracles import NO_CONV, oracle_corr2d
 
 PART = "cross_correlation"
+
+
+def corr2d_suspects(X, K, padding=0, stride=1) -> list:
+    """The known wrong answers of ``corr2d`` on these inputs (autograder/misconceptions.toml)."""
+    return suspects([wrong_answers.public()], "corr2d", X, K, padding, stride)
 
 # case id -> X shape, K shape, padding, stride
 GRID = [
@@ -33,7 +40,8 @@ def d2l_example(student) -> None:
     X = torch.arange(9.0).reshape(3, 3)
     K = torch.arange(4.0).reshape(2, 2)
     obs = student.probe("call", name="corr2d", args=[X, K], rules=NO_CONV)
-    expect_tensor(obs["value"], oracle_corr2d(X, K), "corr2d(X, K)")
+    expect_tensor(obs["value"], oracle_corr2d(X, K), "corr2d(X, K)",
+                  suspects=corr2d_suspects(X, K))
 
 
 @check("corr2d.oracle", PART, "corr2d matches torch (float64, {x} input, {k} kernel, "
@@ -43,7 +51,8 @@ def oracle(student, x, k, padding, stride) -> None:
     X, K = array(101, *x), array(102, *k)
     obs = student.probe("call", name="corr2d", args=[X, K],
                         kwargs={"padding": padding, "stride": stride}, rules=NO_CONV)
-    expect_tensor(obs["value"], oracle_corr2d(X, K, padding, stride), "corr2d output")
+    expect_tensor(obs["value"], oracle_corr2d(X, K, padding, stride), "corr2d output",
+                  suspects=corr2d_suspects(X, K, padding, stride))
     expect_unchanged(obs["inputs"][0], X, "X")
     expect_unchanged(obs["inputs"][1], K, "K")
 
@@ -55,7 +64,7 @@ def exact_integers(student) -> None:
     obs = student.probe("call", name="corr2d", args=[X, K], kwargs={"padding": (1, 2),
                         "stride": (2, 1)}, rules=NO_CONV)
     expect_tensor(obs["value"], oracle_corr2d(X, K, (1, 2), (2, 1)), "corr2d output",
-                  rtol=0, atol=0)
+                  rtol=0, atol=0, suspects=corr2d_suspects(X, K, (1, 2), (2, 1)))
 
 
 def _keeps_dtype(student, X, K, padding, stride, what: str) -> None:
@@ -65,7 +74,8 @@ def _keeps_dtype(student, X, K, padding, stride, what: str) -> None:
                             kwargs={"padding": padding, "stride": stride}, rules=NO_CONV)
         expected = oracle_corr2d(X.double(), K.double(), padding, stride).to(X.dtype)
         rtol, atol = tolerance(X.dtype)
-        expect_tensor(obs["value"], expected, what, rtol=rtol, atol=atol)
+        expect_tensor(obs["value"], expected, what, rtol=rtol, atol=atol,
+                      suspects=corr2d_suspects(X, K, padding, stride))
     expect_dtype(obs["value"], X.dtype, what)
 
 
@@ -93,7 +103,8 @@ def int_and_pair(student) -> None:
         obs = student.probe("call", name="corr2d", args=[X, K],
                             kwargs={"padding": padding, "stride": stride}, rules=NO_CONV)
         expect_tensor(obs["value"], oracle_corr2d(X, K, 2, 3),
-                      f"corr2d(padding={padding}, stride={stride})")
+                      f"corr2d(padding={padding}, stride={stride})",
+                      suspects=corr2d_suspects(X, K, padding, stride))
 
 
 # ------------------------------------------------------------ the contracts of the part's names

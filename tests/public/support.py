@@ -47,6 +47,24 @@ guards = _load("public_tests_guards", GRADER / "sandbox" / "guards.py")
 rules = _load("public_tests_rules", GRADER / "rules.py")
 guards.register(rules.RULES)
 tolerances = _load("public_tests_tolerances", GRADER / "tolerances.py")
+# The misconception library: known wrong answers recognised in a failing result, as the grader
+# recognises them (autograder/recognise.py), with the public wrong answers of every part.
+recognition = _load("public_tests_recognise", GRADER / "recognise.py")
+library = _load("public_tests_misconceptions", GRADER / "misconceptions.py")
+WRONG_ANSWERS = [_load(f"public_tests_wrong_{path.stem}", path).WRONG_ANSWERS
+                 for path in sorted((GRADER / "wrong_answers").glob("*.py"))
+                 if not path.name.startswith("_")]
+
+
+def suspects(target: str, *args: Any, **kwargs: Any) -> list[Any]:
+    """The public wrong answers of ``target`` (``"corr2d"``...) bound to a test's inputs: give
+    them to ``assert_tensor`` and a failure that equals one names the misconception."""
+    return recognition.suspects(WRONG_ANSWERS, target, *args, **kwargs)
+
+
+def _named(message: str, misconception: str | None) -> str:
+    """``message``, with the misconception the result was recognised as (if any)."""
+    return message if misconception is None else f"{message}\n{library.feedback(misconception)}"
 
 # The rules bound to the package's names (``rules.BOUND``), as the grader applies them: those of
 # the arithmetic functions (corr2d, im2col, kernel_matrix, corr1d...: no torch convolution,
@@ -162,28 +180,37 @@ def assert_vectorised(what: str, small: tuple[int, tuple[int, ...]],
 # ------------------------------------------------------------------------- comparisons
 
 def assert_tensor(actual: Any, expected: Tensor, what: str, rtol: float | None = None,
-                  atol: float | None = None, layout: bool = True) -> None:
+                  atol: float | None = None, layout: bool = True,
+                  suspects: Sequence[Any] = ()) -> None:
     """Assert ``actual`` is a plain tensor like ``expected``: shape and values (within the
     grader's tolerance), and with ``layout`` also dtype and device. On the ``meta`` device there
     are no values: shape and device (and dtype with ``layout``) only.
 
     Values are compared at the coarser of the two dtypes' tolerances, as the grader does (the
     dtype itself is judged by the tests with ``layout``). The message names ``what``, the shapes,
-    the count of wrong values, the first wrong index and the max error.
+    the count of wrong values, the first wrong index and the max error, and the misconception
+    among ``suspects`` (``suspects(...)``) whose wrong answer the result equals, if one does.
     """
     assert type(actual) is Tensor, f"{what}: expected a torch.Tensor, got {type(actual).__name__}"
     meta = expected.device.type == "meta"
     if layout or meta:
         assert_layout(actual, tuple(expected.shape), expected.dtype if layout else None,
                       expected.device, what)
-    assert tuple(actual.shape) == tuple(expected.shape), (
-        f"{what}: shape {tuple(actual.shape)}, expected {tuple(expected.shape)}"
-    )
-    if meta:
-        return
     default_rtol, default_atol = tolerance(expected.dtype, actual.dtype)
     rtol = default_rtol if rtol is None else rtol
     atol = default_atol if atol is None else atol
+
+    def recognised() -> str | None:
+        values = None if actual.device.type == "meta" else actual.detach()
+        return recognition.recognise(values, tuple(actual.shape), expected.detach().cpu(),
+                                     suspects, rtol, atol) if suspects else None
+
+    if tuple(actual.shape) != tuple(expected.shape):
+        raise AssertionError(_named(
+            f"{what}: shape {tuple(actual.shape)}, expected {tuple(expected.shape)}",
+            recognised()))
+    if meta:
+        return
     a = actual.detach().cpu().to(torch.float64)
     e = expected.detach().cpu().to(torch.float64)
     bad = ~torch.isclose(a, e, rtol=rtol, atol=atol)
@@ -193,11 +220,10 @@ def assert_tensor(actual: Any, expected: Tensor, what: str, rtol: float | None =
         finite = diff[torch.isfinite(diff)]
         err = float(finite.max()) if finite.numel() else math.inf
         nonfinite = "" if torch.isfinite(a).all() else " (your result contains NaN or inf)"
-        raise AssertionError(
+        raise AssertionError(_named(
             f"{what}: {int(bad.sum())} of {e.numel()} values are wrong{nonfinite}; first at index "
             f"{first}: got {a[first].item():.6g}, expected {e[first].item():.6g}; max abs error "
-            f"{err:.3g} (rtol={rtol:g}, atol={atol:g})"
-        )
+            f"{err:.3g} (rtol={rtol:g}, atol={atol:g})", recognised()))
 
 
 def assert_layout(actual: Any, shape: tuple[int, ...], dtype: torch.dtype | None,
@@ -205,15 +231,17 @@ def assert_layout(actual: Any, shape: tuple[int, ...], dtype: torch.dtype | None
     """A plain tensor of this dtype (unless None), on this device's type, of this shape (values
     not read)."""
     assert type(actual) is Tensor, f"{what}: expected a torch.Tensor, got {type(actual).__name__}"
-    assert dtype is None or actual.dtype == dtype, (
-        f"{what}: dtype {_dtype_name(actual.dtype)}, expected {_dtype_name(dtype)} (the output "
-        "must keep the input's dtype: create tensors with dtype=X.dtype, or X.new_zeros)"
-    )
+    if dtype is not None and actual.dtype != dtype:
+        raise AssertionError(_named(
+            f"{what}: dtype {_dtype_name(actual.dtype)}, expected {_dtype_name(dtype)} (the "
+            "output must keep the input's dtype: create tensors with dtype=X.dtype, or "
+            "X.new_zeros)", recognition.recognise_layout(actual.dtype, dtype, None, None)))
     device = torch.device(device)
-    assert actual.device.type == device.type, (
-        f"{what}: tensor on device {actual.device}, but the input was on {device} (create new "
-        "tensors with device=X.device, or X.new_zeros)"
-    )
+    if actual.device.type != device.type:
+        raise AssertionError(_named(
+            f"{what}: tensor on device {actual.device}, but the input was on {device} (create "
+            "new tensors with device=X.device, or X.new_zeros)",
+            recognition.recognise_layout(None, None, actual.device, device)))
     assert tuple(actual.shape) == tuple(shape), (
         f"{what}: shape {tuple(actual.shape)}, expected {tuple(shape)}"
     )

@@ -16,6 +16,9 @@ class Mutant:
     new: str | tuple[str, ...]
     kills: tuple[str, ...]
     why: str
+    # the known wrong answers (autograder/misconceptions.toml) the grader must recognise in its
+    # failures, and no other (none for ())
+    misconceptions: tuple[str, ...] = ()
 
     def apply(self, source: str) -> str:
         olds = self.old if isinstance(self.old, tuple) else (self.old,)
