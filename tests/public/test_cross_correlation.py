@@ -5,7 +5,7 @@ import torch
 
 from convolutions import corr2d
 from support import (NO_CONV, Rules, assert_on_device, assert_tensor, assert_unchanged,
-                     assert_vectorised, count_ops, randn, reference_corr2d, small_ints)
+                     assert_vectorised, count_ops, randn, reference_corr2d, small_ints, suspects)
 
 pytestmark = pytest.mark.cross_correlation
 
@@ -34,7 +34,8 @@ def test_d2l_example() -> None:
     X = torch.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]])
     K = torch.tensor([[0.0, 1.0], [2.0, 3.0]])
     Y = _corr2d(X, K)
-    assert_tensor(Y, torch.tensor([[19.0, 25.0], [37.0, 43.0]]), "corr2d(X, K) for d2l's example")
+    assert_tensor(Y, torch.tensor([[19.0, 25.0], [37.0, 43.0]]), "corr2d(X, K) for d2l's example",
+                  suspects=suspects("corr2d", X, K))
 
 
 @pytest.mark.parametrize("name, x_shape, k_shape, padding, stride", CASES,
@@ -45,7 +46,7 @@ def test_matches_torch_and_keeps_inputs(name, x_shape, k_shape, padding, stride)
     Y = _corr2d(X, K, padding=padding, stride=stride)
     assert_tensor(Y, reference_corr2d(X0, K0, padding, stride),
                   f"corr2d(X {x_shape}, K {k_shape}, padding={padding}, stride={stride})",
-                  layout=False)
+                  layout=False, suspects=suspects("corr2d", X0, K0, padding, stride))
     assert_unchanged(X, X0, "X")
     assert_unchanged(K, K0, "K")
 
@@ -54,13 +55,15 @@ def test_exact_on_small_integers() -> None:
     X, K = small_ints(9, 6, seed=3), small_ints(2, 3, seed=4)
     Y = _corr2d(X, K, padding=(2, 1), stride=(1, 2))
     assert_tensor(Y, reference_corr2d(X, K, (2, 1), (1, 2)),
-                  "corr2d on small integers (every index counts)", rtol=0, atol=0, layout=False)
+                  "corr2d on small integers (every index counts)", rtol=0, atol=0, layout=False,
+                  suspects=suspects("corr2d", X, K, (2, 1), (1, 2)))
 
 
 def test_float32_in_float32_out() -> None:
     X, K = randn(7, 9, seed=5, dtype=torch.float32), randn(3, 2, seed=6, dtype=torch.float32)
     Y = _corr2d(X, K, padding=(1, 0), stride=(1, 2))
-    assert_tensor(Y, reference_corr2d(X, K, (1, 0), (1, 2)), "corr2d in float32")
+    assert_tensor(Y, reference_corr2d(X, K, (1, 0), (1, 2)), "corr2d in float32",
+                  suspects=suspects("corr2d", X, K, (1, 0), (1, 2)))
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16], ids=str)
@@ -75,7 +78,8 @@ def test_int_arguments_mean_pairs() -> None:
     expected = reference_corr2d(X, K, 1, 2)
     for padding, stride in ((1, 2), ((1, 1), (2, 2))):
         Y = _corr2d(X, K, padding=padding, stride=stride)
-        assert_tensor(Y, expected, f"corr2d(padding={padding}, stride={stride})", layout=False)
+        assert_tensor(Y, expected, f"corr2d(padding={padding}, stride={stride})", layout=False,
+                      suspects=suspects("corr2d", X, K, padding, stride))
 
 
 def test_output_on_the_input_device() -> None:

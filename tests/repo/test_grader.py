@@ -99,6 +99,27 @@ def test_feedback_holds_no_answer(runs) -> None:
     assert not leaks, "\n".join(map(str, leaks))
 
 
+def test_each_buggy_example_names_its_misconception(runs) -> None:
+    """The feedback of an example with a known bug names the misconception its mutant declares
+    (and no other), in its part's section of feedback.md and beside the checks in results.json."""
+    from autograder import misconceptions
+    from autograder.assign.examples import BUGGY, mutants_module
+
+    out, (_, results), _ = runs
+    declared = {m.id: set(m.misconceptions) for m in mutants_module().MUTANTS}
+    assert any(declared[mutant] for mutant in BUGGY.values()), "no example has a known bug"
+    for name, mutant in BUGGY.items():
+        found = {t["extra_data"]["misconception"] for t in results[name]["tests"]
+                 if "misconception" in t["extra_data"]}
+        assert found == declared[mutant], f"{name} ({mutant}): recognised {sorted(found)}"
+        feedback = (out / name / "feedback.md").read_text()
+        for mid in found:
+            title = misconceptions.load()[mid].title
+            assert feedback.count(f"Known mistake ({title})") == 1, (name, mid, feedback[:3000])
+    for name in ("reference", "stubs", "partial"):
+        assert "Known mistake" not in (out / name / "feedback.md").read_text(), name
+
+
 def test_gradebook_has_one_row_per_submission(runs) -> None:
     out, _, _ = runs
     lines = (out / "gradebook.csv").read_text().splitlines()

@@ -18,6 +18,21 @@ MUTANTS = [
       "Xp[:h, :w] = X", ("corr2d.oracle", "corr2d.exact_integers"),
       "zeros only below and to the right",
       misconceptions=("padding_one_side",)),
+    M("corr2d_flips_kernel", "cross_correlation.py", "Y = Y + K[a, b] * window",
+      "Y = Y + K[kh - 1 - a, kw - 1 - b] * window",
+      ("corr2d.d2l_example", "corr2d.oracle", "corr2d.exact_integers",
+       "corr2d.int_and_pair_arguments"), "a true convolution: the kernel read back to front",
+      misconceptions=("kernel_flipped",)),
+    M("corr2d_same_ceiling", "cross_correlation.py",
+      ('    out_h = output_size(h, kh, p_h, s_h, "height")\n'
+       '    out_w = output_size(w, kw, p_w, s_w, "width")\n'
+       "    Xp = X.new_zeros((h + 2 * p_h, w + 2 * p_w))\n",),
+      ("    out_h = -(-(h + 2 * p_h - kh) // s_h) + 1  # partial windows count too\n"
+       "    out_w = -(-(w + 2 * p_w - kw) // s_w) + 1\n"
+       "    Xp = X.new_zeros((s_h * (out_h - 1) + kh, s_w * (out_w - 1) + kw))\n",),
+      ("corr2d.oracle", "corr2d.exact_integers", "corr2d.int_and_pair_arguments"),
+      "TensorFlow's 'SAME' habit: the output size rounded up, the last windows zero-filled",
+      misconceptions=("output_size_ceiling",)),
     M("corr2d_d2l_zeros", "cross_correlation.py", "Y = X.new_zeros((out_h, out_w))",
       "Y = X.new_zeros((out_h, out_w), device=\"cpu\").float()",
       ("corr2d.half_precision", "device.cross_correlation"),
