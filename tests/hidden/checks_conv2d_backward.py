@@ -6,6 +6,7 @@ import torch
 from torch.autograd.functional import jacobian
 
 from autograder.grade.bank import CheckFailed, check
+from autograder.recognise import suspects
 from autograder.grade.judge import (array, as_tensor, compare_values, expect_dtype, expect_tensor,
                                     expect_unchanged, mask_numbers, tolerance, value_first)
 from autograder.tolerances import GRADCHECK, LEARNED
@@ -24,8 +25,45 @@ SHAPES = [
 
 
 def _oracle_grads(X, K, dY):
-    Xr, Kr = X.clone().requires_grad_(), K.clone().requires_grad_()
-    return torch.autograd.grad(oracle_corr2d(Xr, Kr), (Xr, Kr), dY)
+    with torch.enable_grad():  # (also where it computes a wrong answer, under no_grad)
+        Xr, Kr = X.clone().requires_grad_(), K.clone().requires_grad_()
+        return torch.autograd.grad(oracle_corr2d(Xr, Kr), (Xr, Kr), dY)
+
+
+# ----------------------------------------------------- known wrong answers (misconceptions.toml)
+# Hidden: each is the right gradient with one slip, so its code would give the formula away.
+
+def _dX_kernel_not_flipped(X, K, dY):
+    """dX with the kernel entries met in the wrong order (the right dX of the kernel flipped)."""
+    return _oracle_grads(X, K.flip(0, 1), dY)[0]
+
+
+def _dX_overwritten(X, K, dY):
+    """dX where each kernel offset's contribution replaced the earlier ones (last one wins)."""
+    kh, kw = K.shape
+    out_h, out_w = dY.shape
+    dX = torch.zeros_like(X)
+    for a in range(kh):
+        for b in range(kw):
+            dX[a : a + out_h, b : b + out_w] = K[a, b] * dY
+    return dX
+
+
+def _dK_transposed(X, K, dY):
+    """dK with rows and columns swapped: what the right formula gives on the transposed input
+    and output gradient, not transposed back."""
+    return _oracle_grads(X, K, dY)[1].T
+
+
+WRONG_ANSWERS = {
+    "Corr2dFunction.dX": [("dX_kernel_not_flipped", _dX_kernel_not_flipped),
+                          ("dX_overwritten", _dX_overwritten)],
+    "Corr2dFunction.dK": [("dK_from_transposed_input", _dK_transposed)],
+}
+
+
+def _suspects(target: str, X, K, dY) -> list:
+    return suspects([WRONG_ANSWERS], target, X, K, dY)
 
 
 @check("backward.vs_autograd", PART, "Corr2dFunction's dX and dK equal autograd of F.conv2d "
@@ -37,8 +75,10 @@ def vs_autograd(student, x, k) -> None:
     obs = student.probe("corr2d_function", X=X, K=K, dY=dY)
     dX, dK = _oracle_grads(X, K, dY)
     expect_tensor(obs["Y"], oracle_corr2d(X, K), "forward output Y")
-    expect_tensor(obs["dX"], dX, "dX (gradient with respect to X)")
-    expect_tensor(obs["dK"], dK, "dK (gradient with respect to K)")
+    expect_tensor(obs["dX"], dX, "dX (gradient with respect to X)",
+                  suspects=_suspects("Corr2dFunction.dX", X, K, dY))
+    expect_tensor(obs["dK"], dK, "dK (gradient with respect to K)",
+                  suspects=_suspects("Corr2dFunction.dK", X, K, dY))
     for i, (name, original) in enumerate((("X", X), ("K", K), ("dY", dY))):
         expect_unchanged(obs["inputs"][i], original, name)
 
@@ -54,7 +94,8 @@ def float32(student) -> None:
         dX, dK = _oracle_grads(X.double(), K.double(), dY.double())
         expected = {"Y": oracle_corr2d(X.double(), K.double()), "dX": dX, "dK": dK}
         for name, value in expected.items():
-            expect_tensor(obs[name], value.float(), name, rtol=rtol, atol=atol)
+            expect_tensor(obs[name], value.float(), name, rtol=rtol, atol=atol,
+                          suspects=_suspects(f"Corr2dFunction.{name}", X, K, dY))
     for name in ("Y", "dX", "dK"):
         expect_dtype(obs[name], torch.float32, name)
 
@@ -96,7 +137,9 @@ def layer(student) -> None:
     expect_tensor(obs["Y"], oracle_corr2d(X, weight) + bias, "Conv2D output")
     W = weight.clone().requires_grad_()
     oracle_corr2d(X, W).sum().backward()
-    expect_tensor(obs["grads"]["weight"], W.grad, "gradient of Y.sum() with respect to weight")
+    expect_tensor(obs["grads"]["weight"], W.grad, "gradient of Y.sum() with respect to weight",
+                  suspects=_suspects("Corr2dFunction.dK", X, weight,
+                                     torch.ones_like(oracle_corr2d(X, weight))))
     expect_tensor(obs["grads"]["bias"], torch.tensor([25.0]),
                   "gradient with respect to bias (one per output element)")
 
