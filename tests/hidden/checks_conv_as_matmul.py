@@ -6,13 +6,20 @@ import torch
 import torch.nn.functional as F
 from torch.autograd.functional import jacobian
 
+from autograder import wrong_answers
 from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import (array, as_tensor, compare_values, expect_dtype, expect_tensor,
                                     expect_unchanged, tolerance, value_first)
+from autograder.recognise import suspects
 from contracts import CONTRACTS, Problems, contract, fits, pair, shape_of, tensor
 from oracles import NO_CONV, oracle_corr2d
 
 PART = "conv_as_matmul"
+
+
+def _suspects(target: str, *args) -> list:
+    """The known wrong answers of ``target`` on these inputs (autograder/misconceptions.toml)."""
+    return suspects([wrong_answers.public()], target, *args)
 
 GRID = [
     ("square", dict(x=(6, 6), k=(3, 3), padding=0, stride=1)),
@@ -38,7 +45,8 @@ def im2col_oracle(student, x, k, padding, stride) -> None:
     obs = student.probe("call", name="im2col", args=[X, list(k)],
                         kwargs={"padding": padding, "stride": stride}, rules=NO_CONV)
     expected = F.unfold(X[None, None], k, padding=padding, stride=stride)[0].T
-    expect_tensor(obs["value"], expected, "im2col output")
+    expect_tensor(obs["value"], expected, "im2col output",
+                  suspects=_suspects("im2col", X, k, padding, stride))
     expect_unchanged(obs["inputs"][0], X, "X")
 
 
@@ -49,13 +57,15 @@ def corr2d_matmul_oracle(student, x, k, padding, stride) -> None:
     X, K = array(302, *x), array(303, *k)
     obs = student.probe("call", name="corr2d_matmul", args=[X, K],
                         kwargs={"padding": padding, "stride": stride}, rules=NO_CONV)
-    expect_tensor(obs["value"], oracle_corr2d(X, K, padding, stride), "corr2d_matmul output")
+    expect_tensor(obs["value"], oracle_corr2d(X, K, padding, stride), "corr2d_matmul output",
+                  suspects=_suspects("corr2d_matmul", X, K, padding, stride))
 
 
 def _kernel_matrix(student, X, K):
     obs = student.probe("call", name="kernel_matrix", args=[K, list(X.shape)], rules=NO_CONV)
     expected = jacobian(lambda x: oracle_corr2d(x, K).reshape(-1), X).reshape(-1, X.numel())
-    return expect_tensor(obs["value"], expected, "kernel_matrix"), obs
+    return expect_tensor(obs["value"], expected, "kernel_matrix",
+                         suspects=_suspects("kernel_matrix", K, list(X.shape))), obs
 
 
 @check("kernel_matrix.exact", PART, "kernel_matrix is exactly the matrix of X -> corr2d(X, K) "
@@ -97,7 +107,7 @@ def float32(student) -> None:
         with value_first(f"{name} in float32"):
             obs = student.probe("call", name=name, args=args, rules=NO_CONV)
             expect_tensor(obs["value"], value.float(), f"{name} in float32", rtol=rtol,
-                          atol=atol)
+                          atol=atol, suspects=_suspects(name, *args))
         expect_dtype(obs["value"], torch.float32, f"{name} in float32")
 
 

@@ -7,6 +7,7 @@ from torch.autograd.functional import jacobian
 
 from convolutions import corr2d_matmul, im2col, kernel_matrix
 from support import (NO_CONV, Rules, assert_on_device, assert_tensor, assert_unchanged,
+                     suspects,
                      assert_vectorised, count_ops, randn, reference_corr2d)
 
 pytestmark = pytest.mark.conv_as_matmul
@@ -42,7 +43,8 @@ def test_im2col_small_example() -> None:
     X = torch.arange(9.0).reshape(3, 3)
     cols = _call(im2col, X, (2, 2))
     expected = torch.tensor([[0.0, 1, 3, 4], [1, 2, 4, 5], [3, 4, 6, 7], [4, 5, 7, 8]])
-    assert_tensor(cols, expected, "im2col(arange(9).reshape(3, 3), (2, 2))")
+    assert_tensor(cols, expected, "im2col(arange(9).reshape(3, 3), (2, 2))",
+                  suspects=suspects("im2col", X, (2, 2)))
 
 
 @pytest.mark.parametrize("name, x_shape, k_shape, padding, stride", GRID, ids=[g[0] for g in GRID])
@@ -52,11 +54,12 @@ def test_im2col_and_corr2d_matmul_match_torch(name, x_shape, k_shape, padding, s
     cols = _call(im2col, X, k_shape, padding, stride)
     expected_cols = F.unfold(X0[None, None], k_shape, padding=padding, stride=stride)[0].T
     assert_tensor(cols, expected_cols, f"im2col(X {x_shape}, {k_shape}, {padding}, {stride})",
-                  layout=False)
+                  layout=False, suspects=suspects("im2col", X0, k_shape, padding, stride))
     assert_unchanged(X, X0, "X")
     Y = _call(corr2d_matmul, X, K, padding, stride)
     assert_tensor(Y, reference_corr2d(X0, K, padding, stride),
-                  f"corr2d_matmul(X {x_shape}, K {k_shape}, {padding}, {stride})", layout=False)
+                  f"corr2d_matmul(X {x_shape}, K {k_shape}, {padding}, {stride})", layout=False,
+                  suspects=suspects("corr2d_matmul", X0, K, padding, stride))
 
 
 @pytest.mark.parametrize("name, x_shape, k_shape", KERNEL_MATRICES,
@@ -67,7 +70,8 @@ def test_kernel_matrix_is_the_matrix_of_corr2d(name, x_shape, k_shape) -> None:
     M = _call(kernel_matrix, K, x_shape)
     assert_tensor(M, _matrix_of_corr2d(K0, x_shape),
                   f"kernel_matrix(K {k_shape}, {x_shape}) (rows: output positions, columns: "
-                  "input positions, both row-major)", layout=False)
+                  "input positions, both row-major)", layout=False,
+                  suspects=suspects("kernel_matrix", K0, x_shape))
     assert_tensor(M @ X.reshape(-1), reference_corr2d(X, K0).reshape(-1), "kernel_matrix @ vec(X)",
                   layout=False)
     assert_unchanged(K, K0, "K")

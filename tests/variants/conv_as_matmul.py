@@ -7,7 +7,11 @@ MUTANTS = [
     M("im2col_column_major", "conv_as_matmul.py", "        for a in range(kh)\n        for b in "
       "range(kw)\n", "        for b in range(kw)\n        for a in range(kh)\n",
       ("im2col.oracle", "corr2d_matmul.oracle"),
-      "window elements in column-major order"),
+      "window elements in column-major order",
+      misconceptions=("im2col_column_major", "kernel_order_mismatch")),
+    M("im2col_transposed", "conv_as_matmul.py", "    return torch.stack(columns, dim=1)\n",
+      "    return torch.stack(columns, dim=0)\n", ("im2col.oracle", "corr2d_matmul.oracle"),
+      "one column per window instead of one row", misconceptions=("im2col_transposed",)),
     M("im2col_uses_unfold", "conv_as_matmul.py", "    return torch.stack(columns, dim=1)\n",
       "    return torch.nn.functional.unfold(Xp[None, None], (kh, kw), stride=(s_h, s_w))[0].T\n",
       ("im2col.oracle", "corr2d_matmul.oracle", "conv_as_matmul.float32"),
@@ -23,15 +27,15 @@ MUTANTS = [
     M("kernel_matrix_transposed_kernel", "conv_as_matmul.py", "M[rows, cols] = K[a, b]",
       "M[rows, cols] = K.T.reshape(kh, kw)[a, b]", ("kernel_matrix.exact",
                                                      "kernel_matrix.transpose"),
-      "kernel entries in the wrong order"),
+      "kernel entries in the wrong order", misconceptions=("kernel_order_mismatch",)),
     M("kernel_matrix_on_cpu", "conv_as_matmul.py",
       "M = K.new_zeros((out_h * out_w, h * w))",
       "M = torch.zeros((out_h * out_w, h * w), dtype=K.dtype)", ("device.conv_as_matmul",),
-      "the matrix is created on the CPU"),
+      "the matrix is created on the CPU", misconceptions=("default_cpu",)),
     M("corr2d_matmul_transposed_kernel", "conv_as_matmul.py",
       "return (cols @ K.reshape(-1)).reshape(out_h, out_w)",
       "return (cols @ K.T.reshape(-1)).reshape(out_h, out_w)", ("corr2d_matmul.oracle",),
-      "flattens the kernel column-major"),
+      "flattens the kernel column-major", misconceptions=("kernel_order_mismatch",)),
     # vectorisation: the same values, computed by loops over output positions (issue 9)
     M("im2col_pixel_loop", "conv_as_matmul.py", (
         "    columns = [\n", "        for a in range(kh)\n        for b in range(kw)\n    ]\n"
