@@ -6,6 +6,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from autograder.recognise import suspects
 from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import (as_tensor, array, compare_values, expect_dtype, expect_tensor,
                                     expect_value, value_first)
@@ -17,6 +18,34 @@ PART = "derivative_kernels"
 
 def _binomial_row(order: int) -> torch.Tensor:
     return torch.tensor([[(-1.0) ** (order - j) * math.comb(order, j) for j in range(order + 1)]])
+
+
+# ----------------------------------------------------- known wrong answers (misconceptions.toml)
+# Hidden: the kernels themselves are the exercise.
+
+def _centred(order: int) -> torch.Tensor:
+    """The centred difference of an odd order (d + 2 taps, symmetric about the middle sample):
+    the order d - 1 row times the half-difference [-1/2, 0, 1/2]."""
+    if order % 2 == 0:
+        raise ValueError("an even order's centred stencil is the forward one")
+    row = _binomial_row(order - 1)[0].double()
+    return torch.tensor([[sum(row[i] * c for i, c in ((t, -0.5), (t - 2, 0.5)) if 0 <= i < order)
+                          for t in range(order + 2)]], dtype=torch.float64)
+
+
+WRONG_ANSWERS = {
+    "finite_difference_kernel": [
+        ("difference_centred_not_forward", _centred),
+        ("difference_centred_not_forward", lambda order: 2 * _centred(order)),  # x[j+2] - x[j]
+    ],
+    "integral_kernel": [
+        ("integral_one_tap_short", lambda width: torch.ones(1, width - 1)),
+    ],
+}
+
+
+def _suspects(target: str, *args) -> list:
+    return suspects([WRONG_ANSWERS], target, *args)
 
 
 # The dtypes the taps are judged in: torch's default (None) and float64, where a tap off by one
@@ -43,7 +72,8 @@ def coefficients(student) -> None:
         for order in range(7):
             obs = _kernel(student, "finite_difference_kernel", [order], dtype)
             expect_tensor(obs["value"], _binomial_row(order),
-                          _called("finite_difference_kernel", [order], dtype), rtol=0, atol=0)
+                          _called("finite_difference_kernel", [order], dtype), rtol=0, atol=0,
+                          suspects=_suspects("finite_difference_kernel", order))
 
 
 @check("finite_difference.polynomials", PART, "finite-difference kernels are exact on "
@@ -90,7 +120,8 @@ def integral(student, width) -> None:
     for dtype in DTYPES:
         obs = _kernel(student, "integral_kernel", [width], dtype)
         expect_tensor(obs["value"], torch.ones(1, width),
-                      _called("integral_kernel", [width], dtype), rtol=0, atol=0)
+                      _called("integral_kernel", [width], dtype), rtol=0, atol=0,
+                      suspects=_suspects("integral_kernel", width))
     x = array(510, 1, width)
     k = as_tensor(obs["value"], "kernel").double()
     compare_values(oracle_corr2d(F.pad(x, (width - 1, 0)), k), x.cumsum(1), "running sum")
