@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Callable
 import threading
 import time
 import uuid
@@ -113,9 +114,11 @@ class _Tasks:
             self.futures.pop(key, None)
         return self.index.pop(key, None)
 
-    def watch(self, patience: float, stop: threading.Event) -> None:
-        """Give up the cluster when it has had no worker for ``patience`` seconds: cancel the
-        tasks on it, so that their submissions get error rows instead of waiting forever."""
+    def watch(self, patience: float, stop: threading.Event,
+              hopeless: Callable[[], str | None] | None = None) -> None:
+        """Give up the cluster when it has had no worker for ``patience`` seconds, or none and
+        ``hopeless`` says why none will come: cancel the tasks on it, so that their
+        submissions get error rows instead of waiting forever."""
         alone_since: float | None = None
         while not stop.wait(WATCH_INTERVAL):
             try:
@@ -124,8 +127,12 @@ class _Tasks:
                 return
             now = time.monotonic()
             alone_since = None if workers else (alone_since or now)
-            if alone_since is not None and now - alone_since >= patience:
+            why = hopeless() if alone_since is not None and hopeless is not None else None
+            if why:
+                self.abandoned = f"no grading worker is left on the cluster: {why}"
+            elif alone_since is not None and now - alone_since >= patience:
                 self.abandoned = f"no grading worker was left on the cluster for {patience:g} s"
+            if self.abandoned is not None:
                 log.error("giving up the cluster: %s", self.abandoned)
                 with self.lock:
                     futures = list(self.futures.values())
@@ -138,9 +145,11 @@ class OnCluster:
     grader bundle on the workers (``ClusterError`` when it cannot)."""
 
     def __init__(self, client: Any, *, parts: list[str] | None, device: str, isolation: str,
-                 patience: float = WAIT_FOR_WORKERS) -> None:
+                 patience: float = WAIT_FOR_WORKERS,
+                 hopeless: Callable[[], str | None] | None = None) -> None:
         self.client, self.parts, self.device, self.isolation = client, parts, device, isolation
         self.patience = patience
+        self.hopeless = hopeless  # why no worker will come back, once that is known
         self.options: protocol.Options | None = None
 
     def __enter__(self) -> OnCluster:
@@ -163,7 +172,8 @@ class OnCluster:
         assert self.options is not None, "entered first"
         tasks = _Tasks(self.client, batch, self.options)
         stop = threading.Event()
-        watchdog = threading.Thread(target=tasks.watch, args=(self.patience, stop), daemon=True)
+        watchdog = threading.Thread(target=tasks.watch, args=(self.patience, stop, self.hopeless),
+                                    daemon=True)
         watchdog.start()
         try:
             pending = as_completed(loop=self.client.loop)  # (not the default client's loop)
@@ -194,13 +204,14 @@ def grade_on_cluster(client: Any, paths: list[Path], out: Path, bank: Bank, *,
 
 class Connected:
     """The backend of ``grade --scheduler``/``--cluster``: connects (``CannotGrade`` with
-    ``grade``'s exit status when it cannot: 2 when the cluster cannot be reached, 1 when the
-    grader cannot be installed on it), grades as ``OnCluster``, and disconnects."""
+    ``grade``'s exit status when it cannot: 2 when the cluster cannot be reached or Slurm
+    refuses its jobs, 1 when the grader cannot be installed on it), grades as ``OnCluster``,
+    and disconnects."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.client: Any = None
-        self.cluster: Any = None
+        self.jobs: Any = None  # slurm.Jobs, for --cluster slurm
         self.on_cluster: OnCluster | None = None
 
     def __enter__(self) -> Connected:
@@ -214,18 +225,19 @@ class Connected:
             raise CannotGrade("cluster grading needs Dask: pip install -r "
                               "requirements-instructor.txt", 2) from None
         try:
-            self.client, self.cluster = self.connect()
+            self.client = self.connect()
+        except CannotGrade:
+            self.__exit__()
+            raise
         except Exception as exc:  # noqa: BLE001 - unreachable scheduler, no sbatch...
+            self.__exit__()
             where = args.scheduler or f"a {args.cluster} cluster"
             raise CannotGrade(f"cannot connect to {where}: {describe_fault(exc)}", 2) from exc
         try:
-            try:
-                self.client.wait_for_workers(1, timeout=args.wait_workers)
-            except TimeoutError:
-                raise CannotGrade(f"no Dask worker joined within {args.wait_workers:g} s",
-                                  2) from None
+            self.wait_for_a_worker()
             self.on_cluster = OnCluster(self.client, parts=args.part, device=args.device,
-                                        isolation=args.isolation, patience=args.wait_workers)
+                                        isolation=args.isolation, patience=args.wait_workers,
+                                        hopeless=self.jobs.hopeless if self.jobs else None)
             try:
                 self.on_cluster.__enter__()
             except ClusterError as exc:
@@ -235,23 +247,50 @@ class Connected:
             raise
         return self
 
+    def wait_for_a_worker(self) -> None:
+        """Wait up to ``--wait-workers`` for the first worker; ``CannotGrade`` (2) at once when
+        the Slurm jobs can be seen never to run one, and with what they are doing after."""
+        wait = self.args.wait_workers
+        deadline = time.monotonic() + wait
+        while not self.client.nthreads():
+            hopeless = self.jobs.hopeless() if self.jobs else None
+            if hopeless:
+                raise CannotGrade(hopeless + self.jobs.log_tail(), 2)
+            if time.monotonic() >= deadline:
+                doing = self.jobs.describe() if self.jobs else ""
+                raise CannotGrade(f"no Dask worker joined within {wait:g} s"
+                                  + (f" ({doing})" if doing else ""), 2)
+            time.sleep(0.5)
+
     def grade(self, batch: Batch) -> None:
         assert self.on_cluster is not None, "entered first"
         self.on_cluster.grade(batch)
 
-    def connect(self) -> tuple[Any, Any]:
-        """(a Client, the SLURMCluster it talks to or None)."""
+    def connect(self) -> Any:
+        """A Client of the scheduler: the one given, or one started here for Slurm jobs."""
         from distributed import Client
 
-        if self.args.cluster == "slurm":
-            from .slurm import slurm_cluster
+        args = self.args
+        if args.cluster == "slurm":
+            from .slurm import SlurmError, slurm_cluster
 
-            cluster = slurm_cluster(self.args)
-            return Client(cluster), cluster
-        return Client(self.args.scheduler, timeout=CONNECT_TIMEOUT), None
+            try:
+                self.jobs = slurm_cluster(args, args.output)
+            except SlurmError as exc:
+                raise CannotGrade(str(exc), 2) from None
+            return Client(self.jobs.cluster, security=self.jobs.cluster.security)
+        from .security import instructor_security, missing_files
+
+        unreadable = missing_files(args)
+        if unreadable:
+            raise CannotGrade(f"cannot read {', '.join(unreadable)}", 2)
+        return Client(args.scheduler, timeout=CONNECT_TIMEOUT,
+                      security=instructor_security(args))
 
     def __exit__(self, *exc: object) -> None:
-        if self.client is not None:
-            self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+        client, self.client = self.client, None
+        if client is not None:
+            client.close()
+        jobs, self.jobs = self.jobs, None
+        if jobs is not None:
+            jobs.close()

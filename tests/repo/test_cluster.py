@@ -256,3 +256,23 @@ def test_slurm_job_script(tmp_path: Path) -> None:
                  "#SBATCH --gres=gpu:1"):
         assert line in script, script
     assert "--nworkers 8" in script and "--nthreads 1" in script, script
+    # the workers listen on the node's address, not every interface, and serve no dashboard
+    assert '--host "$AUTOGRADER_WORKER_HOST"' in script and "--no-dashboard" in script, script
+
+
+def test_slurm_gres(tmp_path: Path) -> None:
+    """``--cluster-gres`` asks for those generic resources instead of --device cuda's gpu:1."""
+    pytest.importorskip("dask_jobqueue")
+    from dask_jobqueue import SLURMCluster
+
+    from autograder.cluster.slurm import job_options
+    from autograder.cli import add_grade_arguments as add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["sub", "-o", str(tmp_path), "--cluster", "slurm", "--device",
+                              "cuda", "--cluster-gres", "gpu:a100:2"])
+    local = {"host": "127.0.0.1", "dashboard_address": ":0"}
+    with SLURMCluster(**job_options(args), scheduler_options=local) as slurm:
+        script = slurm.job_script()
+    assert "#SBATCH --gres=gpu:a100:2" in script and "gpu:1" not in script, script
