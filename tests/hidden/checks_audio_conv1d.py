@@ -9,6 +9,8 @@ import torch
 
 from autograder import paths
 from autograder.grade.bank import CheckFailed, check
+from autograder import wrong_answers
+from autograder.recognise import suspects
 from autograder.grade.judge import (array, as_tensor, expect_dtype, expect_tensor, expect_unchanged,
                                     tolerance, value_first)
 from autograder.tolerances import ACCURACY, NOT_CONVOLUTIONS, OTHER_CONVOLUTIONS
@@ -33,12 +35,18 @@ CHANNELS = [
 ]
 
 
+def _suspects(target: str, *args) -> list:
+    """The known wrong answers of ``target`` on these inputs (autograder/misconceptions.toml)."""
+    return suspects([wrong_answers.public()], target, *args)
+
+
 @check("corr1d.oracle", PART, "corr1d matches F.conv1d (T={T}, kernel width {kw})", weight=2,
        cases=SIGNALS, public=["test_corr1d_example", "test_corr1d_matches_conv1d"])
 def corr1d(student, T, kw) -> None:
     x, k = array(601, T), array(602, kw)
     obs = student.probe("call", name="corr1d", args=[x, k], rules=NO_CONV)
-    expect_tensor(obs["value"], oracle_corr1d(x[None], k[None, None])[0], "corr1d output")
+    expect_tensor(obs["value"], oracle_corr1d(x[None], k[None, None])[0], "corr1d output",
+                  suspects=_suspects("corr1d", x, k))
     expect_unchanged(obs["inputs"][0], x, "x")
 
 
@@ -48,7 +56,8 @@ def corr1d(student, T, kw) -> None:
 def multi_in(student, c_in, c_out, T, kw) -> None:
     X, K = array(603, c_in, T), array(604, c_in, kw)
     obs = student.probe("call", name="corr1d_multi_in", args=[X, K], rules=NO_CONV)
-    expect_tensor(obs["value"], oracle_corr1d(X, K[None])[0], "corr1d_multi_in output")
+    expect_tensor(obs["value"], oracle_corr1d(X, K[None])[0], "corr1d_multi_in output",
+                  suspects=_suspects("corr1d_multi_in", X, K))
 
 
 @check("corr1d_multi_in_out.oracle", PART, "corr1d_multi_in_out matches F.conv1d ({c_in} -> "
@@ -57,7 +66,8 @@ def multi_in(student, c_in, c_out, T, kw) -> None:
 def multi_in_out(student, c_in, c_out, T, kw) -> None:
     X, K = array(605, c_in, T), array(606, c_out, c_in, kw)
     obs = student.probe("call", name="corr1d_multi_in_out", args=[X, K], rules=NO_CONV)
-    expect_tensor(obs["value"], oracle_corr1d(X, K), "corr1d_multi_in_out output")
+    expect_tensor(obs["value"], oracle_corr1d(X, K), "corr1d_multi_in_out output",
+                  suspects=_suspects("corr1d_multi_in_out", X, K))
     expect_unchanged(obs["inputs"][1], K, "K")
 
 
@@ -73,7 +83,7 @@ def float32(student) -> None:
         with value_first(f"{name} in float32"):
             obs = student.probe("call", name=name, args=args, rules=NO_CONV)
             expect_tensor(obs["value"], expected.float(), f"{name} in float32", rtol=rtol,
-                          atol=atol)
+                          atol=atol, suspects=_suspects(name, *args))
         expect_dtype(obs["value"], torch.float32, f"{name} in float32")
 
 

@@ -7,8 +7,7 @@ from torch.autograd.functional import jacobian
 
 from convolutions import corr2d_matmul, im2col, kernel_matrix
 from support import (NO_CONV, Rules, assert_on_device, assert_tensor, assert_unchanged,
-                     suspects,
-                     assert_vectorised, count_ops, randn, reference_corr2d)
+                     assert_vectorised, count_ops, randn, reference_corr2d, suspects)
 
 pytestmark = pytest.mark.conv_as_matmul
 
