@@ -8,8 +8,9 @@ from torch import Tensor
 
 
 def _multi_in_out(X: Tensor, K: Tensor) -> Tensor:
-    """X (c_in, T), K (c_out, c_in, kw) -> (c_out, T - kw + 1)."""
-    return F.conv1d(X[None], K)[0]
+    """Every output channel of the signals X with the kernels K, by torch's conv1d."""
+    (Y,) = F.conv1d(X.unsqueeze(0), K)
+    return Y
 
 
 def _as_multi_in_out(fn):

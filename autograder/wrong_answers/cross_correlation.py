@@ -50,8 +50,9 @@ def output_size_ceiling(X: Tensor, K: Tensor, padding: Any = 0, stride: Any = 1)
     """The shape an output-size formula that rounds up gives (values unknowable: the last
     windows would hang over the padded input's edge)."""
     (p_h, p_w), (s_h, s_w) = _pair(padding), _pair(stride)
-    (h, w), (kh, kw) = X.shape, K.shape
-    return torch.Size((-(-(h + 2 * p_h - kh) // s_h) + 1, -(-(w + 2 * p_w - kw) // s_w) + 1))
+    rounded_up = [-(-(n + 2 * p - k) // s) + 1
+                  for n, k, p, s in zip(X.shape, K.shape, (p_h, p_w), (s_h, s_w))]
+    return torch.Size(rounded_up)
 
 
 def overwrite_not_accumulate(X: Tensor, K: Tensor, padding: Any = 0, stride: Any = 1) -> Tensor:

@@ -203,7 +203,8 @@ def test_template_ships_the_grader_files_the_public_tests_use_and_no_other(stude
         if not name.endswith(".py"):
             continue
         parts = Path(name).relative_to("autograder").parts
-        loads = (" / ".join(f'"{p}"' for p in parts), f'"{parts[-1]}"')
+        loads = (" / ".join(f'"{p}"' for p in parts), f'"{parts[-1]}"',
+                 *([f'GRADER / "{parts[0]}").glob("*.py")'] if len(parts) > 1 else []))
         assert any(text in public for text in loads), f"no public test loads {name}"
 
 
