@@ -54,6 +54,14 @@ class LocalCluster:
     scheduler: DaskProcess | None = None
     workers: list[DaskProcess] = field(default_factory=list)
     address: str = ""
+    # security.run_certificate's folder: scheduler and workers speak TLS with it (tls://)
+    certificate: Path | None = None
+
+    def _tls(self) -> list[str]:
+        if self.certificate is None:
+            return []
+        cert, key = str(self.certificate / "cert.pem"), str(self.certificate / "key.pem")
+        return ["--tls-ca-file", cert, "--tls-cert", cert, "--tls-key", key]
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> DaskProcess:
         log = self.directory / f"{name}.log"
@@ -73,7 +81,8 @@ class LocalCluster:
         port = free_port()
         self.scheduler = self._spawn("scheduler", [
             "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port),
-            "--no-dashboard"], self._environment())
+            "--no-dashboard", *self._tls(),
+            *(["--protocol", "tls"] if self.certificate else [])], self._environment())
         deadline = time.monotonic() + timeout
         while True:
             if self.scheduler.proc.poll() is not None:
@@ -85,7 +94,7 @@ class LocalCluster:
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"dask scheduler did not listen within {timeout:g} s")
                 time.sleep(0.2)
-        self.address = f"tcp://127.0.0.1:{port}"
+        self.address = f"{'tls' if self.certificate else 'tcp'}://127.0.0.1:{port}"
         return self.address
 
     def add_worker(self, nthreads: int = 1) -> DaskProcess:
@@ -95,7 +104,8 @@ class LocalCluster:
         worker = self._spawn(f"worker{n}", [
             "distributed.cli.dask_worker", self.address, "--nthreads", str(nthreads),
             "--name", f"worker{n}", "--no-dashboard", "--memory-limit", "0",
-            "--local-directory", str(home), "--death-timeout", "60"], self._environment())
+            "--local-directory", str(home), "--death-timeout", "60", *self._tls()],
+            self._environment())
         self.workers.append(worker)
         return worker
 

@@ -244,8 +244,7 @@ class Jobs:
                                         shared_temp_directory=str(self.tls))
         try:
             test_job(self.cluster.job_script(), args.cluster_queue)
-            self.cluster.scale(jobs=self.n)
-            self.cluster.sync(self.cluster._correct_state)  # submitted now, errors raised here
+            self.cluster.sync(self._submit)  # now, and sbatch's errors raised here
         except SlurmError:
             self.close()
             raise
@@ -332,15 +331,21 @@ class Jobs:
         self.replaced += len(names)
         log.warning("Slurm jobs ended (%s): submitting %d new ones", self.ended_summary(),
                     len(names))
+        await self._submit()
+        return True
+
+    async def _submit(self) -> None:
+        """On the cluster's loop: submit jobs up to ``--cluster-jobs`` (SpecCluster's
+        ``scale`` would submit them in a callback whose errors nobody sees)."""
+        cluster = self.cluster
         while len(cluster.worker_spec) < self.n:
             # a name no job of this run had (SpecCluster would reuse the one just dropped,
             # and then see nothing to change)
-            cluster._i += 1
             name = cluster._new_worker_name(cluster._i)
+            cluster._i += 1
             if name not in cluster.worker_spec and name not in cluster.workers:
                 cluster.worker_spec[name] = cluster.new_spec
         await cluster._correct_state()
-        return True
 
     def ended_summary(self) -> str:
         return ", ".join(f"{job} {state}" for job, state in self.ended.items())

@@ -276,3 +276,79 @@ def test_slurm_gres(tmp_path: Path) -> None:
     with SLURMCluster(**job_options(args), scheduler_options=local) as slurm:
         script = slurm.job_script()
     assert "#SBATCH --gres=gpu:a100:2" in script and "gpu:1" not in script, script
+
+
+def fake_slurm(folder: Path, monkeypatch: pytest.MonkeyPatch, *, submit: str,
+               reason: str = "Resources") -> None:
+    """sbatch, squeue, scancel and sinfo on PATH that answer as a Slurm would: ``submit`` is
+    sbatch's shell code for a real submission (--test-only passes), ``reason`` why job 4242
+    waits."""
+    folder.mkdir()
+    scripts = {
+        "sbatch": f'[ "$1" = --test-only ] && {{ echo "sbatch: Job 1 to start" >&2; exit 0; }}\n'
+                  f"{submit}\n",
+        "squeue": f'echo "4242|PENDING|{reason}"\n',
+        "scancel": "exit 0\n",
+        "sinfo": 'echo "2 4000 (null)"\n',
+    }
+    for name, body in scripts.items():
+        (folder / name).write_text(f"#!/bin/sh\n{body}")
+        (folder / name).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}:{os.environ['PATH']}")
+
+
+def grade_on_fake_slurm(out: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, float]:
+    started = time.monotonic()
+    rc = main(["grade", str(EXAMPLES[0]), "--output", str(out), "--quiet", "--cluster", "slurm",
+               "--cluster-cores", "1", "--cluster-memory", "1GB", "--wait-workers", "60"])
+    return rc, capsys.readouterr().err, time.monotonic() - started
+
+
+def test_an_sbatch_error_ends_the_run_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """sbatch refuses the job (after --test-only passed): exit 2 at once, in one line with
+    Slurm's own words (no traceback, no wait for --wait-workers)."""
+    pytest.importorskip("dask_jobqueue")
+    said = "Batch job submission failed: Job violates accounting/QOS policy"
+    fake_slurm(tmp_path / "bin", monkeypatch, submit=f'echo "sbatch: error: {said}" >&2; exit 1')
+    rc, err, seconds = grade_on_fake_slurm(tmp_path / "out", capsys)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert rc == 2 and lines == [f"error: sbatch failed: sbatch: error: {said}"], err
+    assert seconds < 30
+
+
+def test_a_job_that_cannot_start_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A job Slurm keeps pending for a reason that will not pass: exit 2 with squeue's
+    reason as soon as it is seen, not after --wait-workers."""
+    pytest.importorskip("dask_jobqueue")
+    fake_slurm(tmp_path / "bin", monkeypatch, submit='echo "Submitted batch job 4242"',
+               reason="PartitionConfig")
+    rc, err, seconds = grade_on_fake_slurm(tmp_path / "out", capsys)
+    assert rc == 2 and "error: Slurm job 4242 will not start: PartitionConfig" in err, err
+    assert seconds < 30
+
+
+def test_a_tls_scheduler_with_the_instructors_certificates(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--scheduler tls://... grades with --tls-ca-file/--tls-cert/--tls-key; without them the
+    scheduler refuses the client and the run ends with exit 2."""
+    from autograder.cluster.security import run_certificate
+
+    certificate = run_certificate(tmp_path / "pki")
+    cert, key = certificate / "cert.pem", certificate / "key.pem"
+    tls = LocalCluster(tmp_path / "dask", certificate=certificate)
+    (tmp_path / "dask").mkdir()
+    try:
+        tls.start()
+        tls.add_worker()
+        base = ["grade", str(EXAMPLES[0]), "--scheduler", tls.address, "--quiet", "--part",
+                PART, "--wait-workers", str(WAIT)]
+        assert main([*base, "--output", str(tmp_path / "plain"), "--wait-workers", "5"]) == 2
+        assert f"error: cannot connect to {tls.address}" in capsys.readouterr().err
+        assert main([*base, "--output", str(tmp_path / "out"), "--tls-ca-file", str(cert),
+                     "--tls-cert", str(cert), "--tls-key", str(key)]) == 0
+    finally:
+        tls.close()
+    (results,) = load(tmp_path / "out").values()
+    assert part_scores(results)[PART] == EXPECTED[EXAMPLES[0].name][PART]
