@@ -70,9 +70,10 @@ def _verdict(message: Any, request: Request | None = None,
         hint = _device_hint(request) if "device" in text and ("meta" in text or "cuda" in text) \
             else ""
         # a tensor made on the CPU beside the input's device: the default-device misconception
+        on_cpu = bool(hint) and "cpu" in text.lower()
         raise CheckFailed(feedback.raised(f"{secrecy.exception_class(kind)}{where}{hint}"),
                           feedback.raised(f"{text[:600]}{hint}"),
-                          misconception=DEFAULT_DEVICE if hint else None)
+                          misconception=DEFAULT_DEVICE if on_cpu else None)
     assert reply.ok is not None  # (a reply holds one or the other)
     return reply.ok
 
