@@ -20,7 +20,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from autograder import feedback
 from autograder.grade.bank import Bank
 from autograder.grade.batch import (
     Batch,
@@ -67,7 +66,7 @@ class _Tasks:
         batch = self.batch
         for i in self.todo:
             if self.abandoned is not None:
-                batch.write(i, batch.error(i, feedback.not_run(self.abandoned)))
+                batch.write(i, batch.not_graded(i, self.abandoned))
                 continue
             try:
                 submission = read_submission(batch.paths[i], batch.names[i])

@@ -143,6 +143,9 @@ class _NoProgress:
     def update(self, n: int = 1) -> None:
         pass
 
+    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
+        pass
+
     def close(self) -> None:
         pass
 
@@ -173,6 +176,7 @@ class Batch:
         self.rows: dict[int, Row] = {}
         self.bar = progress_bar(len(paths), progress)
         self.lock = threading.RLock()  # rows, and writing them
+        self.skipped = 0  # rows of submissions not graded (the progress bar shows how many)
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -188,6 +192,9 @@ class Batch:
     def not_graded(self, i: int, why: str) -> SubmissionResult:
         """Submission ``i``'s error result when nothing would run its code (logged)."""
         log.error("%s: not graded: %s", self.names[i], why)
+        with self.lock:
+            self.skipped += 1
+            self.bar.set_postfix_str(f"{self.skipped} not graded", refresh=False)  # (with its row)
         return self.error(i, feedback.not_run(why))
 
     def collected(self, i: int) -> dict[str, Any] | None:
