@@ -73,6 +73,7 @@ bench: $(STAMP)
 	$(PY) scripts/bench.py
 	$(PY) scripts/bench_docker.py  # --backend docker vs the sandbox; skips without an engine
 	$(PY) scripts/bench_cluster.py  # grade --scheduler: throughput with 1 and 2 Dask workers
+	$(PY) scripts/bench_slurm.py  # grade --cluster slurm vs the local pool; skips without Slurm
 	$(PY) scripts/bench_report.py  # the class report of 2 000 submissions, under 30 s
 
 # Every first-order mutant of the solutions' regions, graded on its part: kill rate per part,

@@ -323,14 +323,14 @@ class Jobs:
         if self.replaced + len(names) > self.limit:
             if not self.gave_up:
                 self.gave_up = True
-                log.error("Slurm jobs keep ending (%s): not submitting more than %d new ones "
+                log.error("Slurm jobs keep ending (%s): not submitting more than %d new jobs "
                           "in one run; their logs are in %s%s", self.ended_summary(),
                           self.limit, self.logs, self.log_tail())
             await cluster._correct_state()  # (closes what was dropped)
             return False
         self.replaced += len(names)
-        log.warning("Slurm jobs ended (%s): submitting %d new ones", self.ended_summary(),
-                    len(names))
+        log.warning("Slurm jobs ended (%s): submitting %d new job%s", self.ended_summary(),
+                    len(names), "" if len(names) == 1 else "s")
         await self._submit()
         return True
 

@@ -205,7 +205,7 @@ def test_a_cancelled_job_is_replaced(node: dict[str, int], tmp_path: Path,
                if r.getMessage().endswith(": results written")]
     assert len(written) < len(EXAMPLES) * 2 and sorted(written) == \
         sorted(f"{p.name}: results written" for p in EXAMPLES)
-    assert any("submitting 1 new" in r.getMessage() for r in caplog.records), \
+    assert any("submitting 1 new job" in r.getMessage() for r in caplog.records), \
         [r.getMessage() for r in caplog.records]
     assert len(job_ids(out)) == 2, job_ids(out)  # the cancelled one and its replacement
     results = load(out)
@@ -237,6 +237,22 @@ def test_slurm_refusals_end_at_once_in_one_line(node: dict[str, int], tmp_path: 
     assert time.monotonic() - started < WAIT / 2
     assert not job_ids(tmp_path / "out")
     assert not list((tmp_path / "out").glob("*/results.json"))
+
+
+def test_jobs_that_fail_as_they_start_end_the_run_with_their_log(node: dict[str, int],
+                                                                 tmp_path: Path) -> None:
+    """Jobs whose Python does not exist on the node: replaced twice, then the run ends (exit
+    2, no --wait-workers) with the states and the job log's own line."""
+    env = {**os.environ, "DASK_JOBQUEUE__SLURM__PYTHON": "/nonexistent/python"}
+    out = tmp_path / "out"
+    done = subprocess.run(grade_command(out, *slurm_options(node), subs=EXAMPLES[:1]),
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=2 * WAIT,
+                          check=False)
+    assert done.returncode == 2, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: the Slurm jobs ended before their workers could grade (")
+    assert "FAILED" in last and "/nonexistent/python: No such file or directory" in last, last
+    assert len(job_ids(out)) == 3  # the first and two replacements
 
 
 @pytest.fixture(scope="module")
