@@ -237,11 +237,18 @@ class Jobs:
                              "distributed.scheduler.dashboard.tls.cert": cert,
                              "distributed.scheduler.dashboard.tls.key": key,
                              "distributed.scheduler.dashboard.tls.ca-file": cert})
-        with dask.config.set(settings):  # read when the scheduler starts, i.e. here
-            self.cluster = SLURMCluster(**job_options(args, self.logs, host), job_cls=job_class(),
-                                        security=security,
-                                        protocol="tls://", scheduler_options=scheduler,
-                                        shared_temp_directory=str(self.tls))
+        try:
+            with dask.config.set(settings):  # read when the scheduler starts, i.e. here
+                self.cluster = SLURMCluster(
+                    **job_options(args, self.logs, host), job_cls=job_class(),
+                    security=security, protocol="tls://", scheduler_options=scheduler,
+                    shared_temp_directory=str(self.tls))
+        except Exception as exc:  # noqa: BLE001 - e.g. --cluster-host not an address here
+            self.close()
+            hint = " (--cluster-host must be an address of this machine)" \
+                if args.cluster_host else ""
+            raise SlurmError(f"cannot start the scheduler on {host or 'the interface'}: "
+                             f"{one_line(str(exc)) or type(exc).__name__}{hint}") from None
         try:
             test_job(self.cluster.job_script(), args.cluster_queue)
             self.cluster.sync(self._submit)  # now, and sbatch's errors raised here
@@ -267,14 +274,15 @@ class Jobs:
 
     def job_ids(self, cluster: Any = None) -> list[str]:
         """The ids of the jobs submitted and not dropped yet."""
-        workers = (cluster or self.cluster).workers
-        return [str(j.job_id) for j in list(workers.values()) if getattr(j, "job_id", None)]
+        jobs = list((cluster or self.cluster).workers.values())  # (one step: no Python runs)
+        return [str(j.job_id) for j in jobs if getattr(j, "job_id", None)]
 
     # -- tending
 
     def squeue(self, ids: list[str]) -> dict[str, tuple[str, str]]:
-        """(state, reason) of each of ``ids`` Slurm still knows (finished ones too, for a
-        while); None when squeue cannot be asked."""
+        """(state, reason) of each of ``ids`` Slurm still knows (finished ones too, for
+        ``MinJobAge``); a job it no longer knows is absent (squeue says "Invalid job id" only
+        when it knows none of them). RuntimeError when squeue cannot answer."""
         if not ids:
             return {}
         done = _run(["squeue", "-h", "-t", "all", "-j", ",".join(ids), "-o", "%i|%T|%r"])
@@ -348,7 +356,7 @@ class Jobs:
         await cluster._correct_state()
 
     def ended_summary(self) -> str:
-        return ", ".join(f"{job} {state}" for job, state in self.ended.items())
+        return ", ".join(f"{job} {state}" for job, state in dict(self.ended).items())
 
     def _tend_loop(self) -> None:
         while not self.stop.wait(TEND_INTERVAL):
@@ -362,13 +370,14 @@ class Jobs:
     def hopeless(self) -> str | None:
         """Why no job of this run will ever run a worker, if that is already known: every job
         waits for a reason that does not pass, or the jobs kept ending and no more are sent."""
-        alive = [j for j, (state, _) in self.states.items() if state in ALIVE]
+        states = dict(self.states)  # (a copy in one step: the tending thread adds to it)
+        alive = [j for j, (state, _) in states.items() if state in ALIVE]
         if self.gave_up and not [j for j in self.job_ids() if j in alive]:
             return (f"the Slurm jobs ended before their workers could grade "
                     f"({self.ended_summary()})")
         current = self.job_ids()
-        stuck = [(j, self.states[j][1]) for j in current if j in self.states
-                 and self.states[j][0] == "PENDING" and self.states[j][1].split(",")[0] in STUCK]
+        stuck = [(j, states[j][1]) for j in current if j in states
+                 and states[j][0] == "PENDING" and states[j][1].split(",")[0] in STUCK]
         if current and len(stuck) == len(current):
             job, reason = stuck[0]
             return f"Slurm job {job} will not start: {reason} (squeue -j {job})"
@@ -376,12 +385,12 @@ class Jobs:
 
     def describe(self) -> str:
         """What the jobs are doing, for a message: 'job 12 PENDING (Resources), ...'."""
-        parts = []
+        parts, states = [], dict(self.states)
         for job in self.job_ids():
-            state, reason = self.states.get(job, ("submitted", ""))
+            state, reason = states.get(job, ("submitted", ""))
             parts.append(f"job {job} {state}" + (f" ({reason})" if reason not in ("", "None")
                                                  else ""))
-        ended = [f"job {j} {s}" for j, s in self.ended.items()]
+        ended = [f"job {j} {s}" for j, s in dict(self.ended).items()]
         return "Slurm " + ", ".join(parts + ended) + self.log_tail() if parts or ended else ""
 
     def log_tail(self) -> str:
