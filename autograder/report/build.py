@@ -16,6 +16,7 @@ from .export import to_json
 from .attempts import fill_attempts, part_attempts
 from .load import load_results, read_batch
 from .lookhere import look_here_first
+from .misconceptions import misconception_stats
 from .model import Report
 from .render import render
 from .similarity import (find_similar, locate, read_archive, read_code, read_handout,
@@ -45,7 +46,8 @@ def build_report(out: Path, *, submissions: list[Path] | None = None,
                     concepts=concept_stats(checks, graded), incidents=incidents(graded),
                     similarity=None, similarity_note="", sources={},
                     attempts=part_attempts(graded, bank.part_order(), optional),
-                    incident_groups=incident_groups(graded), batch=read_batch(out))
+                    incident_groups=incident_groups(graded), batch=read_batch(out),
+                    misconceptions=misconception_stats(graded))
     clock["stats"] = time.perf_counter()
     if similarity:
         stub_dir = stubs or paths.ASSIGNMENTS / paths.PACKAGE

@@ -7,7 +7,8 @@ from typing import Any
 from .model import Report
 from .stats import TOTAL, Distribution
 
-VERSION = 2   # 2: attempts, incident groups, rings, look_here_first, batch, written
+VERSION = 3   # 2: attempts, incident groups, rings, look_here_first, batch, written;
+              # 3: misconceptions (students per known mistake)
 
 
 def _distribution(d: Distribution) -> dict[str, Any]:
@@ -38,6 +39,11 @@ def to_json(r: Report) -> dict[str, Any]:
         "concepts": [{"id": c.id, "part": c.part, "concept": c.concept, "cases": c.cases,
                       "fail_rate": c.fail_rate, "submissions_failing": c.submissions_failing}
                      for c in r.concepts],
+        "misconceptions": [{"id": m.id, "title": m.title, "known": m.known,
+                            "parts": list(m.parts), "students": len(m.students),
+                            "attempted": m.attempted, "share": round(m.share, 4),
+                            "names": m.students, "by_part": m.by_part, "checks": m.checks}
+                           for m in r.misconceptions],
         "attempts": {a.part: {"attempted": a.attempted, "not_attempted": a.skipped}
                      for a in r.attempts},
         "incidents": [{"name": i.name, "kinds": i.kinds, "evidence": i.evidence}

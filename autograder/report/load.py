@@ -37,6 +37,7 @@ class CheckOutcome:
     max_score: float
     message: str       # why it failed (plain text), "" when it passed
     seconds: float
+    misconception: str = ""   # the known mistake the failure was recognised as (library id)
 
 
 @dataclass
@@ -137,10 +138,12 @@ def _check(test: Any) -> CheckOutcome | None:
     if not check_id:
         return None
     passed = test.get("status") == "passed"
+    mid = extra.get("misconception")
     return CheckOutcome(id=check_id, part=part, name=name, passed=passed,
                         score=_number(test.get("score")), max_score=_number(test.get("max_score")),
                         message="" if passed else unmarkdown(test.get("output")),
-                        seconds=_number(extra.get("seconds")))
+                        seconds=_number(extra.get("seconds")),
+                        misconception="" if passed or not isinstance(mid, str) else text(mid, 100))
 
 
 def parse_results(name: str, data: Any) -> Recorded:

@@ -9,6 +9,7 @@ from .attempts import PartAttempts
 from .concepts import BankInfo
 from .load import Batch, Recorded
 from .lookhere import Lead
+from .misconceptions import MisconceptionStat
 from .similarity import Similarity
 from .stats import CheckStat, ConceptStat, Distribution, Incident, IncidentGroup
 
@@ -30,6 +31,7 @@ class Report:
     incident_groups: list[IncidentGroup] = field(default_factory=list)  # incidents by cause
     batch: Batch | None = None            # OUT/batch.json: the grading run's wall time
     leads: list[Lead] = field(default_factory=list)   # "look here first", most pressing first
+    misconceptions: list[MisconceptionStat] = field(default_factory=list)  # most students first
     plots: dict[str, str] = field(default_factory=dict)   # name -> data: URI
     seconds: dict[str, float] = field(default_factory=dict)
 

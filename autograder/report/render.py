@@ -126,7 +126,7 @@ def _checks(r: Report) -> str:
            "<a href=\"#attempts\">not attempted</a> (submissions not graded fail every check "
            "for one reason and are listed under <a href=\"#incidents\">incidents</a>). A "
            "concept is a check of the hidden bank with all its cases; its rate is the mean over "
-           "the cases.</p>", _attempts(r)]
+           "the cases.</p>", _misconceptions(r), _attempts(r)]
     if "concepts" in r.plots:
         out.append(f'<p><img alt="failure rate of the most failed concepts" '
                    f'src="{r.plots["concepts"]}"></p>')
@@ -153,6 +153,32 @@ def _checks(r: Report) -> str:
                        + _table(head, [_check_row(c) for c in failing[MAX_CHECK_ROWS:]], {1})
                        + "</details>")
     out.append("</section>")
+    return "".join(out)
+
+
+def _misconceptions(r: Report) -> str:
+    """Students per known misconception, most first: the first thing to re-teach."""
+    present = {g.name: g.has_feedback for g in r.graded}
+    out = ['<h3 id="misconceptions">Known misconceptions: re-teach these first</h3>',
+           '<p class="note">Students in whose results a failed check was recognised as a known '
+           "mistake of the misconception library (<code>autograder/misconceptions.toml</code>: "
+           "the value equals what that mistake gives on the same input), most students first; "
+           "a student counts once per misconception however many checks recognised it. The "
+           "share is of the students who attempted its parts. These sit beside the failure "
+           "rates below, not in their place: a failure recognised as nothing is counted there "
+           "only.</p>"]
+    if not r.misconceptions:
+        out.append("<p>No failure was recognised as a known misconception.</p>")
+        return "".join(out)
+    rows = [[f"<b>{len(m.students)}</b> {e(m.sentence().split(' ', 1)[1])}",  # "students: …"
+             f"{_bar(m.share)} {len(m.students)} / {m.attempted}",
+             e(", ".join(f"{p} {n}" for p, n in m.by_part.items())),
+             e(", ".join(f"{c} ({n})" for c, n in list(m.checks.items())[:5])
+               + (f" and {len(m.checks) - 5} more" if len(m.checks) > 5 else "")),
+             _names(m.students, present), f"<code>{e(m.id)}</code>"]
+            for m in r.misconceptions]
+    out.append(_table(["students", "share of those who attempted", "recognised in part",
+                       "in checks (students)", "who", "id"], rows, {1}))
     return "".join(out)
 
 
@@ -391,7 +417,8 @@ def render(r: Report) -> str:
     sections = [_look(r), _scores(r), _checks(r), _messages(r), _incidents(r), _times(r),
                 _similarity(r), _students(r), _sources(r)]
     nav = " ".join(f'<a href="#{i}">{t}</a>' for i, t in [
-        ("look", "look here first"), ("scores", "scores"), ("checks", "missed"),
+        ("look", "look here first"), ("scores", "scores"),
+        ("misconceptions", "misconceptions"), ("checks", "missed"),
         ("messages", "messages"),
         ("incidents", "incidents"), ("time", "time"), ("similarity", "similar"),
         ("students", "students")])
