@@ -36,8 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="--cluster slurm: jobs to keep running; one that is lost is "
                             "submitted again (default: 1)")
     group.add_argument("--cluster-cores", type=int, default=4, metavar="N",
-                       help="--cluster slurm: cores per job: one worker per job with a "
-                            "thread (and sandbox) per core (default: 4)")
+                       help="--cluster slurm: cores per job, one single-threaded worker "
+                            "(and sandbox) each (default: 4)")
     group.add_argument("--cluster-memory", default="16GB", metavar="SIZE",
                        help="--cluster slurm: memory per job (default: 16GB)")
     group.add_argument("--cluster-walltime", default="01:00:00", metavar="HH:MM:SS",
