@@ -24,8 +24,8 @@ def _binomial_row(order: int) -> torch.Tensor:
 # Hidden: the kernels themselves are the exercise.
 
 def _centred(order: int) -> torch.Tensor:
-    """The centred difference of an odd order (d + 2 taps, symmetric about the middle sample):
-    the order d - 1 row times the half-difference [-1/2, 0, 1/2]."""
+    """The centred difference of an odd order: d + 2 taps, reaching as far before the middle
+    sample as after it (the order d - 1 row times the half-difference [-1/2, 0, 1/2])."""
     if order % 2 == 0:
         raise ValueError("an even order's centred stencil is the forward one")
     row = _binomial_row(order - 1)[0].double()
@@ -36,7 +36,8 @@ def _centred(order: int) -> torch.Tensor:
 WRONG_ANSWERS = {
     "finite_difference_kernel": [
         ("difference_centred_not_forward", _centred),
-        ("difference_centred_not_forward", lambda order: 2 * _centred(order)),  # x[j+2] - x[j]
+        # the same, not halved (order 1: x[j + 2] - x[j])
+        ("difference_centred_not_forward", lambda order: 2 * _centred(order)),
     ],
     "integral_kernel": [
         ("integral_one_tap_short", lambda width: torch.ones(1, width - 1)),
@@ -143,7 +144,7 @@ def dtype_device(student) -> None:
             with value_first(called):
                 obs = student.probe("call", name=name, args=args, kwargs=kwargs)
                 expect_tensor(obs["value"], torch.tensor(taps, dtype=dtype), called, rtol=0,
-                              atol=0)
+                              atol=0, suspects=_suspects(name, *args))
             expect_dtype(obs["value"], dtype, called)
 
 
