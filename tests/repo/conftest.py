@@ -134,6 +134,7 @@ LONGEST_FIRST = (
     "tests/repo/test_frontend_nbgrader.py",
     "tests/repo/test_docker.py",
     "tests/repo/test_grader.py",
+    "tests/repo/test_slurm.py",
     "tests/repo/test_adversarial.py",
     "tests/repo/test_toy_part.py",
     "tests/repo/test_release.py",
