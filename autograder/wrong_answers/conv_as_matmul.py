@@ -65,6 +65,14 @@ def kernel_matrix_kernel_order(K: Tensor, input_shape: Any) -> Tensor:
     return _matrix(_kernels_reordered(K)[0], input_shape)
 
 
+def kernel_matrix_outputs_column_major(K: Tensor, input_shape: Any) -> Tensor:
+    """The right rows, one per output position, with the positions taken column by column."""
+    M = _matrix(K, input_shape)
+    (h, w), (kh, kw) = _pair(tuple(input_shape)), K.shape
+    out_h, out_w = h - kh + 1, w - kw + 1
+    return M.reshape(out_h, out_w, -1).transpose(0, 1).reshape(M.shape)
+
+
 WRONG_ANSWERS = {
     "im2col": [
         ("im2col_transposed", im2col_transposed),
@@ -76,5 +84,6 @@ WRONG_ANSWERS = {
     ],
     "kernel_matrix": [
         ("kernel_order_mismatch", kernel_matrix_kernel_order),
+        ("outputs_column_major", kernel_matrix_outputs_column_major),
     ],
 }

@@ -39,7 +39,7 @@ KM_SHAPES = [
 
 @check("im2col.oracle", PART, "im2col matches F.unfold ({x} input, {k} kernel, padding "
        "{padding}, stride {stride})", weight=4, cases=GRID,
-       public=["test_im2col_small_example", "test_im2col_and_corr2d_matmul_match_torch"])
+       public=["test_im2col_small_example", "test_im2col_matches_torch"])
 def im2col_oracle(student, x, k, padding, stride) -> None:
     X = array(301, *x)
     obs = student.probe("call", name="im2col", args=[X, list(k)],
@@ -52,7 +52,7 @@ def im2col_oracle(student, x, k, padding, stride) -> None:
 
 @check("corr2d_matmul.oracle", PART, "corr2d_matmul matches torch ({x} input, {k} kernel, "
        "padding {padding}, stride {stride})", weight=3, cases=GRID,
-       public=["test_im2col_and_corr2d_matmul_match_torch"])
+       public=["test_corr2d_matmul_matches_torch"])
 def corr2d_matmul_oracle(student, x, k, padding, stride) -> None:
     X, K = array(302, *x), array(303, *k)
     obs = student.probe("call", name="corr2d_matmul", args=[X, K],

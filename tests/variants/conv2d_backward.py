@@ -40,6 +40,17 @@ MUTANTS = [
       ("backward.vs_autograd", "backward.gradcheck"),
       "dK worked out on the transposed input and output gradient, never transposed back",
       misconceptions=("dK_from_transposed_input",)),
+    M("backward_full_conv_unflipped", "conv2d_backward.py",
+      ("                if dX is not None:\n"
+       "                    dX[a : a + out_h, b : b + out_w] += K[a, b] * dY\n",
+       "        return dX, dK\n"),
+      ("",
+       "        if dX is not None:  # dY padded all round, correlated with K as it is\n"
+       "            dX = corr2d(torch.nn.functional.pad(dY, (kw - 1, kw - 1, kh - 1, kh - 1)), K)\n"
+       "        return dX, dK\n"),
+      ("backward.vs_autograd", "backward.gradcheck"),
+      "dX from the padded dY and the kernel unflipped (the other way to meet the kernel in the "
+      "wrong order)", misconceptions=("dX_kernel_not_flipped",)),
     M("conv2d_bypasses_function", "conv2d_backward.py",
       "return Corr2dFunction.apply(X, self.weight) + self.bias",
       "return corr2d(X, self.weight) + self.bias", ("conv2d.layer",),
