@@ -311,6 +311,11 @@ def on_device(compute: Callable[[str], Any], device: str) -> Any:
     except Exception as exc:
         if device == "meta" and tolerances.meta_cannot(str(exc)):
             return None
+        text = str(exc)
+        if device != "cpu" and "device" in text and "cpu" in text.lower():
+            # a tensor made on the CPU met the input's device: the default-device misconception
+            raise AssertionError(_named(f"{type(exc).__name__} on {device}: {text[:300]}",
+                                        recognition.DEFAULT_DEVICE)) from exc
         raise
 
 
