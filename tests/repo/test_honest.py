@@ -102,15 +102,19 @@ def test_variant_is_another_style(variant) -> None:
 # ------------------------------------------------------------------------------ the grades
 
 
+REFERENCE = "reference"  # the solution itself, graded beside the variants
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> dict[str, dict]:
-    """Every variant graded on the parts the corpus covers, in one run."""
+    """Every variant, and the reference, graded on the parts the corpus covers, in one run."""
     root = tmp_path_factory.mktemp("honest")
     subs = [honest_submission(v, root) for v in VARIANTS]
+    subs.append(copy_package(paths.SOLUTIONS / paths.PACKAGE, root / REFERENCE).parent)
     parts = sorted({v.part for v in VARIANTS})
     proc, results = grade_cli(subs, tmp_path_factory.mktemp("honest-out"), *parts)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert set(results) == {v.id for v in VARIANTS}, proc.stderr[-3000:]
+    assert set(results) == {v.id for v in VARIANTS} | {REFERENCE}, proc.stderr[-3000:]
     return results
 
 
@@ -157,6 +161,25 @@ def test_variant_gets_full_marks_from_the_hidden_checks(graded, variant) -> None
     _expect_only_pending(variant, failed, known, f"hidden checks of {variant.part}")
     score = results["extra_data"]["parts"][variant.part]
     assert failed or score["score"] == score["max_score"], score
+    _expect_recognised_as_nothing(variant.id, results)
+
+
+def _expect_recognised_as_nothing(name: str, results: dict) -> None:
+    """No check recognised a known wrong answer (autograder/misconceptions.toml) in correct
+    code, not even in a pending failure: results.json names none, its text quotes none."""
+    named = {t["extra_data"]["id"]: t["extra_data"]["misconception"] for t in results["tests"]
+             if "misconception" in t["extra_data"]}
+    assert not named, f"{name} is correct code, recognised as misconceptions: {named}"
+    quoted = [t["extra_data"]["id"] for t in results["tests"] if "Known mistake" in t["output"]]
+    assert not quoted and "Known mistake" not in results.get("output", ""), quoted
+
+
+@pytest.mark.slow
+def test_the_reference_passes_and_is_recognised_as_nothing(graded) -> None:
+    results = graded[REFERENCE]
+    failed = sorted(t["extra_data"]["id"] for t in results["tests"] if t["status"] != "passed")
+    assert not failed, f"the reference fails {failed}"
+    _expect_recognised_as_nothing(REFERENCE, results)
 
 
 def _short(test_id: str) -> str:
@@ -173,3 +196,6 @@ def test_variant_passes_the_public_tests(public, variant) -> None:
     known = {_short(name) for name in run.outcomes}
     _expect_only_pending(variant, failed, known, f"the public tests of {variant.part}",
                          run.output[-6000:])
+    assert "Known mistake" not in run.output, (
+        f"{variant.id} is correct code; the public tests name a misconception:\n"
+        f"{run.output[-6000:]}")

@@ -182,3 +182,96 @@ def test_check_names_students_read_hold_no_answer() -> None:
     bad = [(c.id, a.text) for c in load_bank().checks for a in answers
            if normalise(a.text) in normalise(c.name)]
     assert not bad, f"check names that give answers away: {bad}"
+
+
+# ------------------------------------------------------------ the misconception library ----
+# Issue 23: the library's titles and explanations (autograder/misconceptions.toml) and the public
+# wrong answers (autograder/wrong_answers/<part>.py) ship to students at every hint level, beside
+# the public tests. What recognition adds to a grader's feedback is that fixed text alone
+# (tests/repo/test_mutants.py::test_recognition_adds_only_the_librarys_text checks it on every
+# recognised mutant): it can carry no hidden input or expected value.
+
+
+def _misconception_files() -> list[str]:
+    from autograder import misconceptions, wrong_answers
+
+    return [p.relative_to(paths.REPO).as_posix()
+            for p in (misconceptions.LIBRARY, *wrong_answers.part_files())]
+
+
+def test_the_misconception_files_ship_with_the_public_tests() -> None:
+    """So the release scan (test_the_student_release_holds_no_answer_...) reads them too."""
+    from autograder.frontends.material import PUBLIC_GRADER_FILES
+
+    missing = [f for f in _misconception_files() if f not in PUBLIC_GRADER_FILES]
+    assert not missing, f"not shipped with the public tests: {missing}"
+
+
+def test_the_misconception_files_hold_no_answer(tmp_path: Path) -> None:
+    """No ANSWER text of any level: these files ship even at hint level none."""
+    import shutil
+
+    for name in _misconception_files():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(paths.REPO / name, tmp_path / name)
+    leaks = find_leaks(tmp_path, HINT_LEVELS[0])
+    assert not leaks, "\n".join(map(str, leaks))
+
+
+def _words(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"[a-z0-9_]+", text.casefold())
+
+
+def _runs(text: str, n: int) -> set[str]:
+    words = _words(text)
+    return {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+RUN = 8  # words in a row an explanation may not share with a method or full hint
+
+
+def test_misconception_explanations_copy_no_method_or_full_hint() -> None:
+    """An explanation points at the section or the property, never at the method: it shares no
+    run of RUN words with a hint of level method or full (formulas of the forward definition,
+    which the nudges quote too, are shorter)."""
+    from autograder import misconceptions
+
+    copied = [(m.id, h.target, h.level, sorted(common)[0])
+              for m in misconceptions.load().values() for h in all_hints()
+              if h.level in ("method", "full")
+              and (common := _runs(f"{m.title} {m.explanation}", RUN) & _runs(h.text, RUN))]
+    assert not copied, f"explanations that copy a hint (id, target, level, words): {copied}"
+
+
+def test_misconception_explanations_carry_no_long_numbers() -> None:
+    """Nothing that could be a value (the leak scans look for runs of five digits)."""
+    import re
+
+    from autograder import misconceptions
+
+    numbers = [(m.id, n) for m in misconceptions.load().values()
+               for n in re.findall(r"\d{4,}", f"{m.title} {m.explanation}")]
+    assert not numbers, numbers
+
+
+def test_public_wrong_answers_import_only_torch() -> None:
+    """They ship beside the public tests and are loaded by path: torch, typing and nothing of
+    the grader, the solutions or the student's package (which would give the answer away)."""
+    import ast
+
+    from autograder import wrong_answers
+
+    allowed = {"torch", "typing", "__future__", "math", "functools", "itertools"}
+    bad = []
+    for path in wrong_answers.part_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = ["." * node.level + (node.module or "")]
+            else:
+                continue
+            bad += [(path.name, n) for n in names if n.split(".")[0] not in allowed]
+    assert not bad, f"imports beyond torch in the public wrong answers: {bad}"
