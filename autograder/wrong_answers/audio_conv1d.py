@@ -19,7 +19,7 @@ def _as_multi_in_out(fn):
         return fn(X, K[None])[0]
 
     def one_signal(x: Tensor, k: Tensor) -> Tensor:
-        return fn(x[None], k[None, None])[0, 0]
+        return fn(x[None], k[None, None])[0]
 
     return one_signal, one_row, fn
 
@@ -36,8 +36,18 @@ def last_channel_only(X: Tensor, K: Tensor) -> Tensor:
     return _multi_in_out(X[-1:], K[:, -1:])
 
 
+def last_offset_only(X: Tensor, K: Tensor) -> Tensor:
+    """Only the last kernel offset's contribution: each offset's term replaced the sum."""
+    last = K.new_zeros(K.shape)
+    last[..., -1] = K[..., -1]
+    return _multi_in_out(X, last)
+
+
 def last_tap_skipped(X: Tensor, K: Tensor) -> Tensor:
-    """The kernel without its last tap, on windows of the full width."""
+    """The kernel without its last tap, on windows of the full width (not for a kernel of one
+    tap: all zeros, which a placeholder gives too)."""
+    if K.shape[-1] < 2:
+        raise ValueError("a kernel of one tap")
     K = K.clone()
     K[..., -1] = 0
     return _multi_in_out(X, K)
@@ -45,7 +55,8 @@ def last_tap_skipped(X: Tensor, K: Tensor) -> Tensor:
 
 _TABLE = {"kernel_flipped": [kernel_flipped],
           "channels_not_summed": [first_channel_only, last_channel_only],
-          "last_tap_skipped": [last_tap_skipped]}
+          "last_tap_skipped": [last_tap_skipped],
+          "overwrite_not_accumulate": [last_offset_only]}
 _TARGETS = ("corr1d", "corr1d_multi_in", "corr1d_multi_in_out")
 
 WRONG_ANSWERS = {

@@ -1,5 +1,6 @@
 """Checks of part ``conv1x1_fc``: a 1x1 convolution is a linear layer at every pixel."""
 
+import re
 from typing import Any
 
 import torch
@@ -8,6 +9,7 @@ from torch import nn
 from autograder.grade.bank import CheckFailed, check
 from autograder.grade.judge import (array, as_tensor, compare_values, expect_dtype, expect_tensor,
                                     mask_numbers, tolerance, value_first)
+from autograder.recognise import DEFAULT_DTYPE
 from contracts import Problems, contract
 
 PART = "conv1x1_fc"
@@ -31,13 +33,31 @@ def _per_pixel(weight, bias, X):
     return Y if bias is None else Y + bias[None, :, None, None]
 
 
+# torch's errors for a layer whose parameters' dtype is not its input's (linear, conv2d)
+DTYPE_MISMATCH = re.compile(r"same dtype|should be the same|expected scalar type", re.I)
+
+
+def _probe(student, name: str, dtype: torch.dtype, **inputs) -> dict[str, Any]:
+    """The probe of one conversion. Where the new layer cannot run on an input of ``dtype``
+    (not float32) because its parameters are float32 (torch's dtype-mismatch error, naming
+    float), the failure is the default-dtype misconception: a layer built without ``dtype=``."""
+    try:
+        return student.probe(name, **inputs)
+    except CheckFailed as failure:
+        text = failure.detail or ""
+        if failure.misconception is None and dtype != torch.float32 and \
+                DTYPE_MISMATCH.search(text) and re.search(r"\bfloat\b", text, re.I):
+            failure.misconception = DEFAULT_DTYPE
+        raise
+
+
 @check("linear_to_conv1x1.per_pixel", PART, "linear_to_conv1x1 gives an nn.Conv2d equal to the "
        "linear layer at every pixel ({c_in} -> {c_out} channels, bias={bias}, {dtype})",
        weight=3, cases=CASES, public=["test_linear_to_conv1x1_is_per_pixel_linear"])
 def linear_to_conv(student, c_in, c_out, bias, dtype) -> None:
     weight, b = _layer(401, c_in, c_out, bias, dtype)
     X = array(403, 2, c_in, 5, 4, dtype=weight.dtype)
-    obs = student.probe("linear_to_conv1x1", weight=weight, bias=b, X=X)
+    obs = _probe(student, "linear_to_conv1x1", weight.dtype, weight=weight, bias=b, X=X)
     if not obs["exact"]:
         raise CheckFailed(f"linear_to_conv1x1 returned {mask_numbers(obs['type'], 120)}, "
                           "expected torch.nn.Conv2d")
@@ -68,8 +88,8 @@ def linear_to_conv(student, c_in, c_out, bias, dtype) -> None:
 def conv_to_linear(student, c_in, c_out, bias, dtype) -> None:
     weight, b = _layer(404, c_in, c_out, bias, dtype)
     x = array(406, 6, c_in, dtype=weight.dtype)
-    obs = student.probe("conv1x1_to_linear", weight=weight.reshape(c_out, c_in, 1, 1), bias=b,
-                        x=x)
+    obs = _probe(student, "conv1x1_to_linear", weight.dtype,
+                 weight=weight.reshape(c_out, c_in, 1, 1), bias=b, x=x)
     if not obs["exact"]:
         raise CheckFailed(f"conv1x1_to_linear returned {mask_numbers(obs['type'], 120)}, "
                           "expected torch.nn.Linear")
@@ -100,7 +120,7 @@ def keeps_dtype(student, dtype) -> None:
     ]
     for name, whose, inputs, kind, expected in conversions:
         with value_first(f"{name} in {dtype}"):
-            obs = student.probe(name, **inputs)
+            obs = _probe(student, name, weight.dtype, **inputs)
             if not obs["exact"]:
                 raise CheckFailed(f"{name} returned {mask_numbers(obs['type'], 120)}, "
                                   f"expected {kind}")

@@ -37,31 +37,46 @@ def _logits(student, rows_list, init=SMALL, seed=0):
 
 
 # ----------------------------------------------------- known wrong answers (misconceptions.toml)
-# A TextCNN's logits depend on its own layers, so its pooling mistakes are recognised by how the
-# logits move, not by values: one extra forward, made only when a padding check failed.
+# A TextCNN's logits depend on its own layers (which the probe does not report), so its pooling
+# mistakes are recognised by how the logits move, not by their values: one extra forward, made
+# only when a padding check failed. Each sentence sits at both edges of a row of 24 and at two
+# places with at least 4 (the widest kernel less one) padding tokens on both sides, and at one
+# of those places in rows of 32 and 40.
+POOLING_PROBE = ([12, 3, 27, 8, 19, 6], [33, 7, 1, 25, 14], [5, 30, 2])
+
 
 def _pooling_mistake(student) -> str | None:
-    """``textcnn_mean_pool`` where a sentence's logits ignore where it sits in its row but not
-    the row's length (an average over every position); ``textcnn_max_over_padding`` where they
-    change when the sentence touches the row's edge but not between two positions with enough
-    padding on both sides (windows holding padding are pooled); None otherwise."""
-    sentence = [12, 3, 27, 8, 19, 6]
-    rows = [_rows(sentence, 24, [0, 9, 12, 18]), _rows(sentence, 40, [9])]
+    """``textcnn_max_over_padding`` where a sentence's logits change at the row's edges but not
+    between two places with padding on both sides, nor with the row's length (a maximum that
+    also sees the windows holding padding); ``textcnn_mean_pool`` where they do not change
+    between those two places but do with the row's length, and not in proportion to it (an
+    average over the row: a sum over it would grow in proportion); None otherwise."""
+    n = len(POOLING_PROBE)
+    rows = [torch.cat([_rows(s, 24, [0, 9, 12, 24 - len(s)]) for s in POOLING_PROBE]),
+            *(torch.cat([_rows(s, L, [9]) for s in POOLING_PROBE]) for L in (32, 40))]
     try:
-        (a, b) = _logits(student, rows)
+        (a, b, c) = _logits(student, rows)
     except CheckFailed:
         return None
-    if a.shape[0] != 4 or b.shape[0] != 1 or not bool(torch.isfinite(a).all()):
+    shapes = [tuple(t.shape) for t in (a, b, c)]
+    if shapes != [(4 * n, 3), (n, 3), (n, 3)] or \
+            not all(bool(torch.isfinite(t).all()) for t in (a, b, c)):
         return None
+    a = a.reshape(n, 4, 3)  # per sentence: at the start, at 9, at 12, at the end
 
     def same(x, y) -> bool:
         return bool(torch.allclose(x, y, rtol=INVARIANCE[0], atol=INVARIANCE[1]))
 
-    edges_same = same(a[0], a[1]) and same(a[3], a[1])
-    if edges_same and same(a[1], a[2]) and not same(b[0], a[1]):
-        return "textcnn_mean_pool"
-    if not edges_same and same(a[1], a[2]):
+    padded = [a[i, 1] for i in range(n)]
+    moved_within = all(same(a[i, 2], padded[i]) for i in range(n))
+    edges_same = all(same(a[i, 0], padded[i]) and same(a[i, 3], padded[i]) for i in range(n))
+    longer_same = all(same(b[i], padded[i]) and same(c[i], padded[i]) for i in range(n))
+    averaged = all(not same(c[i], padded[i]) and not same(b[i], (padded[i] + c[i]) / 2)
+                   for i in range(n))
+    if moved_within and not edges_same and longer_same:
         return "textcnn_max_over_padding"
+    if moved_within and averaged:
+        return "textcnn_mean_pool"
     return None
 
 
@@ -191,6 +206,11 @@ def rows_shorter_than_kernels(student) -> None:
        "padding there is, or on its row being shorter than the widest kernel",
        public=["test_another_padding_idx"])
 def padding_idx(student) -> None:
+    with _pooling_recognised(student):
+        _padding_idx(student)
+
+
+def _padding_idx(student) -> None:
     pad = 37
     init = {**SMALL, "padding_idx": pad}
     sentences = ([0, 12, 5], [12, 0, 5])  # 0 is a word like any other here

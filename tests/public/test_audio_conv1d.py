@@ -20,8 +20,9 @@ def _call(fn, *args):
 
 def test_corr1d_example() -> None:
     x, k = torch.tensor([0.0, 1, 2, 3, 4, 5, 6]), torch.tensor([1.0, 2.0])
+    wrong = suspects("corr1d", x.clone(), k.clone())  # (on the inputs as given)
     assert_tensor(_call(corr1d, x, k), torch.tensor([2.0, 5, 8, 11, 14, 17]),
-                  "corr1d([0..6], [1, 2])", suspects=suspects("corr1d", x, k))
+                  "corr1d([0..6], [1, 2])", suspects=wrong)
 
 
 @pytest.mark.parametrize("T, kw", [(10, 4), (6, 1), (5, 5), (150, 6)], ids=str)
@@ -57,12 +58,14 @@ def test_multi_channel_versions_match_conv1d(c_in, c_out, T, kw) -> None:
 
 def test_float32_kept() -> None:
     X, K = randn(2, 15, seed=24, dtype=torch.float32), randn(3, 2, 4, seed=25, dtype=torch.float32)
+    X0, K0 = X.clone(), K.clone()  # (the known wrong answers on the inputs as given)
     assert_tensor(_call(corr1d, X[0], K[0, 0]), reference_corr1d(X[:1], K[:1, :1])[0],
-                  "corr1d in float32")
+                  "corr1d in float32", suspects=suspects("corr1d", X0[0], K0[0, 0]))
     assert_tensor(_call(corr1d_multi_in, X, K[0]), reference_corr1d(X, K[:1])[0],
-                  "corr1d_multi_in in float32")
+                  "corr1d_multi_in in float32", suspects=suspects("corr1d_multi_in", X0, K0[0]))
     assert_tensor(_call(corr1d_multi_in_out, X, K), reference_corr1d(X, K),
-                  "corr1d_multi_in_out in float32")
+                  "corr1d_multi_in_out in float32",
+                  suspects=suspects("corr1d_multi_in_out", X0, K0))
 
 
 def test_outputs_on_the_input_device() -> None:

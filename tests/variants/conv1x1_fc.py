@@ -24,7 +24,7 @@ MUTANTS = [
     M("conv_to_linear_wrong_dtype", "conv1x1_fc.py",
       "        bias=conv.bias is not None,\n        device=w.device,\n        dtype=w.dtype,\n",
       "        bias=conv.bias is not None,\n", ("conv1x1_to_linear.round_trip",),
-      "nn.Linear in the default dtype"),
+      "nn.Linear in the default dtype", misconceptions=("default_float32",)),
     # placeholders: the right shape, dtype and device, no computation (issue 19): each fails its
     # part's value checks and every dtype and device check ("not judged: the value is wrong")
     M("conv1x1_placeholders", "conv1x1_fc.py", (

@@ -14,6 +14,12 @@ MUTANTS = [
       "pooled.append(H.masked_fill(~inside.unsqueeze(1), 0.0).mean(dim=2))",
       ("textcnn.padding_length",), "mean over time counts the padding",
       misconceptions=("textcnn_mean_pool",)),
+    M("textcnn_d2l_average_pool", "text_conv.py",
+      "pooled.append(H.masked_fill(~inside.unsqueeze(1), 0.0).amax(dim=2))",
+      "pooled.append(H.mean(dim=2))",
+      ("textcnn.shift_invariance", "textcnn.padding_length", "textcnn.short_sentences"),
+      "d2l 16.3's PyTorch code (nn.AdaptiveAvgPool1d(1)): an average over every window of the "
+      "row, padding included", misconceptions=("textcnn_mean_pool",)),
     M("textcnn_unigrams", "text_conv.py",
       "self.kernel_sizes = tuple(int(k) for k in kernel_sizes)",
       "self.kernel_sizes = tuple(1 for k in kernel_sizes)", ("textcnn.accuracy",),
