@@ -207,7 +207,7 @@ def results_json(result: SubmissionResult, bank: Bank) -> dict[str, Any]:
         "max_score": r.check.points,
         "status": "passed" if r.passed else "failed",
         "visibility": r.check.visibility,
-        "output": md_inline(_with_misconception(r), MAX_CHECK_TEXT),
+        "output": _output(r),
         "output_format": "md",
         "tags": [r.check.part],
         "extra_data": {"id": r.check.id, "seconds": round(r.seconds, 3),
@@ -243,11 +243,13 @@ def results_json(result: SubmissionResult, bank: Bank) -> dict[str, Any]:
     }
 
 
-def _with_misconception(r: CheckResult) -> str:
-    """A check's feedback, and the known mistake its result was recognised as (if any)."""
+def _output(r: CheckResult) -> str:
+    """A check's feedback (Markdown, capped), and the known mistake its result was recognised as
+    (if any), which the cap never cuts off: the feedback gives way to it."""
     if not r.misconception:
-        return r.feedback()
-    return f"{r.feedback()}\n\n{misconceptions.feedback(r.misconception)}"
+        return md_inline(r.feedback(), MAX_CHECK_TEXT)
+    known = md_inline(misconceptions.feedback(r.misconception), MAX_CHECK_TEXT // 2)
+    return f"{md_inline(r.feedback(), MAX_CHECK_TEXT - len(known) - 2)}\n\n{known}"
 
 
 def recognised(checks: list[CheckResult]) -> dict[str, list[CheckResult]]:
