@@ -16,7 +16,8 @@ help:
 	@echo "make lint      ruff check (rules: [tool.ruff] in pyproject.toml)"
 	@echo "make public    run the public tests against the reference (IMPL=assignments for the stubs)"
 	@echo "make release   write dist/: the student template repo, Gradescope zip, otter and nbgrader material"
-	@echo "make bench     time the full hidden suite per submission, with and without isolation"
+	@echo "make bench     time the full hidden suite per submission, with and without isolation,"
+	@echo "               and with and without recognising misconceptions"
 	@echo "make mutation  mutation-test the hidden checks on the solution regions (MUTATION_ARGS=--jobs 2)"
 	@echo "make gpu-check on a GPU machine: the full hidden suite on CUDA (uses \$$GPU_PYTHON, default python3)"
 	@echo "make build     regenerate what is generated: stubs, notebook and examples (WHAT=stubs ...,"
@@ -71,6 +72,7 @@ release: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) scripts/bench.py
+	$(PY) scripts/bench_recognition.py --rounds 2  # with and without recognising misconceptions
 	$(PY) scripts/bench_docker.py  # --backend docker vs the sandbox; skips without an engine
 	$(PY) scripts/bench_cluster.py  # grade --scheduler: throughput with 1 and 2 Dask workers
 	$(PY) scripts/bench_slurm.py  # grade --cluster slurm vs the local pool; skips without Slurm
