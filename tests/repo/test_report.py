@@ -299,7 +299,10 @@ def graded_out(classroom, tmp_path_factory) -> Path:
     for k, path in enumerate(sorted(classroom.iterdir())):
         failing = {c.id for j, c in enumerate(checks) if (j + k) % 3 == 0}
         message = f"corr2d output: shape ({k}, 2), expected ({k + 1}, 2)"
-        results = [CheckResult(c, c.id not in failing, message, seconds=0.01) for c in checks]
+        flipped = "kernel_flipped" if k % 2 == 0 else None   # recognised in corr2d's failures
+        results = [CheckResult(c, c.id not in failing, message, seconds=0.01,
+                               misconception=flipped if c.part == "cross_correlation" else None)
+                   for c in checks]
         result = SubmissionResult(Submission(path.name, str(path)), results=results,
                                   seconds=0.5 + k, isolation="bwrap")
         if path.name == "stubs-again":
@@ -345,6 +348,15 @@ def test_report_command_writes_the_page_and_the_json(graded_out, classroom) -> N
                     "students"):
         assert f'<section id="{section}">' in html
     assert "to review" in html and "not proof of copying" in html
+    # students per misconception, from what the grader's writer put in results.json
+    recognised = sorted(n for n in names if any(
+        t["status"] == "failed" and t["extra_data"].get("misconception") == "kernel_flipped"
+        for t in json.loads((graded_out / n / "results.json").read_text())["tests"]))
+    assert len(recognised) >= 2
+    assert [(m["id"], m["names"]) for m in data["misconceptions"]] == [
+        ("kernel_flipped", recognised)]
+    assert f"<b>{len(recognised)}</b> students: flipped the kernel (a true convolution)" in html
+    assert html.index('id="misconceptions"') < html.index("Concepts to re-teach")
 
 
 def test_report_page_in_headless_chromium(graded_out, tmp_path) -> None:
