@@ -11,7 +11,7 @@ from autograder.grade import judge
 from autograder.grade.bank import CheckFailed
 from autograder.recognise import (DEFAULT_DEVICE, DEFAULT_DTYPE, Suspect, recognise,
                                   recognise_layout, suspects)
-from autograder.sandbox import codec, wire
+from tests.unit.grade.observations import failure, observe
 
 RIGHT = torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64)
 FLIPPED = RIGHT.flip(0, 1)
@@ -28,17 +28,6 @@ def named(mid: str, value) -> Suspect:
 
 def raises() -> torch.Tensor:
     raise IndexError("undefined on this input")
-
-
-def observe(value) -> dict:
-    """What the judge receives for ``value``: the worker's description, across the wire."""
-    return wire.roundtrip(codec.encode_value(value))
-
-
-def failure(fn, *args, **kwargs) -> CheckFailed:
-    with pytest.raises(CheckFailed) as caught:
-        fn(*args, **kwargs)
-    return caught.value
 
 
 # ----------------------------------------------------------------------------- suspects

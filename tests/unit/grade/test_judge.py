@@ -14,22 +14,12 @@ from hypothesis import strategies as st
 from autograder.grade import judge
 from autograder.grade.bank import CheckFailed
 from autograder.grade.student import _verdict
-from autograder.sandbox import codec, wire
+from autograder.sandbox import codec
+from tests.unit.grade.observations import failure, observe
 from autograder.sandbox.protocol import Failure, Reply, Request
 from autograder.tolerances import TOLERANCES
 
 FLOATS = [torch.float64, torch.float32, torch.float16, torch.bfloat16]
-
-
-def observe(value) -> dict:
-    """What the judge receives for ``value``: the worker's description, across the wire."""
-    return wire.roundtrip(codec.encode_value(value))
-
-
-def failure(fn, *args, **kwargs) -> CheckFailed:
-    with pytest.raises(CheckFailed) as caught:
-        fn(*args, **kwargs)
-    return caught.value
 
 
 # ---------------------------------------------------------------------------- as_tensor
